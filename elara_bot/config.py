@@ -1,0 +1,151 @@
+"""The one settings object. Every environment variable Elara reads is declared here.
+
+Variables use the ``ELARA_`` prefix and ``__`` for nesting, e.g. ``ELARA_LLM__BASE_URL``.
+A ``.env`` file in the working directory is read too.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PLACEHOLDER = "dev-insecure-change-me"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("elara", appauthor=False))
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr | None = Field(
+        default=None, description="PostgreSQL URL; empty means start the embedded server."
+    )
+    pool_min: int = Field(default=1, ge=1)
+    pool_max: int = Field(default=10, ge=1)
+    statement_timeout_ms: int = Field(default=15_000, ge=0)
+
+
+class EmbeddingSettings(BaseModel):
+    model_path: str | None = Field(
+        default=None, description="sentence-transformers model directory; empty uses the packaged MiniLM."
+    )
+    batch_size: int = Field(default=64, ge=1)
+    query_cache_size: int = Field(default=4096, ge=0)
+
+
+class SearchSettings(BaseModel):
+    ef_search: int = Field(default=80, ge=10)
+    candidates: int = Field(default=100, ge=10, description="rows each retriever contributes to fusion")
+    rrf_k: int = Field(default=60, ge=1)
+
+
+class AuthSettings(BaseModel):
+    session_secret: SecretStr = SecretStr(DEV_PLACEHOLDER)
+    session_ttl_days: int = Field(default=30, ge=1)
+    admin_api_key: SecretStr = SecretStr(DEV_PLACEHOLDER)
+
+
+class PaymentSettings(BaseModel):
+    provider: Literal["dev", "stripe"] | None = Field(
+        default=None, description="'stripe' when a Stripe key is set, else 'dev' (only allowed in dev)."
+    )
+    dev_enabled: bool = Field(default=False, description="allow the TEST MODE payment page outside env=dev")
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = Field(default=None, description="override Stripe's API address")
+    success_url: str = "{public_url}/?order={order_number}&paid=1"
+    cancel_url: str = "{public_url}/?order={order_number}&cancelled=1"
+    currency: str = "USD"
+    reservation_minutes: int = Field(default=30, ge=1)
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["offline", "openai"] | None = Field(
+        default=None, description="'openai' when a base URL or key is set, else 'offline'."
+    )
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    temperature: float = 0.2
+    fallback_to_offline: bool = True
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    secret_token: SecretStr | None = None
+    api_base: str | None = Field(default=None, description="e.g. a local Bot API server")
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_base: str | None = None
+    allowed_team_ids: list[str] = []
+    merchant_user_ids: list[str] = []
+    handoff_channel: str | None = None
+    alerts_channel: str | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ELARA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    load_demo: bool = Field(default=True, description="load the demo store into an empty database on start")
+    cors_origins: list[str] = []
+    max_item_quantity: int = Field(default=20, ge=1)
+    chat_rate_per_minute: int = Field(default=30, ge=1)
+
+    database: DatabaseSettings = DatabaseSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    search: SearchSettings = SearchSettings()
+    auth: AuthSettings = AuthSettings()
+    payments: PaymentSettings = PaymentSettings()
+    llm: LLMSettings = LLMSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    slack: SlackSettings = SlackSettings()
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        if self.payments.provider is None:
+            self.payments.provider = "stripe" if self.payments.stripe_secret_key else "dev"
+        if self.llm.provider is None:
+            self.llm.provider = "openai" if (self.llm.base_url or self.llm.api_key) else "offline"
+        if self.env == "prod":
+            self._refuse_placeholders()
+        return self
+
+    def _refuse_placeholders(self) -> None:
+        for name, secret in (
+            ("ELARA_AUTH__SESSION_SECRET", self.auth.session_secret),
+            ("ELARA_AUTH__ADMIN_API_KEY", self.auth.admin_api_key),
+        ):
+            if secret.get_secret_value() in ("", DEV_PLACEHOLDER):
+                raise ValueError(f"{name} must be set to a real secret when ELARA_ENV=prod")
+        if self.payments.provider == "dev" and not self.payments.dev_enabled:
+            raise ValueError(
+                "the dev (TEST MODE) payment provider is refused when ELARA_ENV=prod: set "
+                "ELARA_PAYMENTS__STRIPE_SECRET_KEY, or ELARA_PAYMENTS__DEV_ENABLED=true to allow it knowingly"
+            )
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

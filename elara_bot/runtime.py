@@ -1,0 +1,23 @@
+"""The resources one running service holds, built once in the app's lifespan (or by the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from elara_bot.config import Settings
+from elara_bot.db import Conn
+from retrieval.embedding import Embedder
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    pool: AsyncConnectionPool[Conn]
+    embedder: Embedder
+    # Built by later stages of the lifespan (payments, agent, connectors); typed where they are built.
+    payments: Any = None
+    conversation: Any = None
+    connectors: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,159 @@
+"""Shared fixtures: one real PostgreSQL (embedded unless ELARA_TEST_DATABASE_URL is set), a template
+database with the migrations and the demo store, per-test databases copied from it, the real embedder,
+the live service on a loopback port, and the stand-in servers for external APIs.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from elara_bot.config import Settings
+from elara_bot.db import Conn, EmbeddedPostgres, connect, migrate
+from retrieval.embedding import Embedder, SentenceTransformerEmbedder
+from tests.helpers import serve_in_thread
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    return make_conninfo(**{**conninfo_to_dict(url), "dbname": dbname})
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("ELARA_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_exit=True)
+    yield server.url("postgres")
+    server.stop()
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        tpl = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{tpl}')
+    return with_dbname(admin_url, name)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+async def template_db(pg_admin_url: str, embedder: Embedder) -> str:
+    """Name of a database holding the migrations and the whole demo store (built once)."""
+    from elara_bot.demo import seed_demo
+
+    name = f"elara_tpl_{_worker()}"
+    url = create_database(pg_admin_url, name)
+    await migrate(url)
+    async with connect(url) as conn:
+        async with conn.transaction():
+            await seed_demo(conn, embedder)
+    return name
+
+
+@pytest.fixture(scope="session")
+def make_db(pg_admin_url: str, template_db: str) -> Iterator[Callable[[], str]]:
+    """Factory: a fresh copy of the template database; returns its URL."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"elara_t_{_worker()}_{uuid.uuid4().hex[:10]}"
+        made.append(name)
+        return create_database(pg_admin_url, name, template=template_db)
+
+    yield make
+    for name in made:
+        drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def shared_db_url(make_db: Callable[[], str]) -> str:
+    """One copy of the template for tests that roll back their transaction."""
+    return make_db()
+
+
+@pytest.fixture
+async def conn(shared_db_url: str) -> AsyncIterator[Conn]:
+    """A connection inside a transaction that is always rolled back: each test is isolated."""
+    async with connect(shared_db_url) as c:
+        async with c.transaction(force_rollback=True):
+            yield c
+
+
+@pytest.fixture
+def db_url(make_db: Callable[[], str]) -> str:
+    """A private database (copy of the template) for tests that commit, e.g. through the API."""
+    return make_db()
+
+
+def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "data_dir": tmp_path,
+        "load_demo": False,
+        "database": {"url": db_url, "pool_max": 20},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    return Settings(**values)
+
+
+@pytest.fixture
+def live_service(
+    db_url: str, tmp_path: Path, embedder: Embedder
+) -> Callable[..., AbstractContextManager[str]]:
+    """Factory: ``with live_service(**settings_overrides) as base_url:`` runs the real app on loopback."""
+    from elara_bot.app import create_app
+
+    @contextmanager
+    def start(**overrides: Any) -> Iterator[str]:
+        settings = make_settings(db_url, tmp_path, **overrides)
+        with serve_in_thread(create_app(settings, embedder=embedder)) as base_url:
+            yield base_url
+
+    return start
+
+
+@pytest.fixture
+def service(live_service: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
+    """The live service with default test settings; yields its base URL."""
+    with live_service() as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def stubs() -> Iterator[Any]:
+    """The stand-in server for Stripe, Telegram, Slack and the LLM (tests/stubs/server.py)."""
+    from tests.stubs.server import StubState, build_stub_app
+
+    state = StubState()
+    with serve_in_thread(build_stub_app(state)) as base_url:
+        state.base_url = base_url
+        yield state
