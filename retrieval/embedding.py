@@ -34,7 +34,9 @@ def default_model_path() -> str:
 class SentenceTransformerEmbedder:
     """Batched document encoding and an LRU cache of query vectors (thread-safe)."""
 
-    def __init__(self, model_path: str | None = None, *, batch_size: int = 64, cache_size: int = 4096) -> None:
+    def __init__(
+        self, model_path: str | None = None, *, batch_size: int = 64, cache_size: int = 4096
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

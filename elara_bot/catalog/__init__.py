@@ -1,0 +1,1 @@
+"""The product catalog: import/export, lookups and hybrid search (see docs/contracts.md, "Catalog")."""

@@ -1,0 +1,180 @@
+"""Catalog import from JSON Lines or CSV.
+
+JSON Lines: one product per line::
+
+    {"id": "p1", "title": "Hiking Boots", "description": "...", "brand": null,
+     "category": "Outdoor > Footwear",
+     "attributes": {}, "image_url": "/static/products/p1.svg", "currency": "USD",
+     "variants": [{"sku": "s1", "options": {"size": "9"}, "price_minor": 18500, "stock": 4}]}
+
+CSV: one row per variant, product columns repeated on each row (the first row of a product wins):
+``id,title,description,brand,category,attributes,image_url,currency,sku,options,price_minor,stock``
+where ``attributes`` and ``options`` are JSON objects.
+
+Every product is validated with pydantic; a bad one is reported with its line number and reason while
+the good ones still load. Products are upserted by id and variants by SKU; only products whose embedded
+text changed (content hash) are re-encoded, in batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from elara_bot.catalog import repository as repo
+from elara_bot.catalog.schemas import ImportReport, ProductIn, RowError
+from elara_bot.db import Conn
+from retrieval.embedding import Embedder
+from retrieval.indexing import content_hash, embedding_text, store_embeddings
+
+Format = Literal["jsonl", "csv"]
+BATCH = 256
+CSV_COLUMNS = [
+    "id",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "attributes",
+    "image_url",
+    "currency",
+    "sku",
+    "options",
+    "price_minor",
+    "stock",
+]
+
+
+def detect_format(path: Path) -> Format:
+    return "csv" if path.suffix.lower() == ".csv" else "jsonl"
+
+
+def _reason(exc: ValidationError | ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return str(exc)
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, None, f"invalid JSON: {exc.msg}"
+                continue
+            if not isinstance(data, dict):
+                yield number, None, "a line must be a JSON object"
+                continue
+            yield number, data, None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """Group variant rows into products; the line number is the product's first row."""
+    products: dict[str, tuple[int, dict[str, Any]]] = {}
+    bad: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            number = reader.line_num
+            try:
+                variant = {
+                    "sku": row.get("sku") or "",
+                    "options": json.loads(row.get("options") or "{}"),
+                    "price_minor": row.get("price_minor"),
+                    "stock": row.get("stock") or 0,
+                }
+                attributes = json.loads(row.get("attributes") or "{}")
+            except json.JSONDecodeError as exc:
+                bad.append((number, f"invalid JSON in options/attributes: {exc.msg}"))
+                continue
+            pid = row.get("id") or ""
+            if pid not in products:
+                products[pid] = (
+                    number,
+                    {
+                        "id": pid,
+                        "title": row.get("title") or "",
+                        "description": row.get("description") or "",
+                        "brand": row.get("brand") or None,
+                        "category": row.get("category") or "",
+                        "attributes": attributes,
+                        "image_url": row.get("image_url") or None,
+                        "currency": row.get("currency") or "USD",
+                        "variants": [],
+                    },
+                )
+            products[pid][1]["variants"].append(variant)
+    for number, reason in bad:
+        yield number, None, reason
+    for number, data in products.values():
+        yield number, data, None
+
+
+def option_text(product: ProductIn) -> str:
+    seen: dict[str, list[str]] = {}
+    for variant in product.variants:
+        for key, value in variant.options.items():
+            if value not in seen.setdefault(key, []):
+                seen[key].append(value)
+    # Sorted, so the text (and its hash) does not depend on the order of variants or of option keys.
+    return "; ".join(f"{key}: {', '.join(sorted(seen[key], key=str.lower))}" for key in sorted(seen))
+
+
+async def _flush(conn: Conn, embedder: Embedder, batch: list[ProductIn], report: ImportReport) -> None:
+    pairs = [(p, option_text(p)) for p in batch]
+    await repo.upsert_products(conn, pairs)
+    texts = {p.id: embedding_text(p.title, p.category, text, p.description) for p, text in pairs}
+    hashes = await repo.existing_hashes(conn, list(texts))
+    stale = [pid for pid, text in texts.items() if hashes.get(pid) != content_hash(text)]
+    vectors = embedder.embed_documents([texts[pid] for pid in stale])
+    await store_embeddings(
+        conn, [(pid, content_hash(texts[pid]), vec) for pid, vec in zip(stale, vectors, strict=True)]
+    )
+    report.loaded += len(batch)
+    report.embedded += len(stale)
+
+
+async def import_catalog(
+    conn: Conn,
+    embedder: Embedder,
+    path: Path,
+    *,
+    fmt: Format | None = None,
+    progress: bool = True,
+    batch_size: int = BATCH,
+) -> ImportReport:
+    """Load a catalog file; the caller commits."""
+    rows = _csv_rows(path) if (fmt or detect_format(path)) == "csv" else _jsonl_rows(path)
+    report = ImportReport()
+    batch: list[ProductIn] = []
+    seen: set[str] = set()
+    for number, data, error in tqdm(rows, desc="import", unit="product", disable=not progress):
+        if data is None:
+            report.errors.append(RowError(line=number, reason=error or "unreadable row"))
+            continue
+        try:
+            product = ProductIn.model_validate(data)
+        except ValidationError as exc:
+            report.errors.append(RowError(line=number, reason=_reason(exc)))
+            continue
+        if product.id in seen:
+            report.skipped += 1
+            continue
+        seen.add(product.id)
+        batch.append(product)
+        if len(batch) >= batch_size:
+            await _flush(conn, embedder, batch, report)
+            batch = []
+    if batch:
+        await _flush(conn, embedder, batch, report)
+    report.errors.sort(key=lambda e: e.line)
+    return report

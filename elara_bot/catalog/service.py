@@ -1,0 +1,182 @@
+"""Catalog services: search, lookups and similar products. Take a connection, never commit."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from elara_bot.catalog import repository as repo
+from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit, SearchResult, VariantPublic
+from elara_bot.config import SearchSettings
+from elara_bot.db import Conn
+from elara_bot.errors import InvalidInput, NotFound
+from elara_bot.observability import observe_search
+from retrieval.embedding import Embedder
+from retrieval.query_parser import load_vocabulary, parse_query
+from retrieval.search import Filter, Tuning, search_ids
+
+MAX_LIMIT = 100
+
+
+def _variant(row: dict[str, Any]) -> VariantPublic:
+    return VariantPublic(
+        sku=row["sku"],
+        product_id=row["product_id"],
+        options=row["options"],
+        price_minor=int(row["price_minor"]),
+        currency=row["currency"].strip(),
+        stock=int(row["stock"]),
+        in_stock=int(row["stock"]) > 0,
+    )
+
+
+def _product(row: dict[str, Any], variants: list[VariantPublic]) -> ProductPublic:
+    prices = [v.price_minor for v in variants] or [0]
+    return ProductPublic(
+        id=row["id"],
+        title=row["title"],
+        description=row["description"],
+        brand=row["brand"],
+        category=row["category"],
+        attributes=row["attributes"],
+        image_url=row["image_url"],
+        price_min_minor=min(prices),
+        price_max_minor=max(prices),
+        currency=variants[0].currency if variants else "USD",
+        variants=variants,
+    )
+
+
+async def load_products(conn: Conn, ids: list[str]) -> list[ProductPublic]:
+    """Products in the order of ``ids`` (unknown ids are left out)."""
+    rows = await repo.fetch_products(conn, ids)
+    by_product: dict[str, list[VariantPublic]] = {}
+    for row in await repo.fetch_variants(conn, ids):
+        by_product.setdefault(row["product_id"], []).append(_variant(row))
+    return [_product(rows[i], by_product.get(i, [])) for i in ids if i in rows]
+
+
+def _matches(variant: VariantPublic, flt: SearchFilters) -> bool:
+    if flt.min_price_minor is not None and variant.price_minor < flt.min_price_minor:
+        return False
+    if flt.max_price_minor is not None and variant.price_minor > flt.max_price_minor:
+        return False
+    if flt.in_stock and not variant.in_stock:
+        return False
+    for key, values in flt.options.items():
+        wanted = {v.lower() for v in values}
+        names = [
+            k for k in variant.options if k.lower() == key.lower() or k.lower().endswith(" " + key.lower())
+        ]
+        if not any(variant.options[k].lower() in wanted for k in names):
+            return False
+    return True
+
+
+def merge_filters(explicit: SearchFilters, parsed: SearchFilters) -> SearchFilters:
+    """Explicit values win; parsed ones fill the gaps."""
+    return SearchFilters(
+        min_price_minor=explicit.min_price_minor
+        if explicit.min_price_minor is not None
+        else parsed.min_price_minor,
+        max_price_minor=explicit.max_price_minor
+        if explicit.max_price_minor is not None
+        else parsed.max_price_minor,
+        category=explicit.category or parsed.category,
+        options={**parsed.options, **explicit.options},
+        in_stock=explicit.in_stock or parsed.in_stock,
+    )
+
+
+async def search_products(
+    conn: Conn,
+    embedder: Embedder,
+    query: str,
+    filters: SearchFilters | None = None,
+    limit: int = 10,
+    *,
+    parse: bool = True,
+    mode: Literal["hybrid", "vector", "text"] = "hybrid",
+    settings: SearchSettings | None = None,
+    log: bool = True,
+) -> SearchResult:
+    started = time.perf_counter()
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
+    flt = filters or SearchFilters()
+    text = query.strip()
+    if parse and text:
+        parsed = parse_query(text, await load_vocabulary(conn))
+        text = parsed.text
+        flt = merge_filters(
+            flt,
+            SearchFilters(
+                min_price_minor=parsed.min_price_minor,
+                max_price_minor=parsed.max_price_minor,
+                options=parsed.options,
+                in_stock=parsed.in_stock,
+            ),
+        )
+    if (
+        flt.min_price_minor is not None
+        and flt.max_price_minor is not None
+        and flt.min_price_minor > flt.max_price_minor
+    ):
+        raise InvalidInput("min_price must not exceed max_price")
+    tuning = settings or SearchSettings()
+    vector = embedder.embed_query(text) if text and mode != "text" else None
+    ranked = await search_ids(
+        conn,
+        vector,
+        text,
+        Filter(**flt.model_dump()),
+        limit,
+        mode,
+        Tuning(tuning.ef_search, tuning.candidates, tuning.rrf_k, tuning.text_weight),
+    )
+    products = await load_products(conn, [pid for pid, _ in ranked])
+    scores = dict(ranked)
+    hits = [
+        SearchHit(
+            product=p, score=scores[p.id], matching_variants=[v for v in p.variants if _matches(v, flt)]
+        )
+        for p in products
+    ]
+    if log:
+        await repo.log_search(
+            conn,
+            query,
+            flt.model_dump(exclude_defaults=True),
+            [h.product.id for h in hits],
+            [h.product.id for h in hits if any(v.in_stock for v in h.matching_variants)],
+        )
+    observe_search(time.perf_counter() - started)
+    return SearchResult(query=text, filters=flt, hits=hits)
+
+
+async def get_product(conn: Conn, product_id: str) -> ProductPublic:
+    found = await load_products(conn, [product_id])
+    if not found:
+        raise NotFound(f"no product with id {product_id!r}")
+    return found[0]
+
+
+async def get_variant(conn: Conn, sku: str) -> VariantPublic:
+    row = await repo.fetch_variant(conn, sku)
+    if row is None:
+        raise NotFound(f"no variant with SKU {sku!r}")
+    return _variant(row)
+
+
+async def similar_products(conn: Conn, product_id: str, limit: int = 5) -> list[ProductPublic]:
+    if not await repo.product_exists(conn, product_id):
+        raise NotFound(f"no product with id {product_id!r}")
+    return await load_products(conn, await repo.nearest_ids(conn, product_id, limit))
+
+
+async def list_products(
+    conn: Conn, *, category: str | None = None, limit: int = 24, offset: int = 0
+) -> tuple[list[ProductPublic], int]:
+    """One page of the catalog (ordered by category, title) and the total count."""
+    ids, total = await repo.list_product_ids(conn, category, limit, offset)
+    return await load_products(conn, ids), total

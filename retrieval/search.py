@@ -1,0 +1,173 @@
+"""Hybrid product retrieval in one SQL statement per mode.
+
+* vector: HNSW cosine (``hnsw.ef_search`` and ``hnsw.iterative_scan = relaxed_order`` set per transaction,
+  so a selective filter still yields ``limit`` rows); when the filter admits few products the planner is
+  told to skip the index and scan exactly.
+* text: an OR-tsquery of the query's terms (``plainto_tsquery`` would AND them and starve chatty queries),
+  ranked with ``ts_rank_cd``.
+* hybrid: reciprocal rank fusion, score = sum over retrievers of 1 / (k + rank).
+
+Filters (price range, category prefix, option values, in stock) run in SQL on the variants.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from psycopg import AsyncConnection, sql
+
+from retrieval.indexing import vector_literal
+
+Mode = Literal["hybrid", "vector", "text"]
+Conn = AsyncConnection[dict[str, Any]]
+_WORD = re.compile(r"[a-z0-9]+", re.I)
+EXACT_SCAN_BELOW = 2000  # products admitted by the filter under which an exact scan is cheaper
+
+
+@dataclass
+class Filter:
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
+    category: str | None = None
+    options: dict[str, list[str]] = field(default_factory=dict)
+    in_stock: bool = False
+
+
+@dataclass
+class Tuning:
+    ef_search: int = 80
+    candidates: int = 100
+    rrf_k: int = 60
+    text_weight: float = 1.0  # RRF weight of the full-text list relative to the vector list
+
+
+def variant_condition(flt: Filter, alias: str = "v") -> tuple[sql.Composable, list[Any]]:
+    """SQL over one variant row ``alias``: active and matching every variant-level filter."""
+    v = sql.Identifier(alias)
+    parts: list[sql.Composable] = [sql.SQL("{}.active").format(v)]
+    params: list[Any] = []
+    if flt.min_price_minor is not None:
+        parts.append(sql.SQL("{}.price_minor >= %s").format(v))
+        params.append(flt.min_price_minor)
+    if flt.max_price_minor is not None:
+        parts.append(sql.SQL("{}.price_minor <= %s").format(v))
+        params.append(flt.max_price_minor)
+    if flt.in_stock:
+        parts.append(sql.SQL("{}.stock > 0").format(v))
+    for key, values in flt.options.items():
+        # key "color" also matches "frame color", "dial color": the last word of the option name.
+        parts.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM jsonb_each_text({}.options) o WHERE (lower(o.key) = %s OR "
+                "lower(o.key) "
+                "LIKE %s) AND lower(o.value) = ANY(%s))"
+            ).format(v)
+        )
+        params += [key.lower(), "% " + key.lower(), [x.lower() for x in values]]
+    return sql.SQL(" AND ").join(parts), params
+
+
+def product_condition(flt: Filter) -> tuple[sql.Composable, list[Any]]:
+    parts: list[sql.Composable] = [sql.SQL("TRUE")]
+    params: list[Any] = []
+    if flt.category:
+        parts.append(sql.SQL("lower(p.category) LIKE %s"))
+        params.append(flt.category.lower().replace("%", r"\%").replace("_", r"\_") + "%")
+    variant_sql, variant_params = variant_condition(flt)
+    parts.append(
+        sql.SQL("EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND {})").format(variant_sql)
+    )
+    return sql.SQL(" AND ").join(parts), params + variant_params
+
+
+def or_tsquery(text: str) -> str:
+    """``to_tsquery`` input: every word, prefix-matched, OR-ed ("a:* | b:*"); empty when no word."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return " | ".join(f"{w}:*" for w in dict.fromkeys(words))
+
+
+def _is_selective(flt: Filter) -> bool:
+    return bool(
+        flt.category or flt.options or flt.min_price_minor is not None or flt.max_price_minor is not None
+    )
+
+
+async def _count_admitted(conn: Conn, where: sql.Composable, params: list[Any], cap: int) -> int:
+    query = sql.SQL("SELECT count(*) AS n FROM (SELECT 1 FROM products p WHERE {} LIMIT %s) s").format(where)
+    cur = await conn.execute(query, [*params, cap])
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def search_ids(
+    conn: Conn,
+    query_vector: NDArray[np.float32] | None,
+    text: str,
+    flt: Filter,
+    limit: int,
+    mode: Mode = "hybrid",
+    tuning: Tuning | None = None,
+) -> list[tuple[str, float]]:
+    """Ranked (product id, score) pairs for the query under the filter."""
+    tuning = tuning or Tuning()
+    where, params = product_condition(flt)
+    candidates = max(tuning.candidates, limit)
+    tsq = or_tsquery(text)
+    use_vector = mode in ("hybrid", "vector") and query_vector is not None
+    use_text = mode in ("hybrid", "text") and bool(tsq)
+    if not use_vector and not use_text:
+        return await _browse(conn, where, params, limit)
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true)", [str(max(tuning.ef_search, candidates))]
+        )
+        await conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+        if (
+            use_vector
+            and _is_selective(flt)
+            and await _count_admitted(conn, where, params, EXACT_SCAN_BELOW) < EXACT_SCAN_BELOW
+        ):
+            await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
+        ctes: list[sql.Composable] = []
+        args: list[Any] = []
+        if use_vector:
+            assert query_vector is not None
+            ctes.append(
+                sql.SQL(
+                    "vec AS (SELECT id, row_number() OVER () AS rank FROM (SELECT p.id FROM products p "
+                    "WHERE p.embedding IS NOT NULL AND {} ORDER BY p.embedding <=> %s::vector LIMIT %s) s)"
+                ).format(where)
+            )
+            args += [*params, vector_literal(query_vector), candidates]
+        if use_text:
+            ctes.append(
+                sql.SQL(
+                    "txt AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rank FROM (SELECT p.id, "
+                    "ts_rank_cd(p.search_tsv, q) AS r FROM products p, to_tsquery('english', %s) q "
+                    "WHERE p.search_tsv @@ q AND {} ORDER BY r DESC LIMIT %s) s)"
+                ).format(where)
+            )
+            args += [tsq, *params, candidates]
+        lists = (["vec"] if use_vector else []) + (["txt"] if use_text else [])
+        parts = [sql.SQL("SELECT id, %s / (%s + rank) AS s FROM {}").format(sql.Identifier(n)) for n in lists]
+        for name in lists:
+            args += [tuning.text_weight if name == "txt" else 1.0, tuning.rrf_k]
+        query = sql.SQL(
+            "WITH {} SELECT id, sum(s)::float8 AS score FROM ({}) u GROUP BY id ORDER BY score DESC, "
+            "id LIMIT %s"
+        ).format(sql.SQL(", ").join(ctes), sql.SQL(" UNION ALL ").join(parts))
+        cur = await conn.execute(query, [*args, limit])
+        rows = await cur.fetchall()
+    return [(str(r["id"]), float(r["score"])) for r in rows]
+
+
+async def _browse(
+    conn: Conn, where: sql.Composable, params: list[Any], limit: int
+) -> list[tuple[str, float]]:
+    query = sql.SQL("SELECT p.id FROM products p WHERE {} ORDER BY p.title, p.id LIMIT %s").format(where)
+    cur = await conn.execute(query, [*params, limit])
+    return [(str(r["id"]), 0.0) for r in await cur.fetchall()]

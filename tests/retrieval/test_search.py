@@ -1,0 +1,87 @@
+"""Hybrid search against the demo catalog (real PostgreSQL + pgvector, real MiniLM)."""
+
+from __future__ import annotations
+
+from elara_bot.catalog.schemas import SearchFilters
+from elara_bot.catalog.service import search_products
+from elara_bot.db import Conn
+from retrieval.embedding import Embedder
+
+HIKING_BOOTS = "7363354090"
+
+
+async def test_acceptance_waterproof_boots_under_200(conn: Conn, embedder: Embedder) -> None:
+    result = await search_products(conn, embedder, "waterproof boots under 200")
+    assert result.filters.max_price_minor == 20000
+    assert result.hits[0].product.title == "Hiking Boots"
+    assert result.hits[0].matching_variants
+    assert all(v.price_minor <= 20000 for v in result.hits[0].matching_variants)
+    for hit in result.hits:
+        assert hit.product.price_min_minor <= 20000
+
+
+async def test_each_mode_finds_espresso(conn: Conn, embedder: Embedder) -> None:
+    for mode in ("hybrid", "vector", "text"):
+        result = await search_products(conn, embedder, "espresso machine", mode=mode, log=False)
+        assert "Espresso Machine" in [h.product.title for h in result.hits[:3]], mode
+
+
+async def test_price_filters(conn: Conn, embedder: Embedder) -> None:
+    flt = SearchFilters(min_price_minor=10000, max_price_minor=30000)
+    result = await search_products(conn, embedder, "gift", flt, limit=20)
+    assert result.hits
+    for hit in result.hits:
+        assert hit.matching_variants
+        assert all(10000 <= v.price_minor <= 30000 for v in hit.matching_variants)
+
+
+async def test_category_and_stock_filters(conn: Conn, embedder: Embedder) -> None:
+    flt = SearchFilters(category="electronics > audio", in_stock=True)
+    result = await search_products(conn, embedder, "music", flt, limit=10)
+    titles = {h.product.title for h in result.hits}
+    assert titles <= {"Bluetooth Speaker", "Wireless Earbuds", "Headphones"}
+    assert titles
+    for hit in result.hits:
+        assert all(v.in_stock for v in hit.matching_variants)
+
+
+async def test_option_filter_via_parsed_colour_and_size(conn: Conn, embedder: Embedder) -> None:
+    result = await search_products(conn, embedder, "blue t-shirt size M")
+    assert result.filters.options == {"size": ["M"], "color": ["blue"]}
+    assert result.hits[0].product.title == "T-Shirt"
+    for hit in result.hits:
+        assert hit.matching_variants
+        for v in hit.matching_variants:
+            assert v.options["size"] == "M"
+            assert "blue" in [value for key, value in v.options.items() if key.endswith("color")]
+
+
+async def test_combination_nobody_offers_returns_nothing(conn: Conn, embedder: Embedder) -> None:
+    # The demo catalog has no red T-shirt in XL (nor any other red XL variant).
+    result = await search_products(conn, embedder, "red t-shirt size XL")
+    assert result.hits == []
+
+
+async def test_selective_filter_still_returns_limit(conn: Conn, embedder: Embedder) -> None:
+    # Only a handful of products have variants under $60: an HNSW scan alone would starve.
+    cur = await conn.execute("SELECT count(DISTINCT product_id) AS n FROM variants WHERE price_minor <= 6000")
+    row = await cur.fetchone()
+    assert row is not None
+    available = int(row["n"])
+    assert 3 <= available < 20
+    result = await search_products(
+        conn, embedder, "laptop", SearchFilters(max_price_minor=6000), limit=available
+    )
+    assert len(result.hits) == available
+
+
+async def test_search_is_logged(conn: Conn, embedder: Embedder) -> None:
+    result = await search_products(conn, embedder, "yoga mat in stock")
+    cur = await conn.execute(
+        "SELECT query, filters, result_ids, in_stock_ids FROM search_log ORDER BY id DESC LIMIT 1"
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    assert row["query"] == "yoga mat in stock"
+    assert row["filters"] == {"in_stock": True}
+    assert row["result_ids"] == [h.product.id for h in result.hits]
