@@ -1,0 +1,66 @@
+"""Web API authentication: signed shopper session tokens and the admin API key."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.config import Settings
+from elara_bot.customers.schemas import CustomerPublic
+from elara_bot.customers.service import get_customer
+from elara_bot.errors import ElaraError, NotFound, Unauthorized
+
+SALT = "elara-session"
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.auth.session_secret.get_secret_value(), salt=SALT)
+
+
+def issue_token(settings: Settings, customer_id: UUID) -> str:
+    return str(_serializer(settings).dumps(str(customer_id)))
+
+
+def read_token(settings: Settings, token: str) -> UUID:
+    max_age = settings.auth.session_ttl_days * 86_400
+    try:
+        return UUID(str(_serializer(settings).loads(token, max_age=max_age)))
+    except (BadSignature, ValueError) as exc:
+        raise Unauthorized("invalid or expired session token") from exc
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send Authorization: Bearer <token> from POST /api/v1/sessions")
+    return token.strip()
+
+
+async def current_shopper(
+    runtime: RuntimeDep,
+    conn: ConnDep,
+    authorization: Annotated[str | None, Header(description="Bearer <session token>")] = None,
+) -> CustomerPublic:
+    customer_id = read_token(runtime.settings, _bearer(authorization))
+    try:
+        return await get_customer(conn, customer_id)
+    except NotFound as exc:
+        raise Unauthorized("the session's customer no longer exists") from exc
+
+
+def admin_key(
+    runtime: RuntimeDep,
+    x_admin_key: Annotated[str | None, Header(description="the admin API key")] = None,
+) -> None:
+    expected = runtime.settings.auth.admin_api_key.get_secret_value()
+    if x_admin_key is None or not hmac.compare_digest(x_admin_key.encode(), expected.encode()):
+        raise ElaraError("a valid X-Admin-Key header is required", 401)
+
+
+CurrentShopper = Annotated[CustomerPublic, Depends(current_shopper)]
+AdminKey = Annotated[None, Depends(admin_key)]

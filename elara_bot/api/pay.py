@@ -1,0 +1,62 @@
+"""The dev provider's TEST MODE payment page: its button drives the same "paid" path as Stripe."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.errors import NotFound
+from elara_bot.orders.schemas import OrderPublic
+from elara_bot.orders.service import order_for_payment_session
+from elara_bot.payments.base import PaymentEvent, PaymentEventKind, apply_payment_event
+
+router = APIRouter(tags=["payments"], include_in_schema=False)
+
+
+def _money(minor: int, currency: str) -> str:
+    return f"{minor / 100:,.2f} {currency}"
+
+
+def _page(order: OrderPublic, token: str) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(line.title)} ({escape(line.sku)})</td><td>{line.quantity}</td>"
+        f"<td>{_money(line.line_total_minor, order.currency)}</td></tr>"
+        for line in order.lines
+    )
+    action = (
+        f'<form method="post" action="/pay/{escape(token)}"><button type="submit">Pay (test)</button></form>'
+        if order.status == "pending_payment"
+        else f"<p>This order is <strong>{escape(order.status)}</strong>.</p>"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>TEST MODE payment</title></head><body>"
+        "<p style='background:#fde68a;padding:8px;font-weight:bold'>TEST MODE: no real payment is taken</p>"
+        f"<h1>Order {escape(order.number)}</h1><table>{rows}</table>"
+        f"<p>Total: <strong>{_money(order.total_minor, order.currency)}</strong></p>{action}</body></html>"
+    )
+
+
+def _require_dev(runtime: RuntimeDep) -> None:
+    if getattr(runtime.payments, "name", None) != "dev":
+        raise NotFound("the test payment page is not enabled")
+
+
+@router.get("/pay/{token}", response_class=HTMLResponse)
+async def pay_page(token: str, runtime: RuntimeDep, conn: ConnDep) -> HTMLResponse:
+    _require_dev(runtime)
+    return HTMLResponse(_page(await order_for_payment_session(conn, "dev", token), token))
+
+
+@router.post("/pay/{token}")
+async def pay(token: str, runtime: RuntimeDep, conn: ConnDep) -> RedirectResponse:
+    _require_dev(runtime)
+    order = await order_for_payment_session(conn, "dev", token)
+    event = PaymentEvent(
+        provider="dev", event_id=f"dev-paid-{token}", kind=PaymentEventKind.PAID, session_id=token
+    )
+    await apply_payment_event(conn, event)
+    values = {"public_url": runtime.settings.public_url.rstrip("/"), "order_number": order.number}
+    return RedirectResponse(runtime.settings.payments.success_url.format(**values), status_code=303)

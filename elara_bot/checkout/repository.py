@@ -1,0 +1,32 @@
+"""SQL for turning the open cart into an order."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from elara_bot.db import Conn
+
+
+async def lock_cart_lines(conn: Conn, customer_id: UUID) -> tuple[int | None, list[dict[str, Any]]]:
+    """The open cart (row-locked against a concurrent checkout by the same customer) and its lines."""
+    cur = await conn.execute(
+        "SELECT id FROM carts WHERE customer_id = %s AND status = 'open' FOR UPDATE", (customer_id,)
+    )
+    cart = await cur.fetchone()
+    if cart is None:
+        return None, []
+    cur = await conn.execute(
+        "SELECT l.sku, v.product_id, p.title, v.options, l.quantity,"
+        " v.price_minor AS unit_price_minor, v.currency, v.active"
+        " FROM cart_lines l JOIN variants v ON v.sku = l.sku JOIN products p ON p.id = v.product_id"
+        " WHERE l.cart_id = %s ORDER BY l.sku",
+        (cart["id"],),
+    )
+    return int(cart["id"]), await cur.fetchall()
+
+
+async def close_cart(conn: Conn, cart_id: int) -> None:
+    await conn.execute(
+        "UPDATE carts SET status = 'checked_out', updated_at = now() WHERE id = %s", (cart_id,)
+    )

@@ -1,0 +1,170 @@
+"""A stateful stand-in for the parts of Stripe's API Elara uses, spoken to by the real ``stripe`` library.
+
+Checkout sessions (create, retrieve, expire), refunds, Idempotency-Key replay (400
+``idempotency_error`` when the parameters differ), failure injection (HTTP 500 or a sleep past the
+client's timeout) and a test-only ``complete``/``expire`` that sends a correctly signed webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import stripe
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+@dataclass
+class StripeRequest:
+    method: str
+    path: str
+    params: dict[str, str]
+    idempotency_key: str | None
+
+
+@dataclass
+class StripeStub:
+    base_url_of: Any
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[StripeRequest] = field(default_factory=list)
+    idempotency: dict[str, tuple[dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
+    failures: list[tuple[str, float]] = field(default_factory=list)
+
+    def fail_next(self, count: int, mode: str = "500", sleep_s: float = 5.0) -> None:
+        """The next ``count`` calls answer 500 (``mode="500"``) or sleep ``sleep_s`` (``"timeout"``)."""
+        self.failures.extend([(mode, sleep_s)] * count)
+
+    def creates(self) -> list[StripeRequest]:
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/checkout/sessions"]
+
+    def event(self, session_id: str, event_type: str) -> str:
+        payload = {
+            "id": "evt_" + secrets.token_hex(12),
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {"object": self.sessions[session_id]},
+        }
+        return json.dumps(payload)
+
+    def complete(self, session_id: str) -> None:
+        """Mark a session paid (as if the shopper paid on Stripe's page)."""
+        session = self.sessions[session_id]
+        session.update(status="complete", payment_status="paid", payment_intent="pi_" + secrets.token_hex(8))
+
+    def expire(self, session_id: str) -> None:
+        self.sessions[session_id].update(status="expired")
+
+    @staticmethod
+    def signature(payload: str, secret: str, timestamp: int | None = None) -> str:
+        return stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp)
+
+    def deliver(
+        self, webhook_url: str, payload: str, secret: str, *, timestamp: int | None = None
+    ) -> httpx.Response:
+        """POST one event to the service, signed with ``secret``."""
+        headers = {
+            "Stripe-Signature": self.signature(payload, secret, timestamp),
+            "Content-Type": "application/json",
+        }
+        with httpx.Client(timeout=30) as client:
+            return client.post(webhook_url, content=payload, headers=headers)
+
+    # --- the API --------------------------------------------------------------------------------
+
+    async def handle(self, request: Request, path: str) -> JSONResponse:
+        form = await request.form()
+        params = {k: str(v) for k, v in form.multi_items()} | dict(request.query_params)
+        key = request.headers.get("Idempotency-Key")
+        self.requests.append(StripeRequest(request.method, path, params, key))
+        if self.failures:
+            mode, sleep_s = self.failures.pop(0)
+            if mode == "timeout":
+                await asyncio.sleep(sleep_s)
+            return _error(500, "api_error", "injected failure")
+        if key and request.method == "POST":
+            if key in self.idempotency:
+                stored_params, status, body = self.idempotency[key]
+                if stored_params != params:
+                    return _error(
+                        400,
+                        "idempotency_error",
+                        "Keys for idempotent requests can only be used with the same parameters",
+                    )
+                return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
+        status, body = self._route(request.method, path, params)
+        if key and request.method == "POST" and status < 500:
+            self.idempotency[key] = (params, status, body)
+        return JSONResponse(body, status_code=status)
+
+    def _route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        parts = path.strip("/").split("/")
+        if parts[:3] == ["v1", "checkout", "sessions"]:
+            if len(parts) == 3 and method == "POST":
+                return 200, self._create(params)
+            session = self.sessions.get(parts[3]) if len(parts) > 3 else None
+            if session is None:
+                return 404, {
+                    "error": {"type": "invalid_request_error", "message": "No such checkout session"}
+                }
+            if len(parts) == 5 and parts[4] == "expire" and method == "POST":
+                if session["status"] != "open":
+                    return 400, {"error": {"type": "invalid_request_error", "message": "session is not open"}}
+                session["status"] = "expired"
+            return 200, session
+        if parts == ["v1", "refunds"] and method == "POST":
+            refund = {
+                "id": "re_" + secrets.token_hex(8),
+                "object": "refund",
+                "status": "succeeded",
+                "payment_intent": params.get("payment_intent"),
+                "amount": int(params.get("amount", "0")),
+            }
+            self.refunds.append(refund)
+            return 200, refund
+        return 404, {"error": {"type": "invalid_request_error", "message": f"unknown route {path}"}}
+
+    def _create(self, params: dict[str, str]) -> dict[str, Any]:
+        session_id = "cs_test_" + secrets.token_hex(12)
+        amount = int(params.get("line_items[0][price_data][unit_amount]", "0")) * int(
+            params.get("line_items[0][quantity]", "1")
+        )
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "url": f"{self.base_url_of()}/checkout/{session_id}",
+            "status": "open",
+            "payment_status": "unpaid",
+            "mode": params.get("mode"),
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
+            "amount_total": amount,
+            "currency": params.get("line_items[0][price_data][currency]"),
+            "success_url": params.get("success_url"),
+            "cancel_url": params.get("cancel_url"),
+            "payment_intent": None,
+            "expires_at": int(params.get("expires_at", str(int(time.time()) + 86_400))),
+        }
+        self.sessions[session_id] = session
+        return session
+
+
+def _error(status: int, kind: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status)
+
+
+def mount(app: FastAPI, state: Any) -> StripeStub:
+    stub = StripeStub(base_url_of=lambda: state.base_url)
+
+    @app.api_route("/v1/{path:path}", methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    async def stripe_api(path: str, request: Request) -> JSONResponse:
+        return await stub.handle(request, "/v1/" + path)
+
+    return stub
