@@ -1,0 +1,1 @@
+"""The shopping agent: tools, models (offline and OpenAI-compatible) and the graph."""

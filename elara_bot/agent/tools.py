@@ -1,0 +1,275 @@
+"""The shopper's tools: thin, typed calls into the domain services.
+
+The shopper's identity, the connection and the services come from the run's context (`ShopperContext`),
+never from tool arguments; no tool takes a price. Every tool answers JSON; an `ElaraError` is answered as
+`{"error", "detail"}` for the model to read, never raised. Cancel and return only run once the conversation
+service has seen the shopper confirm (`ShopperContext.confirmed`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, tool
+from pydantic import BaseModel
+
+from elara_bot.cart import service as cart
+from elara_bot.catalog import service as catalog
+from elara_bot.catalog.schemas import ProductPublic, SearchFilters
+from elara_bot.checkout import service as checkout_service
+from elara_bot.config import Settings
+from elara_bot.db import Conn
+from elara_bot.errors import ElaraError
+from elara_bot.orders import service as orders
+from retrieval.embedding import Embedder
+
+
+@dataclass
+class ShopperContext:
+    """What a turn's tools may use; built by the conversation service, never by the model."""
+
+    conn: Conn
+    customer_id: UUID
+    settings: Settings
+    embedder: Embedder
+    provider: Any  # elara_bot.payments.base.PaymentProvider
+    confirmed: set[str] = field(default_factory=set)  # tool names the shopper confirmed this turn
+    handoff_reasons: list[str] = field(default_factory=list)
+
+
+# Untyped here: pydantic cannot build a schema over the connection and embedder; `_ctx` narrows it.
+Runtime = ToolRuntime[Any, Any]
+
+
+def _ctx(runtime: Runtime) -> ShopperContext:
+    context = runtime.context
+    if not isinstance(context, ShopperContext):
+        raise TypeError("the shopper tools need a ShopperContext")
+    return context
+
+
+async def _run(action: Callable[[], Awaitable[Any]]) -> str:
+    try:
+        result = await action()
+    except ElaraError as exc:
+        return json.dumps({"error": type(exc).__name__, "detail": str(exc)})
+    return json.dumps(result, default=str)
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def _cards(products: list[ProductPublic]) -> dict[str, Any]:
+    cards = [{"position": i, **_dump(p), "product_id": p.id} for i, p in enumerate(products, 1)]
+    return {"products": cards}
+
+
+@tool
+async def search_products(query: str, runtime: Runtime, filters: SearchFilters | None = None) -> str:
+    """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        found = await catalog.search_products(ctx.conn, ctx.embedder, query, filters, limit=5)
+        return _cards([hit.product for hit in found.hits])
+
+    return await _run(act)
+
+
+@tool
+async def get_product(product_id: str, runtime: Runtime) -> str:
+    """Details of one product and its variants."""
+    ctx = _ctx(runtime)
+    return await _run(lambda: _product(ctx, product_id))
+
+
+async def _product(ctx: ShopperContext, product_id: str) -> dict[str, Any]:
+    return _dump(await catalog.get_product(ctx.conn, product_id))
+
+
+@tool
+async def add_to_cart(sku: str, quantity: int, runtime: Runtime) -> str:
+    """Add a product variant (by SKU) to the shopper's cart."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        return {
+            "cart": _dump(
+                await cart.add_item(
+                    ctx.conn, ctx.customer_id, sku, quantity, max_quantity=ctx.settings.max_item_quantity
+                )
+            )
+        }
+
+    return await _run(act)
+
+
+@tool
+async def update_cart_item(sku: str, quantity: int, runtime: Runtime) -> str:
+    """Set the quantity of a cart line (0 removes it)."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        return {
+            "cart": _dump(
+                await cart.set_quantity(
+                    ctx.conn, ctx.customer_id, sku, quantity, max_quantity=ctx.settings.max_item_quantity
+                )
+            )
+        }
+
+    return await _run(act)
+
+
+@tool
+async def remove_from_cart(sku: str, runtime: Runtime) -> str:
+    """Remove a line from the shopper's cart."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        return {"cart": _dump(await cart.remove_item(ctx.conn, ctx.customer_id, sku))}
+
+    return await _run(act)
+
+
+@tool
+async def view_cart(runtime: Runtime) -> str:
+    """Show the shopper's cart."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        return {"cart": _dump(await cart.view_cart(ctx.conn, ctx.customer_id))}
+
+    return await _run(act)
+
+
+@tool
+async def checkout(runtime: Runtime) -> str:
+    """Turn the cart into an order and get the payment link."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        result = await checkout_service.checkout(ctx.conn, ctx.customer_id, ctx.provider, ctx.settings)
+        order = result.order
+        return {
+            "order_number": order.number,
+            "url": result.payment_url,
+            "total_minor": order.total_minor,
+            "currency": order.currency,
+            "order": _dump(order),
+        }
+
+    return await _run(act)
+
+
+@tool
+async def order_status(runtime: Runtime, order_number: str | None = None) -> str:
+    """One order's status, or the shopper's orders when no number is given."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        if order_number:
+            return {"order": _dump(await orders.get_order(ctx.conn, ctx.customer_id, order_number))}
+        return {"orders": [_dump(o) for o in await orders.list_orders(ctx.conn, ctx.customer_id)]}
+
+    return await _run(act)
+
+
+def _unconfirmed(name: str, what: str) -> str:
+    detail = f"Ask the shopper to confirm first: do they really want to {what}? Act only after a yes."
+    return json.dumps({"error": "ConfirmationRequired", "detail": detail, "tool": name})
+
+
+@tool
+async def cancel_order(order_number: str, runtime: Runtime) -> str:
+    """Cancel an order (needs the shopper's explicit confirmation)."""
+    ctx = _ctx(runtime)
+    if "cancel_order" not in ctx.confirmed:
+        return _unconfirmed("cancel_order", f"cancel order {order_number}")
+
+    async def act() -> dict[str, Any]:
+        order = await orders.cancel_order(ctx.conn, ctx.customer_id, order_number, ctx.provider)
+        return {"order": _dump(order)}
+
+    return await _run(act)
+
+
+@tool
+async def request_return(order_number: str, skus: list[str], runtime: Runtime) -> str:
+    """Request a return of some items (or all when skus is empty) of a delivered order; needs confirmation."""
+    ctx = _ctx(runtime)
+    if "request_return" not in ctx.confirmed:
+        return _unconfirmed("request_return", f"return items of order {order_number}")
+
+    async def act() -> dict[str, Any]:
+        wanted = skus
+        if not wanted:
+            order = await orders.get_order(ctx.conn, ctx.customer_id, order_number)
+            wanted = [line.sku for line in order.lines]
+        order = await orders.request_return(ctx.conn, ctx.customer_id, order_number, wanted)
+        return {"order": _dump(order), "message": f"Your return for order {order_number} is recorded."}
+
+    return await _run(act)
+
+
+@tool
+async def recommend(
+    runtime: Runtime, for_product: str | None = None, from_cart: bool = False, from_history: bool = False
+) -> str:
+    """Products similar to one product, to the cart's items, or to past orders."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        seeds = [for_product] if for_product else await _seed_products(ctx, from_cart=from_cart)
+        found: list[ProductPublic] = []
+        for seed in seeds[:3]:
+            for product in await catalog.similar_products(ctx.conn, seed, limit=5):
+                if product.id not in seeds and all(product.id != p.id for p in found):
+                    found.append(product)
+        return _cards(found[:5])
+
+    return await _run(act)
+
+
+async def _seed_products(ctx: ShopperContext, *, from_cart: bool) -> list[str]:
+    skus: list[str] = []
+    if from_cart:
+        skus = [line.sku for line in (await cart.view_cart(ctx.conn, ctx.customer_id)).lines]
+    else:
+        for order in await orders.list_orders(ctx.conn, ctx.customer_id):
+            skus.extend(line.sku for line in order.lines)
+    ids: list[str] = []
+    for sku in skus:
+        product_id = (await catalog.get_variant(ctx.conn, sku)).product_id
+        if product_id not in ids:
+            ids.append(product_id)
+    return ids
+
+
+@tool
+async def handoff_to_human(reason: str, runtime: Runtime) -> str:
+    """Hand the conversation to a member of staff."""
+    _ctx(runtime).handoff_reasons.append(reason)
+    return json.dumps({"handoff": "requested", "reason": reason})
+
+
+SHOPPER_TOOLS: list[BaseTool] = [
+    search_products,
+    get_product,
+    add_to_cart,
+    update_cart_item,
+    remove_from_cart,
+    view_cart,
+    checkout,
+    order_status,
+    cancel_order,
+    request_return,
+    recommend,
+    handoff_to_human,
+]

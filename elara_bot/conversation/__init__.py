@@ -1,0 +1,1 @@
+"""Conversations: inbound messages, reply parts, memory and the turn service."""
