@@ -1,0 +1,102 @@
+"""The demo store page at ``/`` (a catalog grid with the chat widget on it) and ``/widget.js``."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Annotated
+
+import jinja2
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from elara_bot.api.deps import ConnDep
+from elara_bot.catalog import service as catalog
+from elara_bot.catalog.schemas import ProductPublic
+
+router = APIRouter(tags=["store"])
+
+PAGE_SIZE = 24
+WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
+
+
+@dataclass(frozen=True)
+class Widget:
+    body: bytes
+    etag: str
+
+
+@lru_cache(maxsize=1)
+def widget_script() -> Widget:
+    body = resources.files("elara_bot.static").joinpath("widget.js").read_bytes()
+    return Widget(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+@lru_cache(maxsize=1)
+def templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("elara_bot", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+
+
+def price_text(minor: int, currency: str) -> str:
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency.upper())
+    amount = f"{minor / 100:,.2f}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+
+
+def product_view(product: ProductPublic) -> dict[str, object]:
+    low = price_text(product.price_min_minor, product.currency)
+    high = price_text(product.price_max_minor, product.currency)
+    return {
+        "id": product.id,
+        "title": product.title,
+        "brand": product.brand,
+        "category": product.category,
+        "description": product.description,
+        "image_url": product.image_url,
+        "price": low if low == high else f"{low} – {high}",
+        "in_stock": any(v.in_stock for v in product.variants),
+    }
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_js(request: Request) -> Response:
+    widget = widget_script()
+    headers = {"Cache-Control": WIDGET_CACHE, "ETag": widget.etag, "X-Content-Type-Options": "nosniff"}
+    wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
+    if widget.etag in wanted:
+        return Response(status_code=304, headers=headers)
+    return Response(widget.body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def store_page(
+    request: Request,
+    conn: ConnDep,
+    page: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    order: Annotated[str | None, Query(max_length=64)] = None,
+    paid: Annotated[int, Query()] = 0,
+    cancelled: Annotated[int, Query()] = 0,
+) -> HTMLResponse:
+    products, total = await catalog.list_products(conn, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    base = str(request.base_url).rstrip("/")
+    html = (
+        templates()
+        .get_template("store.html")
+        .render(
+            store_name="Elara demo store",
+            products=[product_view(p) for p in products],
+            order_number=order,
+            paid=paid == 1,
+            cancelled=cancelled == 1,
+            prev_page=page - 1 if page > 0 else None,
+            next_page=page + 1 if (page + 1) * PAGE_SIZE < total else None,
+            widget_src=f"{base}/widget.js",
+            elara_url=base,
+        )
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
