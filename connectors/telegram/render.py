@@ -1,0 +1,326 @@
+"""Render a platform-neutral reply as Telegram messages (MarkdownV2, inline keyboards, photos).
+
+The input is the reply's documented wire format (``OutboundReply.model_dump(mode="json")``, see
+docs/contracts.md), read through small views that ignore fields this connector does not use. Every piece
+of text that comes from the model, the catalog or a shopper is escaped with PTB's ``escape_markdown``;
+only the formatting written here is markup. Texts are split under Telegram's limits (4096 characters for a
+message, 1024 for a caption), counted on the escaped text, which is never shorter than what Telegram counts.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import BaseModel
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+from telegram.helpers import escape_markdown
+
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
+CALLBACK_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MAX_VARIANT_BUTTONS = 8
+MAX_DESCRIPTION = 300
+SAY_PREFIX = "say:"  # a quick reply without an action: the button sends its message as typed text
+_BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
+BOLD_MARGIN = 200  # room for the bold markers model_text adds after splitting
+_SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+_ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF"}
+
+
+# --- views of the reply wire format -------------------------------------------------------------
+class _Variant(BaseModel):
+    sku: str
+    options: dict[str, str] = {}
+    price_minor: int
+    in_stock: bool = True
+
+
+class _Card(BaseModel):
+    position: int
+    product_id: str
+    title: str
+    image_url: str | None = None
+    description: str = ""
+    price_min_minor: int
+    price_max_minor: int
+    currency: str
+    variants: list[_Variant] = []
+
+
+class _CartLine(BaseModel):
+    sku: str
+    title: str
+    options: dict[str, str] = {}
+    quantity: int
+    line_total_minor: int
+    currency: str | None = None  # order lines carry the order's currency instead
+
+
+class _Cart(BaseModel):
+    lines: list[_CartLine] = []
+    item_count: int = 0
+    total_minor: int = 0
+    currency: str = "USD"
+
+
+class _Order(BaseModel):
+    number: str
+    status: str
+    lines: list[_CartLine] = []
+    total_minor: int
+    currency: str
+    tracking: list[str] = []
+    payment_url: str | None = None
+
+
+class _QuickReply(BaseModel):
+    label: str
+    message: str = ""
+    action: str | None = None
+
+
+# --- output ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outgoing:
+    """One Telegram message: MarkdownV2 ``text`` (the caption when ``photo`` is set)."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    photo: str | bytes | None = None
+
+
+def esc(text: str) -> str:
+    return escape_markdown(text, version=2)
+
+
+def model_text(text: str) -> str:
+    """The model's text escaped, keeping its ``**bold**`` spans (on one line) as Telegram bold."""
+    pieces = _BOLD.split(text)
+    return "".join(f"*{esc(p)}*" if i % 2 else esc(p) for i, p in enumerate(pieces))
+
+
+def format_money(minor: int, currency: str) -> str:
+    code = currency.upper()
+    amount = f"{minor:,}" if code in _ZERO_DECIMAL else f"{minor / 100:,.2f}"
+    symbol = _SYMBOLS.get(code)
+    return f"{symbol}{amount}" if symbol else f"{amount} {code}"
+
+
+def _escaped_len(char: str) -> int:
+    return 2 if char in _SPECIAL else 1
+
+
+def split_plain(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split plain text so that each piece, once escaped, fits ``limit`` (paragraph, line, word breaks)."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while rest:
+        size, fit = 0, 0
+        for char in rest:
+            size += _escaped_len(char)
+            if size > limit:
+                break
+            fit += 1
+        if fit == len(rest):
+            pieces.append(rest)
+            break
+        cut = _break_point(rest[:fit])
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return pieces
+
+
+def _break_point(window: str) -> int:
+    for separator in ("\n\n", "\n", " "):
+        at = window.rfind(separator)
+        if at > len(window) // 2:
+            return at + len(separator)
+    return len(window)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def absolute_url(url: str, public_url: str) -> str:
+    return urljoin(public_url.rstrip("/") + "/", url)
+
+
+def is_photo_url(url: str) -> bool:
+    """Telegram fetches photos by URL but cannot show SVG; only http(s) raster images qualify."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and not parts.path.lower().endswith(".svg")
+
+
+def fits_callback(data: str) -> bool:
+    return 0 < len(data.encode()) <= CALLBACK_LIMIT
+
+
+def _button(label: str, action: str) -> InlineKeyboardButton | None:
+    return InlineKeyboardButton(label, callback_data=action) if fits_callback(action) else None
+
+
+def _keyboard(rows: list[list[InlineKeyboardButton | None]]) -> InlineKeyboardMarkup | None:
+    kept = [[b for b in row if b is not None] for row in rows]
+    kept = [row for row in kept if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+# --- parts ----------------------------------------------------------------------------------------
+def _options(options: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in options.items())
+
+
+def _price_range(card: _Card) -> str:
+    low = format_money(card.price_min_minor, card.currency)
+    if card.price_max_minor == card.price_min_minor:
+        return low
+    return f"{low} – {format_money(card.price_max_minor, card.currency)}"
+
+
+def _variant_label(variant: _Variant, currency: str) -> str:
+    options = " / ".join(variant.options.values())
+    price = format_money(variant.price_minor, currency)
+    return shorten(f"Add {options} · {price}" if options else f"Add to cart · {price}", 60)
+
+
+def card_message(card: _Card, public_url: str) -> Outgoing:
+    in_stock = [v for v in card.variants if v.in_stock]
+    header = f"*{esc(f'{card.position}. {shorten(card.title, 200)}')}*\n{esc(_price_range(card))}"
+    if not in_stock:
+        header += "\n_" + esc("Out of stock") + "_"
+    description = shorten(card.description, MAX_DESCRIPTION)
+    text = f"{header}\n\n{esc(description)}" if description else header
+    rows: list[list[InlineKeyboardButton | None]] = [
+        [_button(_variant_label(v, card.currency), f"add:{v.sku}:1")] for v in in_stock[:MAX_VARIANT_BUTTONS]
+    ]
+    rows.append([_button("More like this", f"more_like:{card.product_id}")])
+    image = absolute_url(card.image_url, public_url) if card.image_url else None
+    photo = image if image and is_photo_url(image) and len(text) <= CAPTION_LIMIT else None
+    return Outgoing(text=text, keyboard=_keyboard(rows), photo=photo)
+
+
+def _line_text(line: _CartLine, currency: str) -> str:
+    options = f" ({_options(line.options)})" if line.options else ""
+    total = format_money(line.line_total_minor, line.currency or currency)
+    return esc(f"• {line.quantity} × {shorten(line.title, 80)}{options} — {total}")
+
+
+def cart_messages(cart: _Cart) -> list[Outgoing]:
+    if not cart.lines:
+        return [Outgoing(text=esc("Your cart is empty."))]
+    lines = [_line_text(line, cart.currency) for line in cart.lines]
+    total = esc(format_money(cart.total_minor, cart.currency))
+    count = f"({cart.item_count} item{'' if cart.item_count == 1 else 's'})"
+    title = f"*{esc('Your cart')}* {esc(count)}"
+    rows: list[list[InlineKeyboardButton | None]] = [[_button("Checkout", "checkout")]]
+    rows += [[_button(shorten(f"Remove {line.title}", 40), f"remove:{line.sku}")] for line in cart.lines[:5]]
+    return _pack([title, *lines, "", f"*{esc('Total:')}* {total}"], _keyboard(rows))
+
+
+def checkout_message(part: Mapping[str, Any]) -> Outgoing:
+    total = format_money(int(part["total_minor"]), str(part["currency"]))
+    text = f"*{esc('Order ' + str(part['order_number']))}* {esc('is ready: ' + total + '.')}\n" + esc(
+        "Tap the button to pay securely."
+    )
+    button = InlineKeyboardButton(f"Pay {total}", url=str(part["url"]))
+    return Outgoing(text=text, keyboard=InlineKeyboardMarkup([[button]]))
+
+
+def order_messages(order: _Order) -> list[Outgoing]:
+    status = order.status.replace("_", " ")
+    lines = [_line_text(line, order.currency) for line in order.lines]
+    total = esc(format_money(order.total_minor, order.currency))
+    text = [f"*{esc('Order ' + order.number)}*: {esc(status)}", *lines, "", f"*{esc('Total:')}* {total}"]
+    if order.tracking:
+        text.append(esc("Tracking: " + ", ".join(order.tracking)))
+    keyboard = None
+    if order.payment_url and order.status == "pending_payment":
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Pay now", url=order.payment_url)]])
+    return _pack(text, keyboard)
+
+
+def quick_reply_keyboard(replies: list[_QuickReply]) -> InlineKeyboardMarkup | None:
+    buttons = [
+        _button(shorten(r.label, 40), r.action if r.action else SAY_PREFIX + (r.message or r.label))
+        for r in replies
+    ]
+    return _keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def table_message(part: Mapping[str, Any]) -> list[Outgoing]:
+    columns = [str(c) for c in part.get("columns", [])]
+    rows = [[str(c) for c in row] for row in part.get("rows", [])]
+    widths = [max(len(r[i]) for r in [columns, *rows] if i < len(r)) for i in range(len(columns))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) for r in [columns, *rows]]
+    escaped = [escape_markdown(shorten(line, 1000), version=2, entity_type="pre") for line in lines]
+    title = f"*{esc(shorten(str(part.get('title', '')), 200))}*"
+    blocks = _pack(escaped, None, TEXT_LIMIT - len(title) - 10)
+    return [
+        Outgoing(text=(title + "\n" if i == 0 else "") + f"```\n{b.text}\n```") for i, b in enumerate(blocks)
+    ]
+
+
+def _pack(lines: list[str], keyboard: InlineKeyboardMarkup | None, limit: int = TEXT_LIMIT) -> list[Outgoing]:
+    """Join already escaped lines into messages under the limit; the keyboard goes on the last one.
+
+    Each line is well-formed MarkdownV2 on its own, so cutting between lines never breaks an entity.
+    """
+    chunks: list[str] = []
+    for line in lines:
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return [
+        Outgoing(text=c, keyboard=keyboard if i == len(chunks) - 1 else None) for i, c in enumerate(chunks)
+    ]
+
+
+def render_part(part: Mapping[str, Any], public_url: str) -> list[Outgoing]:
+    kind = part.get("type")
+    if kind == "product_cards":
+        return [card_message(_Card.model_validate(c), public_url) for c in part.get("cards", [])]
+    if kind == "cart":
+        return cart_messages(_Cart.model_validate(part["cart"]))
+    if kind == "checkout_link":
+        return [checkout_message(part)]
+    if kind == "order":
+        return order_messages(_Order.model_validate(part["order"]))
+    if kind == "handoff" and part.get("detail"):
+        return [Outgoing(text="_" + esc(str(part["detail"])) + "_")]
+    if kind == "chart":
+        caption = f"*{esc(shorten(str(part.get('title', '')), 200))}*"
+        return [Outgoing(text=caption, photo=base64.b64decode(str(part["png_base64"])))]
+    if kind == "table":
+        return table_message(part)
+    return []
+
+
+def render_reply(reply: Mapping[str, Any], public_url: str) -> list[Outgoing]:
+    """All the messages for one reply: its text (with the quick replies), then each part in order."""
+    parts: list[Mapping[str, Any]] = list(reply.get("parts", []))
+    replies = [
+        _QuickReply.model_validate(r)
+        for p in parts
+        if p.get("type") == "quick_replies"
+        for r in p.get("replies", [])
+    ]
+    keyboard = quick_reply_keyboard(replies)
+    text = str(reply.get("text") or "").strip()
+    if not text and keyboard is not None:
+        text = "Choose an option:"
+    messages = [Outgoing(text=model_text(piece)) for piece in split_plain(text, TEXT_LIMIT - BOLD_MARGIN)]
+    if keyboard is not None:
+        messages[-1] = Outgoing(text=messages[-1].text, keyboard=keyboard)
+    for part in parts:
+        messages.extend(render_part(part, public_url))
+    return messages

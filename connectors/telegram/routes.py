@@ -1,0 +1,56 @@
+"""``POST /webhooks/telegram``: verify the secret token, accept JSON only, deduplicate, answer at once."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from connectors.telegram.connector import TelegramConnector, webhook_secret
+from elara_bot.api.deps import RuntimeDep
+from elara_bot.errors import ElaraError, Forbidden, InvalidInput, NotFound
+
+router = APIRouter(tags=["webhooks"])
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class UnsupportedMediaType(ElaraError):
+    status_code = 415
+
+
+def verified_connector(
+    runtime: RuntimeDep,
+    secret: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
+) -> TelegramConnector:
+    """The connector, once the request carries the webhook's secret token (compared in constant time)."""
+    connector: TelegramConnector | None = runtime.connectors.get("telegram")
+    if connector is None:
+        raise NotFound("Telegram is not configured")
+    expected = webhook_secret(runtime.settings.telegram).encode()
+    if secret is None or not hmac.compare_digest(secret.encode(), expected):
+        raise Forbidden("invalid or missing Telegram secret token")
+    return connector
+
+
+async def update_payload(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType("Telegram updates are JSON")
+    try:
+        data = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput("the body is not valid JSON", status_code=400) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise InvalidInput("not a Telegram update (no integer update_id)", status_code=400)
+    return data
+
+
+@router.post("/webhooks/telegram", include_in_schema=False)
+async def telegram_webhook(
+    connector: Annotated[TelegramConnector, Depends(verified_connector)],
+    data: Annotated[dict[str, Any], Depends(update_payload)],
+) -> JSONResponse:
+    new = await connector.accept(data)
+    return JSONResponse({"ok": True, "duplicate": not new})
