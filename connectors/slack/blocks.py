@@ -1,0 +1,31 @@
+"""Render an analyst reply as Block Kit: a text section and compact monospaced tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elara_bot.conversation.messages import OutboundReply, TablePart
+
+MAX_SECTION = 2900
+
+
+def table_text(table: TablePart) -> str:
+    rows = [table.columns, *table.rows]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(table.columns))]
+    lines = [
+        "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip() for row in rows
+    ]
+    body = "\n".join(lines)
+    if len(body) > MAX_SECTION:
+        body = body[:MAX_SECTION] + "\n..."
+    return f"*{table.title}*\n```{body}```"
+
+
+def reply_blocks(reply: OutboundReply) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": reply.text[:MAX_SECTION]}}
+    ]
+    for part in reply.parts:
+        if isinstance(part, TablePart):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": table_text(part)}})
+    return blocks

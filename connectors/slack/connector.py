@@ -1,0 +1,248 @@
+"""The Slack app for merchants: app mentions, DMs and ``/elara``, answered by the merchant analyst.
+
+Bolt verifies the request signature (401 on a forged, stale or missing one) and answers
+``url_verification``; retries are deduplicated on ``event_id``. Only merchants get data: a user in
+``settings.slack.merchant_user_ids`` (from an allowed team, when ``allowed_team_ids`` is set) or a
+customer with role merchant/admin linked by a ``slack`` identity. Everyone else gets a polite refusal.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from connectors.slack import handoff
+from connectors.slack.blocks import reply_blocks
+from elara_bot.agent.merchant_analyst import MerchantAnalyst
+from elara_bot.agent.merchant_tools import money
+from elara_bot.analytics import service as analytics
+from elara_bot.conversation.messages import ChartPart, OutboundReply
+from elara_bot.orders.schemas import OrderPublic
+from elara_bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+MENTION = re.compile(r"<@[A-Z0-9]+>")
+REFUSAL = "Sorry, I can only share store data with the store's merchants."
+SEEN_LIMIT = 5000
+LOW_STOCK_THRESHOLD = 3
+
+
+class SlackConnector:
+    def __init__(self, runtime: Runtime, analyst: MerchantAnalyst | None = None) -> None:
+        settings = runtime.settings.slack
+        assert settings.bot_token is not None
+        assert settings.signing_secret is not None
+        self.runtime = runtime
+        self.analyst = analyst or MerchantAnalyst()
+        self.client = AsyncWebClient(
+            token=settings.bot_token.get_secret_value(),
+            base_url=settings.api_base or AsyncWebClient.BASE_URL,
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret.get_secret_value(),
+            process_before_response=False,
+        )
+        self.handler = AsyncSlackRequestHandler(self.app)
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._register()
+
+    def _register(self) -> None:
+        self.app.middleware(self._dedupe)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.command("/elara")(self._on_command)
+        self.app.action(handoff.CLOSE_ACTION)(self._on_close_button)
+
+    async def _dedupe(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if isinstance(event_id, str):
+            if event_id in self._seen:
+                log.info("slack retry of %s ignored", event_id)
+                return BoltResponse(status=200, body="")
+            self._seen[event_id] = None
+            if len(self._seen) > SEEN_LIMIT:
+                self._seen.popitem(last=False)
+        await next()
+        return None
+
+    async def is_merchant(self, team_id: str | None, user_id: str | None) -> bool:
+        settings = self.runtime.settings.slack
+        if not user_id or (settings.allowed_team_ids and team_id not in settings.allowed_team_ids):
+            return False
+        if user_id in settings.merchant_user_ids:
+            return True
+        async with self.runtime.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT 1 FROM customer_identities i JOIN customers c ON c.id = i.customer_id"
+                " WHERE i.channel = 'slack' AND i.external_id = %s AND i.active AND c.active"
+                " AND c.role IN ('merchant', 'admin')",
+                (user_id,),
+            )
+            return await cur.fetchone() is not None
+
+    async def answer(self, question: str) -> OutboundReply:
+        async with self.runtime.pool.connection() as conn, conn.transaction(force_rollback=True):
+            return await self.analyst.answer(conn, question)
+
+    async def respond(
+        self,
+        team_id: str | None,
+        user_id: str | None,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        if not await self.is_merchant(team_id, user_id):
+            await self.client.chat_postMessage(channel=channel, text=REFUSAL, thread_ts=thread_ts)
+            return
+        reply = await self.answer(MENTION.sub("", text).strip())
+        await self.client.chat_postMessage(
+            channel=channel, text=reply.text, blocks=reply_blocks(reply), thread_ts=thread_ts
+        )
+        for part in reply.parts:
+            if isinstance(part, ChartPart):
+                await self.client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    title=part.title,
+                    filename="chart.png",
+                    content=base64.b64decode(part.png_base64),
+                )
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await self.respond(
+            body.get("team_id"),
+            event.get("user"),
+            event["channel"],
+            event.get("text", ""),
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+        )
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("bot_id") or event.get("subtype"):
+            return
+        team, user, channel = body.get("team_id"), event.get("user"), event["channel"]
+        if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
+            await self._relay(team, user, channel, event["thread_ts"], event.get("text", ""))
+        elif event.get("channel_type") == "im":
+            await self.respond(team, user, channel, event.get("text", ""))
+
+    async def _relay(
+        self, team: str | None, user: str | None, channel: str, thread_ts: str, text: str
+    ) -> None:
+        """A merchant's reply in a handoff thread goes to the shopper on their own channel."""
+        async with self.runtime.pool.connection() as conn:
+            conversation_id = await handoff.open_for_thread(conn, channel, thread_ts)
+        if conversation_id is None or not await self.is_merchant(team, user):
+            return
+        async with self.runtime.pool.connection() as conn, conn.transaction():
+            await self.runtime.conversation.relay_from_human(conn, conversation_id, text)
+            target = await handoff.conversation_channel(conn, conversation_id)
+        telegram = self.runtime.connectors.get("telegram")
+        if target is not None and target[0] == "telegram" and telegram is not None:
+            await telegram.send_reply(target[1], OutboundReply(text=text))
+
+    async def on_handoff(self, conversation_id: UUID, reason: str) -> None:
+        """Subscriber for the conversation service's ``on_handoff``: open a thread with a Close button."""
+        channel = self.runtime.settings.slack.handoff_channel
+        if channel is None:
+            return
+        async with self.runtime.pool.connection() as conn:
+            summary = await handoff.describe(conn, conversation_id, reason)
+        text = f":raising_hand: A shopper asked for a person\n{summary}"
+        sent = await self.client.chat_postMessage(
+            channel=channel, text=text, blocks=handoff.thread_blocks(conversation_id, text)
+        )
+        async with self.runtime.pool.connection() as conn:
+            await handoff.remember(conn, conversation_id, str(sent["channel"]), str(sent["ts"]))
+
+    async def close_handoff(self, conversation_id: UUID, channel: str, thread_ts: str) -> None:
+        async with self.runtime.pool.connection() as conn:
+            closed = await handoff.close(conn, conversation_id)
+        if closed:
+            async with self.runtime.pool.connection() as conn, conn.transaction():
+                await self.runtime.conversation.close_handoff(conn, conversation_id)
+            await self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text="Handoff closed: the assistant answers again."
+            )
+
+    async def _on_close_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        if not await self.is_merchant(body.get("team", {}).get("id"), body.get("user", {}).get("id")):
+            return
+        message = body.get("container", {})
+        await self.close_handoff(
+            UUID(body["actions"][0]["value"]), message.get("channel_id", ""), message.get("message_ts", "")
+        )
+
+    async def _on_command(self, ack: Any, command: dict[str, Any]) -> None:
+        await ack()
+        team, user, channel = command.get("team_id"), command.get("user_id"), command["channel_id"]
+        text = command.get("text", "").strip()
+        if text.lower().startswith("resume") and await self.is_merchant(team, user):
+            await self._resume(channel, text.split()[1:])
+            return
+        await self.respond(team, user, channel, text)
+
+    async def _resume(self, channel: str, args: list[str]) -> None:
+        """``/elara resume <conversation id>`` closes that handoff."""
+        try:
+            conversation_id = UUID(args[0])
+        except (IndexError, ValueError):
+            await self.client.chat_postMessage(channel=channel, text="Usage: /elara resume <conversation id>")
+            return
+        async with self.runtime.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT channel, thread_ts FROM slack_handoffs WHERE conversation_id = %s", (conversation_id,)
+            )
+            row = await cur.fetchone()
+        if row is None:
+            await self.client.chat_postMessage(channel=channel, text=f"No handoff for {conversation_id}.")
+            return
+        await self.close_handoff(conversation_id, row["channel"], row["thread_ts"])
+
+    async def notify_order_paid(self, order: OrderPublic) -> None:
+        """Post a paid order, and the stock of its variants now at or below the threshold, to the
+        alerts channel. Slack errors are logged: an alert must never break the payment path."""
+        channel = self.runtime.settings.slack.alerts_channel
+        if channel is None:
+            return
+        items = ", ".join(f"{ln.quantity} x {ln.title}" for ln in order.lines)
+        total = money(order.total_minor, order.currency)
+        text = f":moneybag: New paid order {order.number}: {total} ({items})"
+        skus = {ln.sku for ln in order.lines}
+        async with self.runtime.pool.connection() as conn:
+            variants = await analytics.low_stock(conn, LOW_STOCK_THRESHOLD, limit=500)
+        low = [v for v in variants if v.sku in skus]
+        try:
+            await self.client.chat_postMessage(channel=channel, text=text)
+            if low:
+                stock = ", ".join(f"{v.sku} ({v.stock} left)" for v in low)
+                await self.client.chat_postMessage(channel=channel, text=f":warning: Low stock: {stock}")
+        except Exception:
+            log.exception("slack alert for order %s failed", order.number)
+
+    async def stop(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None:
+            await session.close()
+
+
+async def start_slack(runtime: Runtime) -> SlackConnector:
+    """Build the connector and subscribe its alerts to ``runtime.on_order_paid``."""
+    connector = SlackConnector(runtime)
+    runtime.on_order_paid.append(connector.notify_order_paid)
+    hooks = getattr(runtime.conversation, "on_handoff", None)
+    if isinstance(hooks, list):
+        hooks.append(connector.on_handoff)
+    return connector

@@ -1,0 +1,1 @@
+"""Read-only merchant analytics over orders, carts, stock and the search log."""
