@@ -42,6 +42,11 @@ class SearchSettings(BaseModel):
     ef_search: int = Field(default=80, ge=10)
     candidates: int = Field(default=100, ge=10, description="rows each retriever contributes to fusion")
     rrf_k: int = Field(default=60, ge=1)
+    text_weight: float = Field(
+        default=0.3,
+        ge=0,
+        description="RRF weight of the full-text list (vector list = 1); best on the dev set",
+    )
 
 
 class AuthSettings(BaseModel):
@@ -62,6 +67,7 @@ class PaymentSettings(BaseModel):
     cancel_url: str = "{public_url}/?order={order_number}&cancelled=1"
     currency: str = "USD"
     reservation_minutes: int = Field(default=30, ge=1)
+    stripe_timeout_s: float = Field(default=10.0, gt=0, description="per-request timeout to Stripe")
 
 
 class LLMSettings(BaseModel):
@@ -108,6 +114,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     max_item_quantity: int = Field(default=20, ge=1)
     chat_rate_per_minute: int = Field(default=30, ge=1)
+    shutdown_grace_s: int = Field(
+        default=30, ge=1, description="seconds uvicorn lets in-flight requests finish on shutdown"
+    )
 
     database: DatabaseSettings = DatabaseSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()

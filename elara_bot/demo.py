@@ -27,3 +27,6 @@ async def seed_demo(conn: Conn, embedder: Embedder) -> None:
     from elara_bot.catalog.importer import import_catalog
 
     await import_catalog(conn, embedder, demo_file("catalog.jsonl"), progress=False)
+    from elara_bot.customers.demo import load_demo_customers
+
+    await load_demo_customers(conn, demo_file("customers.jsonl"), demo_file("orders.jsonl"))

@@ -21,3 +21,5 @@ class Runtime:
     payments: Any = None
     conversation: Any = None
     connectors: dict[str, Any] = field(default_factory=dict)
+    # Awaited with an OrderPublic after the order's transaction commits (Slack alerts subscribe here).
+    on_order_paid: list[Any] = field(default_factory=list)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from elara_bot.api.deps import RuntimeDep
+from retrieval.embedding import Embedder
 
 router = APIRouter(tags=["health"])
 
@@ -22,7 +24,18 @@ async def readyz(runtime: RuntimeDep) -> dict[str, object] | JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # any failure means not ready
         checks["database"] = f"error: {type(exc).__name__}"
-    checks["embedder"] = "ok" if runtime.embedder is not None else "missing"
+    checks["embedder"] = await _check_embedder(runtime.embedder)
     ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
     return body if ready else JSONResponse(body, status_code=503)
+
+
+async def _check_embedder(embedder: Embedder | None) -> str:
+    """The model answers a (cached) query embedding of the right shape."""
+    if embedder is None:
+        return "missing"
+    try:
+        vector = await run_in_threadpool(embedder.embed_query, "readiness probe")
+    except Exception as exc:  # any failure means not ready
+        return f"error: {type(exc).__name__}"
+    return "ok" if len(vector) > 0 else "error: empty vector"

@@ -46,7 +46,10 @@ def serve(
     """Run the HTTP service (API, web chat, webhooks)."""
     import uvicorn
 
+    from elara_bot.observability import configure_logging
+
     settings = get_settings()
+    configure_logging(settings.log_level)
     uvicorn.run(
         "elara_bot.app:create_app",
         factory=True,
@@ -54,6 +57,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=None,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
 
 
@@ -62,6 +67,9 @@ def _register_groups() -> None:
     from elara_bot.cli import catalog
 
     catalog.register(app)
+    from elara_bot.cli import telegram
+
+    telegram.register(app)
 
 
 _register_groups()
