@@ -30,3 +30,7 @@ async def seed_demo(conn: Conn, embedder: Embedder) -> None:
     from elara_bot.customers.demo import load_demo_customers
 
     await load_demo_customers(conn, demo_file("customers.jsonl"), demo_file("orders.jsonl"))
+    from elara_bot.policies.service import import_policies, parse_policies
+
+    policies = parse_policies(demo_file("policies.md").read_text(encoding="utf-8"))
+    await import_policies(conn, embedder, policies)

@@ -1,14 +1,14 @@
 """The merchant analyst: answers a merchant's question with read-only analytics tools.
 
 The offline understanding (`offline_merchant.understand_merchant`) picks the tool calls; an LLM planner
-can replace it by passing ``planner``. System prompt for the LLM path: prompts/merchant_analyst.v1.txt.
+can replace it by passing ``planner``. System prompt for the LLM path: ``system_prompt()``, the latest
+prompts/merchant_analyst.vN.txt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from elara_bot.agent.merchant_tools import MERCHANT_TOOLS
 from elara_bot.agent.offline import ToolCallPlan
@@ -16,8 +16,8 @@ from elara_bot.agent.offline_merchant import understand_merchant
 from elara_bot.conversation.messages import OutboundReply, ReplyPart
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
+from elara_bot.prompts import load_prompt
 
-PROMPT_PATH = Path(__file__).resolve().parents[2] / "prompts" / "merchant_analyst.v1.txt"
 HELP = (
     'I can answer questions about sales, e.g. "how much did we sell last week, and what were the top 5 '
     'products?", "revenue yesterday", "sales by category this month", "what is low on stock?", '
@@ -26,6 +26,11 @@ HELP = (
 )
 
 Planner = Callable[[str], list[ToolCallPlan]]
+
+
+def system_prompt(version: str | None = None) -> str:
+    """The merchant analyst's system prompt (the latest version unless one is pinned)."""
+    return load_prompt("merchant_analyst", version)
 
 
 class MerchantAnalyst:

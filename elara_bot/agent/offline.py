@@ -14,7 +14,11 @@ answer when no tool is needed. It is deterministic, needs no network and no data
 - "show my cart" -> `view_cart`; "checkout" -> `checkout`; "where is my order ELR-1001" -> `order_status`;
 - "cancel order ELR-1001" / "return ELR-1001" -> a confirmation question, then "yes" -> `cancel_order` /
   `request_return`, "no" -> nothing is done;
-- policy questions (shipping, returns, refunds, payment, privacy...) -> `store_policy(question)`;
+- policy questions -> `store_policy(question)`: returns ("can I return shoes?", "what is your return
+  policy"), refunds, exchanges, the cancellation policy ("what's your cancellation policy", "how do I
+  cancel an order?"; but "cancel order ELR-1001" is a cancellation), shipping and delivery times, costs
+  and destinations, payment methods, warranty, damaged items, privacy, sizing ("what size should I get",
+  "does it run small"), contact;
 - "more like the first one" / "recommend something" -> `recommend`; "talk to a human" -> `handoff_to_human`;
 - greetings, help, thanks; anything off-topic gets a polite refusal.
 """
@@ -63,21 +67,69 @@ COLOURS = (
     "gold",
 )
 POLICY_WORDS = (
+    # shipping and delivery
     "shipping",
     "delivery",
     "deliver",
+    "postage",
+    "ship to",
+    "do you ship",
+    "ship internationally",
+    # returns, refunds, exchanges, cancellations
     "return policy",
     "refund",
+    "money back",
     "exchange",
+    "swap",
+    "cancellation",
+    "damaged",
+    "broken",
+    "defective",
+    "faulty",
+    "wrong item",
+    # payment
     "payment",
-    "pay with",
+    "paypal",
+    "apple pay",
+    "google pay",
+    "credit card",
+    "debit card",
+    "gift card",
+    "installment",
+    "do you accept",
+    "test card",
+    # warranty, privacy, sizing, contact
+    "warranty",
+    "guarantee",
     "privacy",
     "personal data",
+    "my data",
+    "gdpr",
+    "sizing",
+    "size guide",
+    "size chart",
+    "true to size",
     "contact",
-    "warranty",
-    "how long",
+    "reach you",
+    "phone number",
+    "business hours",
+    "opening hours",
+    # the rules in general
     "policy",
-    "ship to",
+    "policies",
+    "faq",
+)
+# policy questions a word list would miss (or over-match: "how long" alone is also "how long is the cable")
+POLICY_PATTERNS = (
+    re.compile(r"\bhow (long|many days|soon|quickly|fast)\b.*\b(takes?|get|arrive|ships?|come|receive)\b"),
+    re.compile(r"\bpay (with|by|using|in|via|through|on delivery)\b"),
+    re.compile(r"\b(what|which) size (should|do|would|to|is|am|will)\b"),
+    re.compile(r"\b(runs?|fits?) (small|large|big|narrow|wide)\b"),
+)
+# a general question ("how do I cancel an order?") rather than a request about one order
+GENERAL_QUESTION = re.compile(
+    r"^(how (do|can|does|would)|can (i|you|we|orders?)|could i|is it possible|what|when|until when|do you|"
+    r"does|are|am i|if)\b"
 )
 OFF_TOPIC = (
     "weather",
@@ -289,12 +341,15 @@ def _cancel_or_return(msg: str, memory: OfflineMemory) -> Understanding | None:
     order = ORDER_RE.search(msg)
     if _has(msg, "cancel"):
         if order is None:
+            if _about_rules(msg):
+                return _call("store_policy", question=msg)
             return _answer("Which order would you like to cancel? Please give me its number.", "ask")
         number = order.group(1).upper()
         return _confirm("cancel_order", {"order_number": number}, f"cancel order {number}")
-    if _has(msg, "return", "send back") and not _has(msg, "policy"):
-        if order is None:
-            return None
+    if _has(msg, "return", "send back", "send it back", "send them back"):
+        if order is None or _has(msg, "policy"):
+            # "can I return shoes?", "what is your return policy": the rules, not an order's return
+            return _call("store_policy", question=msg)
         number = order.group(1).upper()
         skus: list[str] = []  # empty: every item of the order
         return _confirm("request_return", {"order_number": number, "skus": skus}, f"return order {number}")
@@ -318,8 +373,16 @@ def _order_status(msg: str, memory: OfflineMemory) -> Understanding | None:
     return None
 
 
+def _about_rules(msg: str) -> bool:
+    """A question about how things work, not a request about one of the shopper's orders."""
+    if _has(msg, "policy", "policies", "rule", "rules", "allowed", "fee", "deadline"):
+        return True
+    mine = re.search(r"\b(my|this|that|the) (order|purchase)s?\b", msg)
+    return GENERAL_QUESTION.match(msg) is not None and mine is None
+
+
 def _policy(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if _has(msg, *POLICY_WORDS):
+    if _has(msg, *POLICY_WORDS) or any(pattern.search(msg) for pattern in POLICY_PATTERNS):
         return _call("store_policy", question=msg)
     return None
 

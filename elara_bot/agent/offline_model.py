@@ -10,6 +10,7 @@ conversation service can store it.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -166,12 +167,32 @@ def _order(data: dict[str, Any]) -> str:
     return f"Order {order['number']} is {order['status']}."
 
 
+POLICY_REPLY_CHARS = 320  # the quoted part of a policy passage: whole sentences up to about this length
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
 def _policy(data: dict[str, Any]) -> str:
+    """The best passage, quoted: its title as the lead, then its first sentences."""
     passages = data.get("passages", [])
     if not passages:
         return "I couldn't find that in our store policies. I can connect you with a person if you like."
     first = passages[0]
-    return f"{first['title']}: {first['body']}"
+    return f"{first['title']}: {concise(str(first['body']))}"
+
+
+def concise(text: str, limit: int = POLICY_REPLY_CHARS) -> str:
+    """Whole sentences of ``text`` up to about ``limit`` characters (at least one sentence, cut if huge)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    kept = ""
+    for sentence in _SENTENCE_END.split(flat):
+        if kept and len(kept) + 1 + len(sentence) > limit:
+            break
+        kept = f"{kept} {sentence}" if kept else sentence
+    if len(kept) > limit * 2:
+        kept = kept[:limit].rsplit(" ", 1)[0] + "…"
+    return kept
 
 
 _PHRASES: dict[str, Callable[[dict[str, Any]], str]] = {

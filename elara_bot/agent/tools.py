@@ -26,6 +26,7 @@ from elara_bot.config import Settings
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 from elara_bot.orders import service as orders
+from elara_bot.policies import service as policies
 from retrieval.embedding import Embedder
 
 
@@ -259,6 +260,19 @@ async def handoff_to_human(reason: str, runtime: Runtime) -> str:
     return json.dumps({"handoff": "requested", "reason": reason})
 
 
+@tool
+async def store_policy(question: str, runtime: Runtime) -> str:
+    """Look up the store's policies and FAQ: shipping, returns, refunds, exchanges, cancellations, payment,
+    warranty, privacy, sizing, contact. Pass the shopper's question; answer from the passages returned."""
+    ctx = _ctx(runtime)
+
+    async def act() -> dict[str, Any]:
+        found = await policies.search_policies(ctx.conn, ctx.embedder, question, limit=3)
+        return {"passages": [{"title": p.title, "body": p.body} for p in found]}
+
+    return await _run(act)
+
+
 SHOPPER_TOOLS: list[BaseTool] = [
     search_products,
     get_product,
@@ -271,5 +285,6 @@ SHOPPER_TOOLS: list[BaseTool] = [
     cancel_order,
     request_return,
     recommend,
+    store_policy,
     handoff_to_human,
 ]

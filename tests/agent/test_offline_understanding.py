@@ -101,6 +101,22 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "store_policy",
         {"question": "what do you do with my personal data"},
     ),
+    ("can I return shoes?", "store_policy", {"question": "can i return shoes?"}),
+    ("how long does shipping take", "store_policy", {"question": "how long does shipping take"}),
+    ("what's your cancellation policy", "store_policy", {"question": "what's your cancellation policy"}),
+    ("how do I cancel an order?", "store_policy", {"question": "how do i cancel an order?"}),
+    ("is there a warranty on the laptop", "store_policy", {"question": "is there a warranty on the laptop"}),
+    (
+        "can I exchange for a different size",
+        "store_policy",
+        {"question": "can i exchange for a different size"},
+    ),
+    ("what size should I get", "store_policy", {"question": "what size should i get"}),
+    ("does the t-shirt run small", "store_policy", {"question": "does the t-shirt run small"}),
+    ("do you accept apple pay", "store_policy", {"question": "do you accept apple pay"}),
+    ("how soon will I receive it", "store_policy", {"question": "how soon will i receive it"}),
+    ("my item arrived broken", "store_policy", {"question": "my item arrived broken"}),
+    ("how can I contact you", "store_policy", {"question": "how can i contact you"}),
     # handoff
     ("I want to talk to a human", "handoff_to_human", {"reason": "i want to talk to a human"}),
     ("connect me to customer service", "handoff_to_human", {"reason": "connect me to customer service"}),
@@ -202,6 +218,27 @@ def test_unrelated_message_while_pending_is_understood_normally() -> None:
     pending = {"name": "cancel_order", "args": {"order_number": "ELR-1001"}}
     result = understand("show my cart", OfflineMemory(pending=pending))
     assert [c.name for c in result.calls] == ["view_cart"]
+
+
+@pytest.mark.parametrize(
+    ("utterance", "tool"),
+    [
+        ("how long does the battery last", "search_products"),  # "how long" alone is not about delivery
+        ("wide running shoes", "search_products"),
+        ("what sizes do the boots come in", "search_products"),
+        ("pay now", "checkout"),
+    ],
+)
+def test_product_questions_are_not_policy_questions(utterance: str, tool: str) -> None:
+    assert [c.name for c in understand(utterance, OfflineMemory()).calls] == [tool]
+
+
+def test_cancel_with_a_number_is_a_cancellation_not_a_policy_question() -> None:
+    asked = understand("how do I cancel order ELR-1001", OfflineMemory())
+    assert asked.calls == []
+    assert asked.pending == {"name": "cancel_order", "args": {"order_number": "ELR-1001"}}
+    returned = understand("I want to return order ELR-3003", OfflineMemory())
+    assert returned.pending == {"name": "request_return", "args": {"order_number": "ELR-3003", "skus": []}}
 
 
 def test_cancel_without_number_asks_which_order() -> None:
