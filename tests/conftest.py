@@ -6,6 +6,8 @@ the live service on a loopback port, and the stand-in servers for external APIs.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -33,14 +35,20 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     external = os.environ.get("ELARA_TEST_DATABASE_URL")
     if external:
         yield external
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_exit=True)
-    yield server.url("postgres")
-    server.stop()
+    # Not under pytest's basetemp: pytest resets /tmp/pytest-of-<user> to mode 0700 at each session,
+    # which locks out the unprivileged user the embedded server runs as when tests run as root.
+    root = Path(tempfile.mkdtemp(prefix="elara-test-pg-"))
+    server = EmbeddedPostgres(root / "data", delete_on_exit=True)
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,7 +88,8 @@ class TestMigrations:
             assert sorted(applied) == sorted(name for name, _ in migration_files())
             with psycopg.connect(url) as conn:
                 rows = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
-                assert rows is not None and rows[0] == len(migration_files())
+                assert rows is not None
+                assert rows[0] == len(migration_files())
         finally:
             drop_database(pg_admin_url, "elara_migrate_race")
 
@@ -99,14 +101,16 @@ class TestTemplate:
             conn.execute("DELETE FROM variants")
         with psycopg.connect(second) as conn:
             row = conn.execute("SELECT count(*) FROM variants").fetchone()
-            assert row is not None and row[0] > 0
+            assert row is not None
+            assert row[0] > 0
 
 
 class TestEmbeddedServer:
-    def test_data_survives_a_restart(self, tmp_path: Path) -> None:
+    def test_data_survives_a_restart(self) -> None:
         from elara_bot.db import EmbeddedPostgres
 
-        pgdata = tmp_path / "pgdata"
+        scratch = tempfile.TemporaryDirectory(prefix="elara-test-restart-")
+        pgdata = Path(scratch.name) / "pgdata"
         server = EmbeddedPostgres(pgdata)
         with psycopg.connect(server.url(), autocommit=True) as conn:
             conn.execute("CREATE TABLE kept (v int)")
@@ -119,3 +123,4 @@ class TestEmbeddedServer:
                 assert row == (42,)
         finally:
             again.stop()
+            scratch.cleanup()

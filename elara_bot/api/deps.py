@@ -25,4 +25,6 @@ async def get_conn(runtime: RuntimeDep) -> AsyncIterator[Conn]:
         yield conn
 
 
-ConnDep = Annotated[Conn, Depends(get_conn)]
+# "function" scope: the transaction commits before the response is sent, so a client that reads the
+# response and then asks again always sees its own write.
+ConnDep = Annotated[Conn, Depends(get_conn, scope="function")]

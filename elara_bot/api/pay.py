@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
@@ -12,6 +12,7 @@ from elara_bot.errors import NotFound
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.orders.service import order_for_payment_session
 from elara_bot.payments.base import PaymentEvent, PaymentEventKind, apply_payment_event
+from elara_bot.payments.service import announce_paid
 
 router = APIRouter(tags=["payments"], include_in_schema=False)
 
@@ -51,12 +52,15 @@ async def pay_page(token: str, runtime: RuntimeDep, conn: ConnDep) -> HTMLRespon
 
 
 @router.post("/pay/{token}")
-async def pay(token: str, runtime: RuntimeDep, conn: ConnDep) -> RedirectResponse:
+async def pay(
+    token: str, runtime: RuntimeDep, conn: ConnDep, background: BackgroundTasks
+) -> RedirectResponse:
     _require_dev(runtime)
     order = await order_for_payment_session(conn, "dev", token)
     event = PaymentEvent(
         provider="dev", event_id=f"dev-paid-{token}", kind=PaymentEventKind.PAID, session_id=token
     )
-    await apply_payment_event(conn, event)
+    if await apply_payment_event(conn, event):
+        background.add_task(announce_paid, runtime.pool, runtime.on_order_paid, event)
     values = {"public_url": runtime.settings.public_url.rstrip("/"), "order_number": order.number}
     return RedirectResponse(runtime.settings.payments.success_url.format(**values), status_code=303)

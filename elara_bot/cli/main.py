@@ -70,6 +70,12 @@ def _register_groups() -> None:
     from elara_bot.cli import telegram
 
     telegram.register(app)
+    from elara_bot.cli import policies
+
+    policies.register(app)
+    from elara_bot.cli import chat
+
+    chat.register(app)
 
 
 _register_groups()

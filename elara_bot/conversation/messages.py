@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -11,12 +13,32 @@ from pydantic import BaseModel, Field
 from elara_bot.cart.schemas import CartPublic
 from elara_bot.orders.schemas import OrderPublic
 
+Channel = Literal["web", "telegram", "slack", "email", "cli"]
+
+
+class ChatRequest(BaseModel):
+    """Body of `POST /api/v1/chat`: typed text, or a button's `action` (its label as `message`)."""
+
+    message: str = Field(default="", max_length=4000, examples=["running shoes under $100"])
+    action: str | None = Field(
+        default=None, max_length=200, examples=[None, "add:SKU-123:1", "view_cart", "checkout"]
+    )
+
 
 class InboundMessage(BaseModel):
-    """One shopper message: typed text, optionally a button action (`add:<sku>:<qty>`, `confirm`...)."""
+    """One shopper turn from any channel, as a connector hands it to the conversation service.
 
-    message: str = Field(default="", max_length=4000)
+    `customer_id` is set when the channel has already authenticated the shopper (the web session);
+    otherwise the customer is found or created from (`channel`, `external_user_id`).
+    """
+
+    channel: Channel
+    external_user_id: str = Field(max_length=200)
+    conversation_key: str = Field(max_length=200)
+    text: str = Field(default="", max_length=4000)
+    display_name: str | None = Field(default=None, max_length=200)
     action: str | None = Field(default=None, max_length=200)
+    customer_id: uuid.UUID | None = None
 
 
 class CardVariant(BaseModel):
@@ -128,6 +150,29 @@ class ErrorEvent(BaseModel):
 
     error: str
     detail: str
+    status: int = 500
+    retry_after_s: int | None = None
+
+
+class HistoryTurn(BaseModel):
+    """One stored message of a conversation (`role` "human_agent" is a merchant speaking in a handoff)."""
+
+    id: int
+    role: Literal["user", "assistant", "human_agent"]
+    text: str
+    parts: list[ReplyPart] = Field(default_factory=list)
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyEvent:
+    """One event of a streamed turn: `tool`, `delta`, `part`, `done` or `error` (data as on the wire)."""
+
+    event: Literal["tool", "delta", "part", "done", "error"]
+    data: BaseModel
+
+    def frame(self) -> str:
+        return sse(self.event, self.data)
 
 
 def sse(event: str, data: BaseModel | dict[str, object]) -> str:

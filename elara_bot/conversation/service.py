@@ -1,103 +1,108 @@
-"""One conversation turn: load memory, run the agent in the caller's transaction, build parts, save memory.
+"""The conversation service: every channel's shopper turns go through `stream` (or `handle`).
 
-Memory is the `conversations.state` jsonb (products last shown with positions, the pending confirmation, the
-handoff flag) plus `conversation_messages`; the model sees the last `HISTORY_TURNS` messages.
+A turn runs in one database transaction: load and lock the conversation, run the agent (its tools write
+through the same connection), save the reply and the memory, commit. A model that fails rolls the whole
+turn back (no half-done cart changes); the offline model then answers instead when settings allow, else
+the shopper gets an apology. Turns run as tasks of their own, so a client that hangs up mid-stream
+does not cut a turn in half, and shutdown can wait for them (`drain`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from psycopg.types.json import Jsonb
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from psycopg_pool import AsyncConnectionPool
 
-from elara_bot.agent.offline import OfflineMemory, ShownProduct
+from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.offline_model import OfflineChatModel
-from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
+from elara_bot.agent.shopper import ModelFailure, TurnContext, run_agent, shopper_agent
+from elara_bot.config import Settings
+from elara_bot.conversation import memory, store
+from elara_bot.conversation.actions import ActionPlan, plan_action
 from elara_bot.conversation.messages import (
-    CartPart,
-    CheckoutLinkPart,
+    DeltaEvent,
+    ErrorEvent,
     HandoffPart,
+    HistoryTurn,
     InboundMessage,
-    OrderPart,
     OutboundReply,
-    ProductCardsPart,
-    ReplyPart,
+    ReplyEvent,
+    ToolEvent,
 )
+from elara_bot.conversation.suggestions import suggest
+from elara_bot.customers.service import customer_for_identity
 from elara_bot.db import Conn
+from elara_bot.errors import ElaraError, InvalidInput, RateLimited
+from elara_bot.observability import conversation_id_var, observe_chat_turn, observe_tool_call
+from retrieval.embedding import Embedder
 
-HISTORY_TURNS = 12
+log = logging.getLogger(__name__)
+
+HISTORY_MESSAGES = 12  # past messages the model sees; older turns live on in the state's memory
+APOLOGY = (
+    "Sorry, I'm having trouble answering right now and nothing was changed. Please try again in a moment."
+)
+HANDOFF_WAIT = "A member of our team has your message and will answer you here."
 HandoffHook = Callable[[UUID, str], Awaitable[None]]
+Emit = Callable[[ReplyEvent], Awaitable[None]]
 
 
 @dataclass
 class ConversationService:
-    """Runs shopper turns; `on_handoff` hooks are awaited with (conversation_id, reason)."""
-
+    pool: AsyncConnectionPool[Conn]
+    settings: Settings
+    embedder: Embedder
+    provider: Any  # elara_bot.payments.base.PaymentProvider
     model: BaseChatModel = field(default_factory=OfflineChatModel)
+    fallback: BaseChatModel | None = None
+    prompt: str = ""
     on_handoff: list[HandoffHook] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def handle(
-        self, ctx: ShopperContext, channel: str, key: str, inbound: InboundMessage
-    ) -> OutboundReply:
-        conversation_id, state = await _load(ctx.conn, channel, key, ctx.customer_id)
-        if state.get("handoff") == "active":
-            await _save_message(ctx.conn, conversation_id, "user", inbound.message, [])
-            return OutboundReply(
-                text="A member of our team will answer you here.", conversation_id=conversation_id
-            )
-        memory = _memory(state)
-        if memory.pending is not None and _is_yes(inbound.message):
-            ctx.confirmed.add(str(memory.pending["name"]))
-        history = await _history(ctx.conn, conversation_id)
-        agent = create_agent(self.model, tools=SHOPPER_TOOLS, context_schema=ShopperContext)
-        config: Any = {"configurable": {"offline_memory": memory}}
-        agent_input: Any = {"messages": [*history, HumanMessage(inbound.message)]}
-        result = await agent.ainvoke(agent_input, config=config, context=ctx)
-        produced = list(result["messages"])[len(history) + 1 :]
-        reply = _reply(conversation_id, produced)
-        await self._after(ctx, conversation_id, state, produced)
-        await _save_message(ctx.conn, conversation_id, "user", inbound.message, [])
-        await _save_message(ctx.conn, conversation_id, "assistant", reply.text, reply.parts)
-        return reply
+    async def handle(self, message: InboundMessage) -> OutboundReply:
+        """Run one turn and return the whole reply."""
+        async for event in await self.stream(message, stream_tokens=False):
+            if event.event == "done":
+                assert isinstance(event.data, OutboundReply)
+                return event.data
+            if isinstance(event.data, ErrorEvent):
+                raise ElaraError(event.data.detail, event.data.status)
+        raise ElaraError("the turn ended without a reply", 500)
 
-    async def _after(
-        self, ctx: ShopperContext, conversation_id: UUID, state: dict[str, Any], produced: list[BaseMessage]
-    ) -> None:
-        final = produced[-1] if produced else AIMessage(content="")
-        state["pending"] = (
-            final.response_metadata.get("elara_pending") if isinstance(final, AIMessage) else None
-        )
-        for message in produced:
-            if isinstance(message, ToolMessage) and message.name in {"search_products", "recommend"}:
-                state["shown"] = json.loads(message.text).get("products", state.get("shown", []))
-            if isinstance(message, ToolMessage) and "cart" in (data := json.loads(message.text)):
-                state["cart_lines"] = [
-                    {"sku": line["sku"], "title": line.get("title", ""), "quantity": line["quantity"]}
-                    for line in data["cart"]["lines"]
-                ]
-            if isinstance(message, AIMessage):
-                for call in message.tool_calls:
-                    if "sku" in call["args"]:
-                        state["last_sku"] = call["args"]["sku"]
-        if ctx.handoff_reasons:
-            state["handoff"] = "active"
-        await ctx.conn.execute(
-            "UPDATE conversations SET state = %s, updated_at = now() WHERE id = %s",
-            (Jsonb(state), conversation_id),
-        )
-        for reason in ctx.handoff_reasons:
-            for hook in self.on_handoff:
-                await hook(conversation_id, reason)
+    async def stream(
+        self, message: InboundMessage, *, stream_tokens: bool = True
+    ) -> AsyncIterator[ReplyEvent]:
+        """Admit the turn (rate limit, customer, action syntax: raising `ElaraError` before anything
+        streams) and start it; the events end with `done` (or `error`)."""
+        customer_id = await self._admit(message)
+        queue: asyncio.Queue[ReplyEvent] = asyncio.Queue()
+        task = asyncio.create_task(self._produce(message, customer_id, queue.put, stream_tokens))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return _until_done(queue)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait (bounded) for the turns in flight: graceful shutdown."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout_s)
+
+    async def history(self, channel: str, key: str, *, after_id: int = 0) -> list[HistoryTurn]:
+        async with self.pool.connection() as conn:
+            conversation_id = await store.find_conversation(conn, channel, key)
+            if conversation_id is None:
+                return []
+            return await store.history(conn, conversation_id, after_id=after_id)
 
     async def relay_from_human(self, conn: Conn, conversation_id: UUID, text: str) -> None:
-        await _save_message(conn, conversation_id, "human_agent", text, [])
+        """A merchant's words in a handoff: stored for the shopper's channel to show."""
+        await store.save_message(conn, conversation_id, "human_agent", text)
 
     async def close_handoff(self, conn: Conn, conversation_id: UUID) -> None:
         await conn.execute(
@@ -105,78 +110,176 @@ class ConversationService:
             (conversation_id,),
         )
 
+    # --- admission ------------------------------------------------------------------------------
+    async def _admit(self, message: InboundMessage) -> UUID:
+        if message.action:
+            plan_action(message.action, None)  # refuses a malformed action with a clear 422
+        elif not message.text.strip():
+            raise InvalidInput("the message is empty: type something or press a button")
+        async with self.pool.connection() as conn, conn.transaction():
+            customer_id = (
+                message.customer_id
+                or (
+                    await customer_for_identity(
+                        conn, message.channel, message.external_user_id, display_name=message.display_name
+                    )
+                ).id
+            )
+            key = f"{message.channel}:{message.external_user_id}"
+            turns, left_s = await store.count_turn(conn, key)
+            if turns == 1:  # a new window for this session: a good moment to drop stale ones
+                await store.prune_rate_windows(conn)
+        if turns > self.settings.chat_rate_per_minute:
+            raise RateLimited(f"Too many messages: try again in {left_s} s.", left_s)
+        return customer_id
 
-def _is_yes(text: str) -> bool:
-    words = set(text.lower().replace(",", " ").replace("!", " ").split())
-    return bool(words & {"yes", "yep", "yeah", "sure", "confirm", "ok", "okay"})
+    # --- one turn -------------------------------------------------------------------------------
+    async def _produce(
+        self, message: InboundMessage, customer_id: UUID, emit: Emit, stream_tokens: bool
+    ) -> None:
+        observe_chat_turn(message.channel)
+        try:
+            try:
+                reply, handoffs = await self._turn(message, customer_id, emit, self.model, stream_tokens)
+            except ModelFailure as failure:
+                log.warning("chat model failed (%s); rolled the turn back", failure)
+                reply, handoffs = await self._recover(message, customer_id, emit)
+            await emit(ReplyEvent("done", reply))
+        except ElaraError as exc:
+            error = ErrorEvent(error=exc.name, detail=exc.message, status=exc.status_code)
+            await emit(ReplyEvent("error", error))
+            return
+        except Exception:
+            log.exception("chat turn failed")
+            await emit(ReplyEvent("error", ErrorEvent(error="InternalError", detail=APOLOGY)))
+            return
+        await self._announce_handoffs(reply.conversation_id, handoffs)
+
+    async def _recover(
+        self, message: InboundMessage, customer_id: UUID, emit: Emit
+    ) -> tuple[OutboundReply, list[str]]:
+        if self.fallback is not None:
+            try:
+                return await self._turn(message, customer_id, emit, self.fallback, False)
+            except ModelFailure:
+                log.exception("the offline fallback failed too")
+        async with self.pool.connection() as conn, conn.transaction():
+            conversation_id, _ = await store.open_conversation(
+                conn, message.channel, message.conversation_key, customer_id
+            )
+            await store.save_message(conn, conversation_id, "user", message.text)
+            await store.save_message(conn, conversation_id, "assistant", APOLOGY)
+        return OutboundReply(text=APOLOGY, conversation_id=conversation_id), []
+
+    async def _turn(
+        self,
+        message: InboundMessage,
+        customer_id: UUID,
+        emit: Emit,
+        model: BaseChatModel,
+        stream_tokens: bool,
+    ) -> tuple[OutboundReply, list[str]]:
+        async with self.pool.connection() as conn, conn.transaction():
+            conversation_id, state = await store.open_conversation(
+                conn, message.channel, message.conversation_key, customer_id
+            )
+            conversation_id_var.set(str(conversation_id))
+            if state.get("handoff") == "active":
+                await store.save_message(conn, conversation_id, "user", message.text)
+                part = HandoffPart(status="active", detail="waiting for a person")
+                return OutboundReply(text=HANDOFF_WAIT, parts=[part], conversation_id=conversation_id), []
+            ctx = self._context(conn, customer_id, state)
+            plan = plan_action(message.action, state.get("pending")) if message.action else None
+            produced = await self._run(ctx, conversation_id, message, plan, model, state, emit, stream_tokens)
+            reply = memory.build_reply(conversation_id, produced, plan.answer if plan else None)
+            memory.remember(state, produced, handoff=bool(ctx.handoff_reasons))
+            reply.parts.extend(suggest(reply.parts, state.get("pending"), first_turn=not state.get("turns")))
+            state["turns"] = int(state.get("turns", 0)) + 1
+            await store.save_state(conn, conversation_id, state)
+            await store.save_message(conn, conversation_id, "user", message.text)
+            await store.save_message(
+                conn, conversation_id, "assistant", reply.text, reply.parts, memory.tool_calls(produced)
+            )
+        return reply, list(ctx.handoff_reasons)
+
+    def _context(self, conn: Conn, customer_id: UUID, state: dict[str, Any]) -> TurnContext:
+        return TurnContext(
+            conn=conn,
+            customer_id=customer_id,
+            settings=self.settings,
+            embedder=self.embedder,
+            provider=self.provider,
+            prompt=self.prompt,
+            note=memory.note(state),
+        )
+
+    async def _run(
+        self,
+        ctx: TurnContext,
+        conversation_id: UUID,
+        message: InboundMessage,
+        plan: ActionPlan | None,
+        model: BaseChatModel,
+        state: dict[str, Any],
+        emit: Emit,
+        stream_tokens: bool,
+    ) -> list[BaseMessage]:
+        if plan is not None and plan.answer is not None:
+            state.pop("pending", None)
+            return []
+        if plan is not None:
+            model = ActionModel(calls=plan.calls)
+            if plan.confirmed:
+                ctx.confirmed.add(plan.confirmed)
+        elif state.get("pending") and memory.is_yes(message.text):
+            ctx.confirmed.add(str(state["pending"]["name"]))
+        history = await store.recent_messages(ctx.conn, conversation_id, HISTORY_MESSAGES)
+        produced: list[BaseMessage] = []
+        configurable = {"offline_memory": memory.offline_memory(state)}
+        messages = [*history, HumanMessage(message.text or message.action or "")]
+        async for kind, item in run_agent(
+            shopper_agent(model),
+            ctx,
+            messages,
+            configurable,
+            stream_tokens=stream_tokens,
+            timeout_s=self.settings.llm.timeout_s * (self.settings.llm.max_retries + 1) + 5,
+        ):
+            if kind == "delta":
+                await emit(ReplyEvent("delta", DeltaEvent(text=item)))
+                continue
+            produced.append(item)
+            await self._announce(item, emit)
+        return produced
+
+    async def _announce(self, message: BaseMessage, emit: Emit) -> None:
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                await emit(ReplyEvent("tool", ToolEvent(name=call["name"], status="started")))
+            return
+        outcome = memory.tool_outcome(message)
+        if outcome is None:
+            return
+        name, failed, parts = outcome
+        observe_tool_call(name, "error" if failed else "ok")
+        await emit(ReplyEvent("tool", ToolEvent(name=name, status="error" if failed else "done")))
+        for part in parts:
+            await emit(ReplyEvent("part", part))
+
+    async def _announce_handoffs(self, conversation_id: UUID | None, reasons: list[str]) -> None:
+        if conversation_id is None:
+            return
+        for reason in reasons:
+            for hook in self.on_handoff:
+                try:
+                    await hook(conversation_id, reason)
+                except Exception:
+                    log.exception("handoff hook failed for conversation %s", conversation_id)
 
 
-async def _load(conn: Conn, channel: str, key: str, customer_id: UUID) -> tuple[UUID, dict[str, Any]]:
-    cur = await conn.execute(
-        "INSERT INTO conversations (channel, conversation_key, customer_id) VALUES (%s, %s, %s)"
-        " ON CONFLICT (channel, conversation_key) DO UPDATE SET updated_at = now()"
-        " RETURNING id, state",
-        (channel, key, customer_id),
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return row["id"], dict(row["state"])
-
-
-async def _history(conn: Conn, conversation_id: UUID) -> list[BaseMessage]:
-    cur = await conn.execute(
-        "SELECT role, text FROM (SELECT id, role, text FROM conversation_messages WHERE conversation_id = %s"
-        " AND role IN ('user', 'assistant') ORDER BY id DESC LIMIT %s) t ORDER BY id",
-        (conversation_id, HISTORY_TURNS),
-    )
-    rows = await cur.fetchall()
-    return [HumanMessage(r["text"]) if r["role"] == "user" else AIMessage(content=r["text"]) for r in rows]
-
-
-async def _save_message(
-    conn: Conn, conversation_id: UUID, role: str, text: str, parts: list[ReplyPart]
-) -> None:
-    dumped = [part.model_dump(mode="json") for part in parts]
-    await conn.execute(
-        "INSERT INTO conversation_messages (conversation_id, role, text, parts) VALUES (%s, %s, %s, %s)",
-        (conversation_id, role, text, Jsonb(dumped)),
-    )
-
-
-def _memory(state: dict[str, Any]) -> OfflineMemory:
-    shown = [
-        ShownProduct(int(p["position"]), str(p["product_id"]), str(p["title"]), list(p.get("variants", [])))
-        for p in state.get("shown", [])
-    ]
-    return OfflineMemory(
-        shown=shown,
-        pending=state.get("pending"),
-        cart_lines=list(state.get("cart_lines", [])),
-        last_sku=state.get("last_sku"),
-    )
-
-
-def _reply(conversation_id: UUID, produced: list[BaseMessage]) -> OutboundReply:
-    parts: list[ReplyPart] = []
-    for message in produced:
-        if isinstance(message, ToolMessage):
-            parts.extend(_parts(message.name or "", message.text))
-    text = produced[-1].text if produced else ""
-    return OutboundReply(text=text, parts=parts, conversation_id=conversation_id)
-
-
-def _parts(name: str, content: str) -> list[ReplyPart]:
-    data = json.loads(content)
-    if not isinstance(data, dict) or "error" in data:
-        return []
-    if name in {"search_products", "recommend"} and data.get("products"):
-        return [ProductCardsPart.model_validate({"cards": data["products"]})]
-    if "cart" in data:
-        return [CartPart.model_validate({"cart": data["cart"]})]
-    if name == "checkout":
-        return [CheckoutLinkPart.model_validate(data)]
-    if "order" in data:
-        return [OrderPart.model_validate({"order": data["order"]})]
-    if name == "handoff_to_human":
-        return [HandoffPart(status="requested", detail=str(data.get("reason", "")))]
-    return []
+async def _until_done(queue: asyncio.Queue[ReplyEvent]) -> AsyncIterator[ReplyEvent]:
+    while True:
+        event = await queue.get()
+        yield event
+        if event.event in {"done", "error"}:
+            return

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 Role = Literal["shopper", "merchant", "admin"]
-Channel = Literal["web", "telegram", "slack", "email"]
+Channel = Literal["web", "telegram", "slack", "email", "cli"]
 
 
 class CustomerPublic(BaseModel):

@@ -174,6 +174,8 @@
     ".msg.user{align-self:flex-end;background:var(--accent);color:#fff;white-space:pre-wrap;}",
     ".msg.assistant{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;max-width:100%;}",
     ".msg.assistant.notice{background:#fef3c7;border-color:#f59e0b;}",
+    ".msg.assistant.staff{background:#ecfdf5;border-color:#10b981;}",
+    ".msg .who{font-size:12px;font-weight:600;color:#047857;margin-bottom:2px;}",
     ".md p{margin:0 0 6px;} .md p:last-child{margin-bottom:0;} .md ul,.md ol{margin:4px 0;padding-left:20px;}",
     ".md a{color:var(--accent);} .md code{background:#f3f4f6;padding:0 3px;border-radius:3px;}",
     ".md:empty{display:none;}",
@@ -251,7 +253,8 @@
     return svg;
   }
 
-  var state = { open: false, loaded: false, busy: false, pendingError: null };
+  var state = { open: false, loaded: false, busy: false, pendingError: null, lastId: 0, staffTimer: null };
+  var STAFF_POLL_MS = 3000;
 
   function setBadge(count) {
     var n = Number(count) || 0;
@@ -359,7 +362,9 @@
       var turns = Array.isArray(body) ? body : (body && (body.turns || body.messages)) || [];
       if (!turns.length) { greet(); return; }
       turns.forEach(function (turn) {
+        seen(turn);
         if (turn.role === "user") addUser(turn.text || "");
+        else if (turn.role === "human_agent") addStaff(turn.text || "");
         else if (turn.role === "assistant") {
           var view = addAssistant();
           view.setText(turn.text || "");
@@ -370,6 +375,40 @@
     }).catch(function () {
       greet();
     });
+  }
+
+  // ---------------------------------------------------------------- staff replies during a handoff
+  // A merchant answers in Slack; their words are stored in the conversation and fetched from here.
+  function seen(turn) {
+    if (typeof turn.id === "number" && turn.id > state.lastId) state.lastId = turn.id;
+    if (turn.role === "human_agent") watchStaff();
+    (turn.parts || []).forEach(function (p) { if (p && p.type === "handoff") watchStaff(); });
+  }
+
+  function watchStaff() {
+    if (state.staffTimer) return;
+    state.staffTimer = setInterval(pollStaff, STAFF_POLL_MS);
+  }
+
+  function pollStaff() {
+    if (!storageGet(TOKEN_KEY) || state.busy) return;
+    authed(function (t) {
+      return fetch(BASE + "/api/v1/chat/history?after=" + state.lastId, {
+        headers: { Authorization: "Bearer " + t, Accept: "application/json" }, credentials: "omit",
+      });
+    }).then(function (r) { return r.ok ? r.json() : []; }).then(function (turns) {
+      (Array.isArray(turns) ? turns : []).forEach(function (turn) {
+        if (typeof turn.id === "number" && turn.id > state.lastId) state.lastId = turn.id;
+        if (turn.role === "human_agent") { addStaff(turn.text || ""); scrollDown(); }
+      });
+    }).catch(function () { /* the next poll tries again */ });
+  }
+
+  function addStaff(text) {
+    var label = el("div", { className: "who", text: "Store staff" });
+    var node = el("div", { className: "msg assistant staff", "data-role": "human_agent" }, [label, markdown(text)]);
+    log.appendChild(node);
+    return node;
   }
 
   function greet() {
@@ -578,6 +617,7 @@
       setStatus: function (text) { status.textContent = text; status.hidden = false; },
       addPart: function (part) {
         status.hidden = true;
+        if (part && part.type === "handoff") watchStaff();
         var rendered = renderPart(part);
         if (rendered) parts.appendChild(rendered);
         partCount += 1;
@@ -585,12 +625,12 @@
       finish: function (reply) {
         status.hidden = true;
         if (reply && typeof reply.text === "string" && reply.text !== raw) { raw = reply.text; render(); }
+        // The finished reply is the truth: a turn that was retried on the server may have streamed
+        // parts it then rolled back.
         var all = (reply && reply.parts) || [];
-        if (all.length !== partCount) {
-          while (parts.firstChild) parts.removeChild(parts.firstChild);
-          partCount = 0;
-          all.forEach(view.addPart);
-        }
+        while (parts.firstChild) parts.removeChild(parts.firstChild);
+        partCount = 0;
+        all.forEach(view.addPart);
         if (!raw && !partCount) node.parentNode && node.parentNode.removeChild(node);
       },
       failed: function () {

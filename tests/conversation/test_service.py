@@ -1,82 +1,77 @@
-"""ConversationService with the offline model on the real DB: memory, confirmation, handoff."""
+"""ConversationService with the offline model on the real DB: memory, confirmation, actions, handoff."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 from uuid import UUID
 
-from elara_bot.agent.tools import ShopperContext
-from elara_bot.conversation.messages import InboundMessage
+import psycopg
+
 from elara_bot.conversation.service import ConversationService
-from elara_bot.customers import service as customers
-from elara_bot.db import Conn
-from elara_bot.payments.dev import build_dev_provider
-from tests.conftest import make_settings
+from tests.conversation.conftest import sayer
 
 
-async def _ctx(conn: Conn, url: str, tmp_path: Path, embedder: Any, who: str) -> ShopperContext:
-    settings = make_settings(url, tmp_path)
-    shopper = await customers.customer_for_identity(conn, "web", who)
-    return ShopperContext(conn, shopper.id, settings, embedder, build_dev_provider(settings))
+def _part(reply: object, kind: str) -> object:
+    parts = [p for p in reply.parts if p.type == kind]  # type: ignore[attr-defined]
+    assert parts, (kind, reply)
+    return parts[0]
 
 
 async def test_search_add_by_ordinal_change_quantity_checkout(
-    conn: Conn, shared_db_url: str, tmp_path: Path, embedder: Any
+    conversation: Callable[..., ConversationService],
 ) -> None:
-    service = ConversationService()
-
-    async def say(text: str) -> Any:
-        ctx = await _ctx(conn, shared_db_url, tmp_path, embedder, "conv-1")
-        return await service.handle(ctx, "web", "conv-1", InboundMessage(message=text))
-
-    found = await say("mugs")
-    cards = found.parts[0].cards
+    say = sayer(conversation(), "conv-1")
+    found = await say("headphones")
+    cards = _part(found, "product_cards").cards  # type: ignore[attr-defined]
     assert cards[0].position == 1
     added = await say("add the first one")
-    cart = added.parts[0].cart
+    cart = _part(added, "cart").cart  # type: ignore[attr-defined]
     assert cart.lines[0].quantity == 1
-    first_skus = {v.sku for v in cards[0].variants}
-    assert cart.lines[0].sku in first_skus
+    assert cart.lines[0].sku in {v.sku for v in cards[0].variants}
     changed = await say("make it 2")
-    assert changed.parts[0].cart.lines[0].quantity == 2
-    paid = await say("checkout")
-    link = paid.parts[0]
-    assert link.type == "checkout_link"
-    assert link.total_minor == changed.parts[0].cart.total_minor
-    status = await say(f"where is my order {link.order_number}")
-    assert status.parts, (link.order_number, status.text)
-    assert status.parts[0].order.number == link.order_number
+    assert _part(changed, "cart").cart.lines[0].quantity == 2  # type: ignore[attr-defined]
+    link = _part(await say("checkout"), "checkout_link")
+    assert link.total_minor == _part(changed, "cart").cart.total_minor  # type: ignore[attr-defined]
+    status = await say(f"where is my order {link.order_number}")  # type: ignore[attr-defined]
+    assert _part(status, "order").order.number == link.order_number  # type: ignore[attr-defined]
 
 
 async def test_cancel_only_after_yes_and_handoff_stops_agent(
-    conn: Conn, shared_db_url: str, tmp_path: Path, embedder: Any
+    conversation: Callable[..., ConversationService], db_url: str
 ) -> None:
     seen: list[tuple[UUID, str]] = []
 
     async def hook(conversation_id: UUID, reason: str) -> None:
         seen.append((conversation_id, reason))
 
-    service = ConversationService(on_handoff=[hook])
-
-    async def say(text: str) -> Any:
-        ctx = await _ctx(conn, shared_db_url, tmp_path, embedder, "conv-2")
-        return await service.handle(ctx, "web", "conv-2", InboundMessage(message=text))
-
-    await say("mugs")
+    say = sayer(conversation(on_handoff=[hook]), "conv-2")
+    await say("headphones")
     await say("add the first one")
-    number = (await say("checkout")).parts[0].order_number
+    number = _part(await say("checkout"), "checkout_link").order_number  # type: ignore[attr-defined]
     asked = await say(f"cancel order {number}")
-    assert asked.parts == []
     assert "yes or no" in asked.text
+    assert [r.action for r in _part(asked, "quick_replies").replies] == ["confirm", "deny"]  # type: ignore[attr-defined]
     kept = await say("no")
     assert "left it" in kept.text
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("SELECT status FROM orders WHERE number = %s", (number,)).fetchone()
+    assert row == ("pending_payment",)
     await say(f"cancel order {number}")
     cancelled = await say("yes")
-    assert cancelled.parts[0].order.status == "cancelled"
+    assert _part(cancelled, "order").order.status == "cancelled"  # type: ignore[attr-defined]
     handoff = await say("I want to talk to a human")
-    assert handoff.parts[0].type == "handoff"
+    assert _part(handoff, "handoff")
     assert seen == [(handoff.conversation_id, "i want to talk to a human")]
     silent = await say("hello?")
-    assert silent.parts == []
     assert "team" in silent.text
+
+
+async def test_buttons_run_without_the_model(conversation: Callable[..., ConversationService]) -> None:
+    say = sayer(conversation(), "conv-3")
+    cards = _part(await say("headphones"), "product_cards").cards  # type: ignore[attr-defined]
+    sku = next(v.sku for v in cards[1].variants if v.in_stock)
+    added = await say("Add to cart", f"add:{sku}:2")
+    line = _part(added, "cart").cart.lines[0]  # type: ignore[attr-defined]
+    assert (line.sku, line.quantity) == (sku, 2)
+    removed = await say("Remove", f"remove:{sku}")
+    assert _part(removed, "cart").cart.lines == []  # type: ignore[attr-defined]

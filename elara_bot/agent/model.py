@@ -1,0 +1,34 @@
+"""The chat-model factory: an OpenAI-compatible endpoint when one is configured, else the offline model."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from elara_bot.agent.offline_model import OfflineChatModel
+from elara_bot.config import LLMSettings
+
+# Local servers (Ollama, vLLM, llama.cpp) take any key; the client library insists on one.
+NO_KEY = SecretStr("not-needed")
+
+
+def build_chat_model(settings: LLMSettings) -> BaseChatModel:
+    if settings.provider != "openai":
+        return OfflineChatModel()
+    return ChatOpenAI(
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=settings.api_key or NO_KEY,
+        timeout=settings.timeout_s,
+        max_retries=settings.max_retries,
+        temperature=settings.temperature,
+        stream_usage=True,
+    )
+
+
+def build_fallback_model(settings: LLMSettings) -> BaseChatModel | None:
+    """The offline model takes over a turn the configured endpoint failed, when settings allow."""
+    if settings.provider == "openai" and settings.fallback_to_offline:
+        return OfflineChatModel()
+    return None

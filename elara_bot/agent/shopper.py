@@ -1,0 +1,128 @@
+"""The shopper agent: LangChain's `create_agent` over the shopper tools, run as a stream of messages.
+
+The system prompt is the versioned shopper prompt plus a note on the conversation so far (products shown
+with their positions and SKUs, the cart, a pending confirmation), so a hosted model can resolve "the
+second one in size 10" as the offline model does. A model that fails (error, timeout, malformed or
+unknown tool call) raises `ModelFailure`; the caller rolls the turn back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
+
+from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
+from elara_bot.observability import observe_llm
+
+TOOL_NAMES = frozenset(tool.name for tool in SHOPPER_TOOLS)
+RECURSION_LIMIT = 16  # model and tool steps in one turn
+
+
+class ModelFailure(Exception):
+    """The chat model could not produce a usable answer; `kind` names why (for logs and metrics)."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+
+
+@dataclass
+class TurnContext(ShopperContext):
+    """The tools' context plus what the model should know of the conversation so far."""
+
+    prompt: str = ""
+    note: str = ""
+
+
+class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
+    """Sets the system prompt from the turn's context and times every model call."""
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[TurnContext],
+        handler: Callable[[ModelRequest[TurnContext]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        ctx = request.runtime.context
+        prompt = ctx.prompt + (f"\n\n# This conversation\n{ctx.note}" if ctx.note else "")
+        request = request.override(system_message=SystemMessage(prompt))
+        provider = request.model._llm_type
+        started = time.perf_counter()
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            observe_llm(provider, time.perf_counter() - started, type(exc).__name__)
+            raise
+        observe_llm(provider, time.perf_counter() - started)
+        return response
+
+
+_agents: dict[int, Any] = {}
+
+
+def shopper_agent(model: BaseChatModel) -> Any:
+    """The compiled agent for `model` (cached: compiling the graph costs a few milliseconds)."""
+    key = id(model)
+    if key not in _agents or _agents[key][0] is not model:
+        agent = create_agent(
+            model, tools=SHOPPER_TOOLS, middleware=[ShopperMiddleware()], context_schema=TurnContext
+        )
+        _agents[key] = (model, agent)
+    return _agents[key][1]
+
+
+async def run_agent(
+    agent: Any,
+    ctx: TurnContext,
+    messages: list[BaseMessage],
+    configurable: dict[str, Any],
+    *,
+    stream_tokens: bool,
+    timeout_s: float,
+) -> AsyncIterator[tuple[str, Any]]:
+    """Yield ("delta", text) as the model writes and ("message", message) for each finished message."""
+    config: Any = {"configurable": configurable, "recursion_limit": RECURSION_LIMIT}
+    modes = ["updates", "messages"] if stream_tokens else ["updates"]
+    stream = agent.astream({"messages": messages}, config=config, context=ctx, stream_mode=modes)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for mode, chunk in stream:
+                for item in _items(mode, chunk):
+                    yield item
+    except (ModelFailure, psycopg.Error):
+        raise
+    except TimeoutError as exc:
+        raise ModelFailure("timeout", f"no answer within {timeout_s:.0f} s") from exc
+    except Exception as exc:
+        raise ModelFailure(type(exc).__name__, str(exc)[:300]) from exc
+
+
+def _items(mode: str, chunk: Any) -> list[tuple[str, Any]]:
+    if mode == "messages":
+        message, meta = chunk
+        if isinstance(message, AIMessageChunk | AIMessage) and meta.get("langgraph_node") == "model":
+            return [("delta", message.text)] if message.text else []
+        return []
+    items: list[tuple[str, Any]] = []
+    for update in (chunk or {}).values():
+        for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+            if isinstance(message, AIMessage):
+                check_tool_calls(message)
+            items.append(("message", message))
+    return items
+
+
+def check_tool_calls(message: AIMessage) -> None:
+    if message.invalid_tool_calls:
+        raise ModelFailure("malformed_tool_call", str(message.invalid_tool_calls[0].get("error", ""))[:300])
+    unknown = [call["name"] for call in message.tool_calls if call["name"] not in TOOL_NAMES]
+    if unknown:
+        raise ModelFailure("unknown_tool", f"the model called {unknown[0]!r}, which is not a shopper tool")

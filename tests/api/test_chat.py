@@ -1,0 +1,109 @@
+"""The web chat wire: JSON and SSE replies, history, auth, validation and the per-session rate limit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import httpx
+import pytest
+
+LiveService = Callable[..., AbstractContextManager[str]]
+
+
+def session(client: httpx.Client) -> dict[str, str]:
+    token = client.post("/api/v1/sessions").json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sse_events(response: httpx.Response) -> list[tuple[str, Any]]:
+    events = []
+    for frame in response.text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in frame.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+@pytest.fixture
+def client(service: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=service, timeout=30) as client:
+        yield client
+
+
+def test_json_turn_returns_text_cards_and_suggestions(client: httpx.Client) -> None:
+    auth = session(client)
+    reply = client.post("/api/v1/chat", json={"message": "show me headphones"}, headers=auth)
+    assert reply.status_code == 200
+    body = reply.json()
+    kinds = [part["type"] for part in body["parts"]]
+    assert kinds == ["product_cards", "quick_replies"]
+    cards = body["parts"][0]["cards"]
+    assert [card["position"] for card in cards] == list(range(1, len(cards) + 1))
+    assert "headphones" in cards[0]["title"].lower()
+    assert cards[0]["title"] in body["text"]
+
+
+def test_sse_streams_tool_activity_parts_and_ends_with_the_whole_reply(client: httpx.Client) -> None:
+    auth = session(client)
+    headers = {**auth, "Accept": "text/event-stream"}
+    response = client.post("/api/v1/chat", json={"message": "show me headphones"}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(response)
+    names = [name for name, _ in events]
+    assert names[0] == "tool"
+    assert events[0][1] == {"name": "search_products", "status": "started"}
+    assert ("tool", {"name": "search_products", "status": "done"}) in events
+    assert names.index("part") < names.index("done")
+    assert names[-1] == "done"
+    streamed = "".join(data["text"] for name, data in events if name == "delta")
+    done = events[-1][1]
+    assert streamed == done["text"]
+    assert done["parts"][0]["type"] == "product_cards"
+
+
+def test_history_redraws_the_conversation_for_its_session_only(client: httpx.Client) -> None:
+    auth, other = session(client), session(client)
+    client.post("/api/v1/chat", json={"message": "show me headphones"}, headers=auth)
+    client.post("/api/v1/chat", json={"message": "add the first one"}, headers=auth)
+    turns = client.get("/api/v1/chat/history", headers=auth).json()
+    assert [t["role"] for t in turns] == ["user", "assistant", "user", "assistant"]
+    assert turns[2]["text"] == "add the first one"
+    assert turns[3]["parts"][0]["type"] == "cart"
+    later = client.get("/api/v1/chat/history", params={"after": turns[1]["id"]}, headers=auth).json()
+    assert [t["id"] for t in later] == [turns[2]["id"], turns[3]["id"]]
+    assert client.get("/api/v1/chat/history", headers=other).json() == []
+
+
+def test_refuses_missing_token_empty_message_and_unknown_action(client: httpx.Client) -> None:
+    assert client.post("/api/v1/chat", json={"message": "hi"}).status_code == 401
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert client.post("/api/v1/chat", json={"message": "hi"}, headers=forged).status_code == 401
+    auth = session(client)
+    empty = client.post("/api/v1/chat", json={"message": "  "}, headers=auth)
+    assert empty.status_code == 422
+    assert empty.json()["error"] == "InvalidInput"
+    unknown = client.post("/api/v1/chat", json={"message": "x", "action": "teleport:1"}, headers=auth)
+    assert unknown.status_code == 422
+    assert "unknown action" in unknown.json()["detail"]
+    huge = client.post("/api/v1/chat", json={"message": "a" * 5000}, headers=auth)
+    assert huge.status_code == 422
+
+
+def test_rate_limit_answers_429_with_retry_after(live_service: LiveService) -> None:
+    with live_service(chat_rate_per_minute=3) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        auth = session(client)
+        for _ in range(3):
+            assert client.post("/api/v1/chat", json={"message": "hello"}, headers=auth).status_code == 200
+        limited = client.post("/api/v1/chat", json={"message": "hello"}, headers=auth)
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        assert limited.json()["error"] == "RateLimited"
+        streamed = client.post(
+            "/api/v1/chat", json={"message": "hello"}, headers={**auth, "Accept": "text/event-stream"}
+        )
+        assert streamed.status_code == 429
+        fresh = session(client)
+        assert client.post("/api/v1/chat", json={"message": "hello"}, headers=fresh).status_code == 200
