@@ -64,6 +64,8 @@ class ConversationService:
     fallback: BaseChatModel | None = None
     prompt: str = ""
     on_handoff: list[HandoffHook] = field(default_factory=list)
+    # Awaited with (conversation_id, text) for a shopper's message while a person has the conversation.
+    on_shopper_message_in_handoff: list[HandoffHook] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def handle(self, message: InboundMessage) -> OutboundReply:
@@ -153,7 +155,12 @@ class ConversationService:
             log.exception("chat turn failed")
             await emit(ReplyEvent("error", ErrorEvent(error="InternalError", detail=APOLOGY)))
             return
-        await self._announce_handoffs(reply.conversation_id, handoffs)
+        if reply.conversation_id is None:
+            return
+        if any(part.type == "handoff" and part.status == "active" for part in reply.parts):
+            await _notify(self.on_shopper_message_in_handoff, reply.conversation_id, message.text)
+        for reason in handoffs:
+            await _notify(self.on_handoff, reply.conversation_id, reason)
 
     async def _recover(
         self, message: InboundMessage, customer_id: UUID, emit: Emit
@@ -266,15 +273,13 @@ class ConversationService:
         for part in parts:
             await emit(ReplyEvent("part", part))
 
-    async def _announce_handoffs(self, conversation_id: UUID | None, reasons: list[str]) -> None:
-        if conversation_id is None:
-            return
-        for reason in reasons:
-            for hook in self.on_handoff:
-                try:
-                    await hook(conversation_id, reason)
-                except Exception:
-                    log.exception("handoff hook failed for conversation %s", conversation_id)
+
+async def _notify(hooks: list[HandoffHook], conversation_id: UUID, text: str) -> None:
+    for hook in hooks:
+        try:
+            await hook(conversation_id, text)
+        except Exception:
+            log.exception("handoff hook failed for conversation %s", conversation_id)
 
 
 async def _until_done(queue: asyncio.Queue[ReplyEvent]) -> AsyncIterator[ReplyEvent]:
