@@ -122,7 +122,7 @@ def test_live_search_shows_in_metrics_and_json_logs(
         after = httpx.get(f"{base}/metrics").text
         ready = httpx.get(f"{base}/readyz", timeout=30)
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "embedder": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "embedder": "ok", "chat_model": "ok"}
     labels = {"route": "/api/v1/products/search", "status": "200"}
     assert (
         sample(after, "elara_http_request_seconds_count", **labels)

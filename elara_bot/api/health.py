@@ -1,10 +1,16 @@
+"""Liveness (`/healthz`) and readiness (`/readyz`: database, embedding model, chat model)."""
+
 from __future__ import annotations
 
+import time
+
+import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from elara_bot.api.deps import RuntimeDep
+from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder
 
 router = APIRouter(tags=["health"])
@@ -25,7 +31,8 @@ async def readyz(runtime: RuntimeDep) -> dict[str, object] | JSONResponse:
     except Exception as exc:  # any failure means not ready
         checks["database"] = f"error: {type(exc).__name__}"
     checks["embedder"] = await _check_embedder(runtime.embedder)
-    ready = all(v == "ok" for v in checks.values())
+    checks["chat_model"] = await _check_chat_model(runtime)
+    ready = all(v == "ok" or v.startswith("degraded") for v in checks.values())
     body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
     return body if ready else JSONResponse(body, status_code=503)
 
@@ -39,3 +46,38 @@ async def _check_embedder(embedder: Embedder | None) -> str:
     except Exception as exc:  # any failure means not ready
         return f"error: {type(exc).__name__}"
     return "ok" if len(vector) > 0 else "error: empty vector"
+
+
+_model_probe: dict[str, tuple[float, str]] = {}
+MODEL_PROBE_TTL_S = 30.0
+
+
+async def _check_chat_model(runtime: Runtime) -> str:
+    """The offline model is always there; a hosted endpoint is probed (`GET /models`, cached 30 s).
+
+    An unreachable endpoint with the offline fallback enabled is "degraded": shoppers still get answers,
+    so the replica stays in service.
+    """
+    service = runtime.conversation
+    if service is None:
+        return "missing"
+    llm = runtime.settings.llm
+    if llm.provider != "openai":
+        return "ok"
+    base = (llm.base_url or "https://api.openai.com/v1").rstrip("/")
+    cached = _model_probe.get(base)
+    if cached is None or time.monotonic() - cached[0] > MODEL_PROBE_TTL_S:
+        cached = (time.monotonic(), await _probe(base, llm.api_key.get_secret_value() if llm.api_key else ""))
+        _model_probe[base] = cached
+    if cached[1] == "ok" or service.fallback is None:
+        return cached[1]
+    return f"degraded: {cached[1]}, the offline model answers"
+
+
+async def _probe(base: str, key: str) -> str:
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            response = await client.get(f"{base}/models", headers={"Authorization": f"Bearer {key}"})
+    except httpx.HTTPError as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok" if response.status_code < 500 else f"error: HTTP {response.status_code}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,6 +141,7 @@ class ConversationService:
         self, message: InboundMessage, customer_id: UUID, emit: Emit, stream_tokens: bool
     ) -> None:
         observe_chat_turn(message.channel)
+        started = time.perf_counter()
         try:
             try:
                 reply, handoffs = await self._turn(message, customer_id, emit, self.model, stream_tokens)
@@ -147,6 +149,12 @@ class ConversationService:
                 log.warning("chat model failed (%s); rolled the turn back", failure)
                 reply, handoffs = await self._recover(message, customer_id, emit)
             await emit(ReplyEvent("done", reply))
+            log.info(
+                "chat turn on %s: %d part(s) in %.0f ms",
+                message.channel,
+                len(reply.parts),
+                (time.perf_counter() - started) * 1000,
+            )
         except ElaraError as exc:
             error = ErrorEvent(error=exc.name, detail=exc.message, status=exc.status_code)
             await emit(ReplyEvent("error", error))
