@@ -227,6 +227,7 @@ class OfflineMemory:
     last_sku: str | None = None
     cart_lines: list[dict[str, Any]] = field(default_factory=list)  # {"sku", "title", "quantity"}
     pending: dict[str, Any] | None = None  # {"name", "args"} awaiting a yes/no
+    last_order: str | None = None  # the order number last checked out or looked at
 
 
 @dataclass

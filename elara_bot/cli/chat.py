@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -132,6 +133,8 @@ def chat(
     user: Annotated[str, typer.Option(help="who you are: your conversation and cart are kept per name")] = "",
 ) -> None:
     """Chat with the shopping assistant in the terminal (the conversation is resumed next time)."""
+    if logging.getLogger().level < logging.WARNING:  # keep the chat readable unless --verbose
+        logging.getLogger().setLevel(logging.WARNING)
     asyncio.run(_session(user or getpass.getuser(), message or []))
 
 

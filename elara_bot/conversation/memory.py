@@ -120,6 +120,8 @@ def _remember_result(state: dict[str, Any], message: ToolMessage, call: ToolCall
         return
     if "error" in data:
         return
+    if number := data.get("order_number") or (data.get("order") or {}).get("number"):
+        state["last_order"] = number
     if message.name in {"search_products", "recommend"}:
         state["shown"] = [_shown(card) for card in data.get("products", [])]
     if isinstance(data.get("cart"), dict):
@@ -154,6 +156,7 @@ def offline_memory(state: dict[str, Any]) -> OfflineMemory:
         last_sku=state.get("last_sku"),
         cart_lines=list(state.get("cart_lines", [])),
         pending=state.get("pending"),
+        last_order=state.get("last_order"),
     )
 
 
