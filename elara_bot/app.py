@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from elara_bot import demo, observability
-from elara_bot.agent.model import build_chat_model, build_fallback_model
+from elara_bot.agent.model import build_chat_model, build_fallback_model, close_chat_model
 from elara_bot.api import health
 from elara_bot.api.errors import install_error_handlers
 from elara_bot.config import Settings, get_settings
@@ -63,8 +63,7 @@ async def _build_services(runtime: Runtime) -> None:
     if slack.bot_token is not None and slack.signing_secret is not None:
         from connectors.slack import start_slack
 
-        runtime.connectors["slack"] = await start_slack(runtime)
-        runtime.conversation.on_handoff.append(runtime.connectors["slack"].on_handoff)
+        runtime.connectors["slack"] = await start_slack(runtime)  # subscribes to handoffs and paid orders
 
 
 def build_conversation(runtime: Runtime) -> ConversationService:
@@ -90,6 +89,8 @@ async def stop_runtime(runtime: Runtime) -> None:
         await runtime.connectors["telegram"].stop()
     if "slack" in runtime.connectors:
         await runtime.connectors["slack"].stop()
+    if runtime.conversation is not None:
+        await close_chat_model(runtime.conversation.model)
     await runtime.pool.close()
 
 

@@ -6,6 +6,7 @@ site-packages with the Hugging Face hub switched off: nothing is downloaded at r
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections import OrderedDict
@@ -23,6 +24,21 @@ class Embedder(Protocol):
 
     def embed_documents(self, texts: Sequence[str]) -> list[Vector]: ...
     def embed_query(self, text: str) -> Vector: ...
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+async def embed_query_async(embedder: Embedder, text: str) -> Vector:
+    """Embed a query without blocking the event loop: a cache hit answers at once, a miss is encoded on
+    a worker thread (encoding takes milliseconds of CPU that other turns should not wait behind)."""
+    peek = getattr(embedder, "cached_query", None)
+    if peek is not None:
+        hit: Vector | None = peek(text)
+        if hit is not None:
+            return hit
+    return await asyncio.to_thread(embedder.embed_query, text)
 
 
 def default_model_path() -> str:
@@ -66,14 +82,21 @@ class SentenceTransformerEmbedder:
             return []
         return list(self._encode(texts))
 
-    def embed_query(self, text: str) -> Vector:
-        key = " ".join(text.lower().split())
+    def cached_query(self, text: str) -> Vector | None:
+        """The cached vector of a query, or None: lets async callers skip a thread hop on a hit."""
+        key = _key(text)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
-        vector = self._encode([key])[0]
+            return hit
+
+    def embed_query(self, text: str) -> Vector:
+        hit = self.cached_query(text)
+        if hit is not None:
+            return hit
+        key = _key(text)
+        vector: Vector = self._encode([key])[0]
         if self._cache_size:
             with self._lock:
                 self._cache[key] = vector

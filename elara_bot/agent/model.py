@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -21,6 +22,9 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
         base_url=settings.base_url,
         api_key=settings.api_key or NO_KEY,
         timeout=settings.timeout_s,
+        # its own connection pool: the library's shared default client is bound to the first event loop
+        # that used it, which breaks a second app (a test, a replica in one process) on another loop
+        http_async_client=httpx.AsyncClient(timeout=settings.timeout_s),
         max_retries=settings.max_retries,
         temperature=settings.temperature,
         stream_usage=True,
@@ -32,3 +36,10 @@ def build_fallback_model(settings: LLMSettings) -> BaseChatModel | None:
     if settings.provider == "openai" and settings.fallback_to_offline:
         return OfflineChatModel()
     return None
+
+
+async def close_chat_model(model: BaseChatModel | None) -> None:
+    """Close the HTTP connections of an OpenAI-compatible model (at shutdown)."""
+    client = getattr(model, "http_async_client", None)
+    if isinstance(client, httpx.AsyncClient):
+        await client.aclose()

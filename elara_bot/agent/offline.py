@@ -322,11 +322,13 @@ def _thanks(msg: str, memory: OfflineMemory) -> Understanding | None:
 
 
 def _handoff(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if _has(
-        msg, "human", "real person", "agent", "someone", "operator", "representative", "customer service"
-    ):
-        if _has(msg, "talk", "speak", "connect", "want", "need", "get", "transfer", "chat"):
-            return _call("handoff_to_human", reason=msg)
+    explicit = _has(
+        msg, "human", "real person", "agent", "operator", "representative", "customer service", "support team"
+    )
+    talk = _has(msg, "talk", "speak", "connect", "transfer", "chat", "reach", "put me through")
+    someone = _has(msg, "someone", "somebody", "person", "people", "staff", "manager", "employee")
+    if (explicit and (talk or _has(msg, "want", "need", "get"))) or (someone and talk):
+        return _call("handoff_to_human", reason=msg)
     return None
 
 

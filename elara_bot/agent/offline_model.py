@@ -26,6 +26,13 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from elara_bot.agent.offline import OfflineMemory, Understanding, understand
 
 
+def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:
+    """A tool's name; the full schema conversion (slow, and done on every model call) only when needed."""
+    if isinstance(tool, BaseTool):
+        return tool.name
+    return str(convert_to_openai_tool(tool)["function"]["name"])
+
+
 class OfflineChatModel(BaseChatModel):
     """Deterministic shopping model that needs no network."""
 
@@ -42,7 +49,7 @@ class OfflineChatModel(BaseChatModel):
         tool_choice: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        names = tuple(str(convert_to_openai_tool(tool)["function"]["name"]) for tool in tools)
+        names = tuple(_tool_name(tool) for tool in tools)
         return self.model_copy(update={"bound_tools": names})
 
     def _generate(

@@ -23,7 +23,15 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Syst
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
 from elara_bot.observability import observe_llm
 
+
+def _schema(schema: Any) -> dict[str, Any]:
+    return schema if isinstance(schema, dict) else dict(schema.model_json_schema())
+
+
 TOOL_NAMES = frozenset(tool.name for tool in SHOPPER_TOOLS)
+TOOL_ARGS = {
+    tool.name: frozenset(_schema(tool.tool_call_schema).get("properties", {})) for tool in SHOPPER_TOOLS
+}
 RECURSION_LIMIT = 16  # model and tool steps in one turn
 
 
@@ -58,6 +66,12 @@ class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
         started = time.perf_counter()
         try:
             response = await handler(request)
+            for message in response.result:
+                if isinstance(message, AIMessage):
+                    check_tool_calls(message)
+        except ModelFailure as exc:
+            observe_llm(provider, time.perf_counter() - started, exc.kind)
+            raise
         except Exception as exc:
             observe_llm(provider, time.perf_counter() - started, type(exc).__name__)
             raise
@@ -126,3 +140,7 @@ def check_tool_calls(message: AIMessage) -> None:
     unknown = [call["name"] for call in message.tool_calls if call["name"] not in TOOL_NAMES]
     if unknown:
         raise ModelFailure("unknown_tool", f"the model called {unknown[0]!r}, which is not a shopper tool")
+    for call in message.tool_calls:
+        extra = sorted(set(call["args"]) - TOOL_ARGS[call["name"]])
+        if extra:  # e.g. a price: the tools never take one, and dropping it silently would hide the attempt
+            raise ModelFailure("unexpected_argument", f"{call['name']} takes no argument {extra[0]!r}")

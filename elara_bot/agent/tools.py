@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from elara_bot.cart import service as cart
 from elara_bot.catalog import service as catalog
-from elara_bot.catalog.schemas import ProductPublic, SearchFilters
+from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit
 from elara_bot.checkout import service as checkout_service
 from elara_bot.config import Settings
 from elara_bot.db import Conn
@@ -71,6 +71,16 @@ def _cards(products: list[ProductPublic]) -> dict[str, Any]:
     return {"products": cards}
 
 
+def _matching(hit: SearchHit) -> ProductPublic:
+    """The product as the shopper asked for it: only the variants that match the filters (size, price,
+    stock), with the price range of those, so "the second one in size 10" picks a size-10 SKU."""
+    variants = hit.matching_variants or hit.product.variants
+    prices = [v.price_minor for v in variants] or [hit.product.price_min_minor]
+    return hit.product.model_copy(
+        update={"variants": variants, "price_min_minor": min(prices), "price_max_minor": max(prices)}
+    )
+
+
 @tool
 async def search_products(query: str, runtime: Runtime, filters: SearchFilters | None = None) -> str:
     """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock."""
@@ -78,7 +88,7 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
 
     async def act() -> dict[str, Any]:
         found = await catalog.search_products(ctx.conn, ctx.embedder, query, filters, limit=5)
-        return _cards([hit.product for hit in found.hits])
+        return _cards([_matching(hit) for hit in found.hits])
 
     return await _run(act)
 

@@ -53,6 +53,20 @@ async def current_shopper(
         raise Unauthorized("the session's customer no longer exists") from exc
 
 
+async def chat_shopper(
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header(description="Bearer <session token>")] = None,
+) -> CustomerPublic:
+    """The shopper for a chat turn, read on a connection that is returned at once: the turn takes its
+    own, so a request never holds two pooled connections (which deadlocks a full pool)."""
+    customer_id = read_token(runtime.settings, _bearer(authorization))
+    try:
+        async with runtime.pool.connection() as conn:
+            return await get_customer(conn, customer_id)
+    except NotFound as exc:
+        raise Unauthorized("the session's customer no longer exists") from exc
+
+
 def admin_key(
     runtime: RuntimeDep,
     x_admin_key: Annotated[str | None, Header(description="the admin API key")] = None,
@@ -63,4 +77,5 @@ def admin_key(
 
 
 CurrentShopper = Annotated[CustomerPublic, Depends(current_shopper)]
+ChatShopper = Annotated[CustomerPublic, Depends(chat_shopper)]
 AdminKey = Annotated[None, Depends(admin_key)]

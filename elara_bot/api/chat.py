@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from elara_bot.api.auth import CurrentShopper
+from elara_bot.api.auth import ChatShopper
 from elara_bot.api.deps import RuntimeDep
 from elara_bot.conversation.messages import (
     ChatRequest,
@@ -39,7 +39,7 @@ def _service(runtime: Any) -> ConversationService:
     return service
 
 
-def _inbound(shopper: CurrentShopper, body: ChatRequest) -> InboundMessage:
+def _inbound(shopper: ChatShopper, body: ChatRequest) -> InboundMessage:
     key = str(shopper.id)
     return InboundMessage(
         channel="web",
@@ -54,7 +54,7 @@ def _inbound(shopper: CurrentShopper, body: ChatRequest) -> InboundMessage:
 @router.post("", response_model=OutboundReply, responses=SSE_DOC)
 async def chat(
     body: ChatRequest,
-    shopper: CurrentShopper,
+    shopper: ChatShopper,
     runtime: RuntimeDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
@@ -78,7 +78,7 @@ async def _frames(events: AsyncIterator[ReplyEvent]) -> AsyncIterator[str]:
 
 @router.get("/history", response_model=list[HistoryTurn])
 async def history(
-    shopper: CurrentShopper,
+    shopper: ChatShopper,
     runtime: RuntimeDep,
     after: Annotated[int, Query(ge=0, le=2**62, description="only messages after this id")] = 0,
 ) -> list[HistoryTurn]:

@@ -11,7 +11,7 @@ from elara_bot.config import SearchSettings
 from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput, NotFound
 from elara_bot.observability import observe_search
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, embed_query_async
 from retrieval.query_parser import load_vocabulary, parse_query
 from retrieval.search import Filter, Tuning, search_ids
 
@@ -124,7 +124,7 @@ async def search_products(
     ):
         raise InvalidInput("min_price must not exceed max_price")
     tuning = settings or SearchSettings()
-    vector = embedder.embed_query(text) if text and mode != "text" else None
+    vector = await embed_query_async(embedder, text) if text and mode != "text" else None
     ranked = await search_ids(
         conn,
         vector,

@@ -13,7 +13,7 @@ from typing import Any
 from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput
 from elara_bot.policies.schemas import Passage, PolicyPassage
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, embed_query_async
 from retrieval.indexing import vector_literal
 from retrieval.search import or_tsquery
 
@@ -149,7 +149,7 @@ async def search_policies(
     if not text:
         return []
     params: dict[str, Any] = {
-        "vector": vector_literal(embedder.embed_query(text)),
+        "vector": vector_literal(await embed_query_async(embedder, text)),
         "tsquery": or_tsquery(text),
         "candidates": CANDIDATES,
         "k": RRF_K,

@@ -93,7 +93,10 @@ def test_refuses_missing_token_empty_message_and_unknown_action(client: httpx.Cl
 
 
 def test_rate_limit_answers_429_with_retry_after(live_service: LiveService) -> None:
-    with live_service(chat_rate_per_minute=3) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+    with (
+        live_service(chat_rate_per_minute=3) as base_url,
+        httpx.Client(base_url=base_url, timeout=30) as client,
+    ):
         auth = session(client)
         for _ in range(3):
             assert client.post("/api/v1/chat", json={"message": "hello"}, headers=auth).status_code == 200

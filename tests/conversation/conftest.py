@@ -45,7 +45,9 @@ def conversation(
     return build
 
 
-def sayer(service: ConversationService, who: str, channel: str = "web") -> Callable[..., Awaitable[OutboundReply]]:
+def sayer(
+    service: ConversationService, who: str, channel: str = "web"
+) -> Callable[..., Awaitable[OutboundReply]]:
     async def say(text: str, action: str | None = None) -> OutboundReply:
         message = InboundMessage(
             channel=channel, external_user_id=who, conversation_key=who, text=text, action=action
