@@ -97,6 +97,9 @@ class SlackSettings(BaseModel):
     merchant_user_ids: list[str] = []
     handoff_channel: str | None = None
     alerts_channel: str | None = None
+    low_stock_threshold: int = Field(
+        default=3, ge=0, description="a paid order leaving a variant at or below this stock alerts Slack"
+    )
 
 
 class Settings(BaseSettings):

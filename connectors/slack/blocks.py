@@ -9,6 +9,11 @@ from elara_bot.conversation.messages import OutboundReply, TablePart
 MAX_SECTION = 2900
 
 
+def escape(text: str) -> str:
+    """Text from shoppers or the catalog as literal Slack text: no ``<!channel>`` pings, links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def table_text(table: TablePart) -> str:
     rows = [table.columns, *table.rows]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(table.columns))]

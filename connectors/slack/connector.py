@@ -21,10 +21,9 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.slack import handoff
-from connectors.slack.blocks import reply_blocks
+from connectors.slack.blocks import escape, reply_blocks
 from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.agent.merchant_tools import money
-from elara_bot.analytics import service as analytics
 from elara_bot.conversation.messages import ChartPart, OutboundReply
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.runtime import Runtime
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[A-Z0-9]+>")
 REFUSAL = "Sorry, I can only share store data with the store's merchants."
 SEEN_LIMIT = 5000
-LOW_STOCK_THRESHOLD = 3
+NOT_DELIVERED = ":warning: Not delivered: the shopper has blocked the bot on Telegram."
 
 
 class SlackConnector:
@@ -150,21 +149,46 @@ class SlackConnector:
             target = await handoff.conversation_channel(conn, conversation_id)
         telegram = self.runtime.connectors.get("telegram")
         if target is not None and target[0] == "telegram" and telegram is not None:
-            await telegram.send_reply(target[1], OutboundReply(text=text))
+            if not await telegram.send_reply(target[1], OutboundReply(text=text)):
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_DELIVERED)
 
     async def on_handoff(self, conversation_id: UUID, reason: str) -> None:
-        """Subscriber for the conversation service's ``on_handoff``: open a thread with a Close button."""
+        """Subscriber for the conversation service's ``on_handoff``: open a thread with a Close button.
+
+        A conversation with an open thread is not posted again (a repeated notification). When the thread
+        cannot be opened (no handoff channel, a Slack error), the handoff is released so that the shopper
+        is not left waiting for a person who was never told: the assistant answers again.
+        """
         channel = self.runtime.settings.slack.handoff_channel
-        if channel is None:
-            return
         async with self.runtime.pool.connection() as conn:
+            if await handoff.open_thread(conn, conversation_id) is not None:
+                return
             summary = await handoff.describe(conn, conversation_id, reason)
         text = f":raising_hand: A shopper asked for a person\n{summary}"
-        sent = await self.client.chat_postMessage(
-            channel=channel, text=text, blocks=handoff.thread_blocks(conversation_id, text)
-        )
+        try:
+            if channel is None:
+                raise RuntimeError("ELARA_SLACK__HANDOFF_CHANNEL is not set")
+            sent = await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=handoff.thread_blocks(conversation_id, text)
+            )
+        except Exception:
+            log.exception("handoff of conversation %s could not be posted: releasing it", conversation_id)
+            async with self.runtime.pool.connection() as conn, conn.transaction():
+                await self.runtime.conversation.close_handoff(conn, conversation_id)
+            return
         async with self.runtime.pool.connection() as conn:
             await handoff.remember(conn, conversation_id, str(sent["channel"]), str(sent["ts"]))
+
+    async def on_shopper_message(self, conversation_id: UUID, text: str) -> None:
+        """Subscriber for ``on_shopper_message_in_handoff``: the shopper's words go to the open thread."""
+        async with self.runtime.pool.connection() as conn:
+            thread = await handoff.open_thread(conn, conversation_id)
+        if thread is None or not text.strip():
+            return
+        channel, thread_ts = thread
+        await self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=f":speech_balloon: *Shopper:* {escape(text)}"
+        )
 
     async def close_handoff(self, conversation_id: UUID, channel: str, thread_ts: str) -> None:
         async with self.runtime.pool.connection() as conn:
@@ -212,22 +236,26 @@ class SlackConnector:
         await self.close_handoff(conversation_id, row["channel"], row["thread_ts"])
 
     async def notify_order_paid(self, order: OrderPublic) -> None:
-        """Post a paid order, and the stock of its variants now at or below the threshold, to the
-        alerts channel. Slack errors are logged: an alert must never break the payment path."""
-        channel = self.runtime.settings.slack.alerts_channel
+        """Subscriber for ``runtime.on_order_paid``: post the paid order, and its variants whose stock is
+        now at or below ``settings.slack.low_stock_threshold``, to the alerts channel. Errors are logged:
+        an alert must never break the payment path."""
+        settings = self.runtime.settings.slack
+        channel = settings.alerts_channel
         if channel is None:
             return
-        items = ", ".join(f"{ln.quantity} x {ln.title}" for ln in order.lines)
+        items = ", ".join(f"{ln.quantity} x {escape(ln.title)}" for ln in order.lines)
         total = money(order.total_minor, order.currency)
         text = f":moneybag: New paid order {order.number}: {total} ({items})"
-        skus = {ln.sku for ln in order.lines}
-        async with self.runtime.pool.connection() as conn:
-            variants = await analytics.low_stock(conn, LOW_STOCK_THRESHOLD, limit=500)
-        low = [v for v in variants if v.sku in skus]
         try:
+            async with self.runtime.pool.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT sku, stock FROM variants WHERE sku = ANY(%s) AND stock <= %s ORDER BY sku",
+                    (sorted({ln.sku for ln in order.lines}), settings.low_stock_threshold),
+                )
+                low = await cur.fetchall()
             await self.client.chat_postMessage(channel=channel, text=text)
             if low:
-                stock = ", ".join(f"{v.sku} ({v.stock} left)" for v in low)
+                stock = ", ".join(f"{v['sku']} ({v['stock']} left)" for v in low)
                 await self.client.chat_postMessage(channel=channel, text=f":warning: Low stock: {stock}")
         except Exception:
             log.exception("slack alert for order %s failed", order.number)
@@ -238,11 +266,18 @@ class SlackConnector:
             await session.close()
 
 
+def _subscribe(hooks: Any, hook: Any) -> None:
+    if isinstance(hooks, list) and hook not in hooks:
+        hooks.append(hook)
+
+
 async def start_slack(runtime: Runtime) -> SlackConnector:
-    """Build the connector and subscribe its alerts to ``runtime.on_order_paid``."""
+    """Build the connector; subscribe its alerts to ``runtime.on_order_paid`` and its handoff threads to
+    the conversation service's ``on_handoff`` and ``on_shopper_message_in_handoff`` (when it is built)."""
     connector = SlackConnector(runtime)
-    runtime.on_order_paid.append(connector.notify_order_paid)
-    hooks = getattr(runtime.conversation, "on_handoff", None)
-    if isinstance(hooks, list):
-        hooks.append(connector.on_handoff)
+    _subscribe(runtime.on_order_paid, connector.notify_order_paid)
+    _subscribe(getattr(runtime.conversation, "on_handoff", None), connector.on_handoff)
+    _subscribe(
+        getattr(runtime.conversation, "on_shopper_message_in_handoff", None), connector.on_shopper_message
+    )
     return connector

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from connectors.slack.blocks import escape
 from elara_bot.db import Conn
 
 CLOSE_ACTION = "close_handoff"
@@ -29,6 +30,16 @@ async def open_for_thread(conn: Conn, channel: str, thread_ts: str) -> UUID | No
     return UUID(str(row["conversation_id"])) if row else None
 
 
+async def open_thread(conn: Conn, conversation_id: UUID) -> tuple[str, str] | None:
+    """(channel, thread_ts) of the conversation's open handoff thread."""
+    cur = await conn.execute(
+        "SELECT channel, thread_ts FROM slack_handoffs WHERE conversation_id = %s AND status = 'open'",
+        (conversation_id,),
+    )
+    row = await cur.fetchone()
+    return (row["channel"], row["thread_ts"]) if row else None
+
+
 async def close(conn: Conn, conversation_id: UUID) -> bool:
     cur = await conn.execute(
         "UPDATE slack_handoffs SET status = 'closed', closed_at = now()"
@@ -46,17 +57,17 @@ async def describe(conn: Conn, conversation_id: UUID, reason: str) -> str:
         (conversation_id,),
     )
     head = await cur.fetchone()
-    lines = [f"*Reason:* {reason}", f"*Conversation:* `{conversation_id}`"]
+    lines = [f"*Reason:* {escape(reason)}", f"*Conversation:* `{conversation_id}`"]
     if head is None:
         return "\n".join(lines)
-    lines.append(f"*Shopper:* {head['display_name'] or 'guest'} on {head['channel']}")
+    lines.append(f"*Shopper:* {escape(head['display_name'] or 'guest')} on {head['channel']}")
     cur = await conn.execute(
         "SELECT cl.quantity, p.title FROM carts ca JOIN cart_lines cl ON cl.cart_id = ca.id"
         " JOIN variants v ON v.sku = cl.sku JOIN products p ON p.id = v.product_id"
         " WHERE ca.customer_id = %s AND ca.status = 'open' ORDER BY p.title",
         (head["customer_id"],),
     )
-    cart = ", ".join(f"{r['quantity']} x {r['title']}" for r in await cur.fetchall())
+    cart = ", ".join(f"{r['quantity']} x {escape(r['title'])}" for r in await cur.fetchall())
     lines.append(f"*Cart:* {cart or 'empty'}")
     cur = await conn.execute(
         "SELECT role, text FROM (SELECT id, role, text FROM conversation_messages"
@@ -64,7 +75,7 @@ async def describe(conn: Conn, conversation_id: UUID, reason: str) -> str:
         " ORDER BY id DESC LIMIT 6) m ORDER BY id",
         (conversation_id,),
     )
-    lines += [f"> *{r['role']}:* {r['text'][:300]}" for r in await cur.fetchall()]
+    lines += [f"> *{r['role']}:* {escape(' '.join(r['text'][:300].split()))}" for r in await cur.fetchall()]
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from elara_bot.agent.merchant_tools import money
 from elara_bot.config import DatabaseSettings, Settings, SlackSettings
 from elara_bot.db import Conn, connect, migrate
 from elara_bot.runtime import Runtime
+from retrieval.embedding import Embedder
 from tests.analytics.conftest import PRODUCTS
 from tests.conftest import create_database, drop_database
 
@@ -67,6 +68,11 @@ async def slack_db(pg_admin_url: str) -> AsyncIterator[str]:
             ("EL-S00001", "paid", now, "A-BOOT-10", 2, 12_999),
             ("EL-S00002", "delivered", now - timedelta(days=1), "A-MUG-1", 3, 899),
             ("EL-S00003", "cancelled", now, "A-LAMP-W", 1, 3_450),
+            ("EL-S00004", "fulfilled", now - timedelta(days=3), "A-LAMP-W", 2, 3_450),
+            ("EL-S00005", "paid", now - timedelta(days=3), "A-SOCK-M", 4, 1_500),
+            ("EL-S00006", "delivered", now - timedelta(days=10), "A-BOOT-11", 1, 12_999),
+            ("EL-S00007", "pending_payment", now - timedelta(days=2), "A-BOOT-10", 5, 12_999),
+            ("EL-S00008", "refunded", now - timedelta(days=2), "A-MUG-1", 9, 899),
         ]
         for number, status, at, sku, qty, price in orders:
             cur = await conn.execute(
@@ -80,6 +86,32 @@ async def slack_db(pg_admin_url: str) -> AsyncIterator[str]:
                 " SELECT %s, v.sku, v.product_id, p.title, %s, %s FROM variants v"
                 " JOIN products p ON p.id = v.product_id WHERE v.sku = %s",
                 (oid, qty, price, sku),
+            )
+        # an abandoned cart (untouched for two days), a fresh one, and searches that found out-of-stock items
+        for name, age, lines in (
+            ("Cleo", 2, [("A-LAMP-W", 2), ("A-MUG-1", 1)]),
+            ("Dan", 0, [("A-MUG-1", 1)]),
+        ):
+            cur = await conn.execute("INSERT INTO customers (display_name) VALUES (%s) RETURNING id", (name,))
+            customer = (await cur.fetchone() or {})["id"]
+            at = now - timedelta(days=age)
+            cur = await conn.execute(
+                "INSERT INTO carts (customer_id, updated_at) VALUES (%s, %s) RETURNING id", (customer, at)
+            )
+            cart = (await cur.fetchone() or {})["id"]
+            for sku, qty in lines:
+                await conn.execute(
+                    "INSERT INTO cart_lines (cart_id, sku, quantity, added_at) VALUES (%s, %s, %s, %s)",
+                    (cart, sku, qty, at),
+                )
+        for results, in_stock in (
+            (["a-lamp", "a-mug"], ["a-mug"]),
+            (["a-lamp"], []),
+            (["a-boot"], ["a-boot"]),
+        ):
+            await conn.execute(
+                "INSERT INTO search_log (query, result_ids, in_stock_ids) VALUES ('q', %s, %s)",
+                (results, in_stock),
             )
     yield url
     drop_database(pg_admin_url, conninfo_to_dict(url)["dbname"])
@@ -395,15 +427,21 @@ async def test_resume_command_closes_handoff(slack: Any) -> None:
     assert runtime.conversation.closed == [conversation_id]
 
 
-async def test_handoff_with_real_conversation_service(slack: Any) -> None:
-    """Helper 3's ConversationService: the thread shows the shopper, the merchant's reply is stored as a
-    ``human_agent`` message, and closing clears the conversation's handoff state."""
+async def test_handoff_with_real_conversation_service(slack: Any, embedder: Embedder) -> None:
+    """The real ConversationService over the test's pool: the thread shows the shopper, the merchant's
+    reply is stored as a ``human_agent`` message, and closing clears the conversation's handoff state."""
     from elara_bot.conversation.service import ConversationService
+    from elara_bot.payments.dev import build_dev_provider
 
     client, stub, token = slack
     runtime = client._transport.app.state.runtime
     runtime.settings.slack.handoff_channel = "CHANDOFF"
-    runtime.conversation = ConversationService()
+    runtime.conversation = ConversationService(
+        pool=runtime.pool,
+        settings=runtime.settings,
+        embedder=embedder,
+        provider=build_dev_provider(runtime.settings),
+    )
     url = runtime.settings.database.url.get_secret_value()
     async with connect(url) as conn:
         cur = await conn.execute(

@@ -312,72 +312,152 @@ def url_buttons(call: TelegramCall) -> list[dict[str, Any]]:
     return [b for b in call.buttons if "url" in b]
 
 
+def on_service(url: str, base_url: str) -> str:
+    """A link the service made from its ``public_url``, pointed at the service the test started."""
+    parts = httpx.URL(url)
+    return f"{base_url}{parts.raw_path.decode()}"
+
+
 async def pay_on_dev_page(url: str) -> None:
     """Pay the order the way a shopper does on the TEST MODE checkout page: open it, submit its form."""
-    async with httpx.AsyncClient(follow_redirects=True, timeout=30) as client:
+    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as client:
         page = await client.get(url)
         assert page.status_code == 200, page.text
+        assert "TEST MODE" in page.text
         form = re.search(r'<form[^>]*action="([^"]+)"', page.text)
-        action = httpx.URL(url).join(form.group(1)) if form else httpx.URL(url)
-        fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
-        paid = await client.post(action, data=fields)
-        assert paid.status_code < 400, paid.text
+        assert form is not None, page.text
+        paid = await client.post(httpx.URL(url).join(form.group(1)))
+        assert paid.status_code == 303, paid.text
+
+
+async def eventually(probe: Callable[[], Any], expected: Any, within: float = 15.0) -> None:
+    """Poll an async ``probe`` until it returns ``expected``."""
+    deadline = time.monotonic() + within
+    while True:
+        got = await probe()
+        if got == expected or time.monotonic() > deadline:
+            assert got == expected
+            return
+        await asyncio.sleep(0.1)
+
+
+async def sql(db_url: str, query: str, *args: Any) -> list[dict[str, Any]]:
+    async with connect(db_url) as conn:
+        cur = await conn.execute(query, args)
+        return await cur.fetchall()
+
+
+async def cart_of(db_url: str, uid: int) -> list[tuple[str, int]]:
+    rows = await sql(
+        db_url,
+        "SELECT l.sku, l.quantity FROM cart_lines l JOIN carts c ON c.id = l.cart_id AND c.status = 'open'"
+        " JOIN customer_identities i ON i.customer_id = c.customer_id"
+        " WHERE i.channel = 'telegram' AND i.external_id = %s ORDER BY l.sku",
+        str(uid),
+    )
+    return [(r["sku"], r["quantity"]) for r in rows]
+
+
+async def raster_images(db_url: str) -> None:
+    """The demo's product images are SVG, which Telegram cannot show as photos: give the catalog
+    raster image URLs (the stand-in does not fetch them)."""
+    async with connect(db_url) as conn:
+        await conn.execute("UPDATE products SET image_url = 'https://cdn.example.com/p/' || id || '.jpg'")
+        await conn.commit()
 
 
 class TestShopperPurchase:
     async def test_search_add_by_button_checkout_pay_and_status(
         self, shop_service: str, tg: TelegramStub, token: str, db_url: str
     ) -> None:
-        bot_service = shop_service
+        await raster_images(db_url)
         uid = new_user()
-        await post_update(bot_service, message_update(uid, "I'm looking for a coffee mug"))
-        card = await tg.wait_for_message(token, lambda c: bool(callback_data(c, "add:")))
-        assert tg.calls_for(token, "sendChatAction")[0].fields["action"] == "typing"
-        assert callback_data(card, "more_like:")
-        add = callback_data(card, "add:")[0]
-        sku = add.split(":")[1]
+        await post_update(shop_service, message_update(uid, "/start"))
+        [greeting] = await tg.wait_for(token, "sendMessage")
+        assert "I'm the shop assistant" in greeting.text
 
+        # text -> product photos with captions and inline keyboards, "typing" while the agent works
+        mark = len(tg.calls_for(token))
+        await post_update(shop_service, message_update(uid, "running shoes"))
+        card = await tg.wait_for_message(
+            token, lambda c: c.method == "sendPhoto" and "Running Shoes" in c.text, after=mark
+        )
+        [product_id] = await sql(db_url, "SELECT id FROM products WHERE title = 'Running Shoes'")
+        assert card.fields["photo"] == f"https://cdn.example.com/p/{product_id['id']}.jpg"
+        assert card.fields["parse_mode"] == "MarkdownV2"
+        assert callback_data(card, "more_like:") == [f"more_like:{product_id['id']}"]
+        photos = [c for c in tg.calls_for(token, "sendPhoto")[mark:] if not c.failed]
+        assert all(callback_data(c, "add:") or "Out of stock" in c.text for c in photos)
+        assert [c.fields["action"] for c in tg.calls_for(token, "sendChatAction")] == ["typing"]
+        in_stock = await sql(
+            db_url,
+            "SELECT sku FROM variants WHERE product_id = %s AND stock > 0 AND active ORDER BY sku",
+            product_id["id"],
+        )
+        adds = callback_data(card, "add:")
+        assert {a.split(":")[1] for a in adds} <= {r["sku"] for r in in_stock}
+        assert len(adds) == min(len(in_stock), 8) > 0
+
+        # "Add" -> the callback is answered, the cart comes back; a duplicate delivery changes nothing
+        add = adds[0]
+        sku = add.split(":")[1]
+        [before] = await sql(db_url, "SELECT stock, price_minor FROM variants WHERE sku = %s", sku)
         mark = len(tg.calls_for(token))
         press = button_update(uid, card, add)
-        await post_update(bot_service, press)
-        cart = await tg.wait_for_message(token, lambda c: "checkout" in callback_data(c, ""), after=mark)
+        first, again = await post_update(shop_service, press), await post_update(shop_service, press)
+        assert (first.json()["duplicate"], again.json()["duplicate"]) == (False, True)
+        cart = await tg.wait_for_message(token, lambda c: c.text.startswith("*Your cart*"), after=mark)
+        await quiet()
         answered = [c.fields["callback_query_id"] for c in tg.calls_for(token, "answerCallbackQuery")]
         assert answered == [press["callback_query"]["id"]]
-        assert "Your cart" in cart.text
-        async with connect(db_url) as conn:
-            cur = await conn.execute(
-                "SELECT l.sku, l.quantity FROM cart_lines l JOIN carts c ON c.id = l.cart_id"
-                " JOIN customer_identities i ON i.customer_id = c.customer_id"
-                " WHERE i.channel = 'telegram' AND i.external_id = %s",
-                (str(uid),),
-            )
-            assert [(r["sku"], r["quantity"]) for r in await cur.fetchall()] == [(sku, 1)]
+        [said, listed] = [c for c in tg.calls_for(token)[mark:] if c.method in ("sendMessage", "sendPhoto")]
+        assert listed is cart
+        price = f"${before['price_minor'] / 100:,.2f}".replace(".", "\\.")
+        assert "• 1 × Running Shoes" in cart.text
+        assert cart.text.endswith(f"*Total:* {price}")
+        assert callback_data(cart, "") == ["checkout", f"remove:{sku}"]
+        assert [b["text"] for b in said.buttons] == ["Check out", "Keep shopping"]
+        assert await cart_of(db_url, uid) == [(sku, 1)]
 
+        # "Checkout" -> a message with a URL button to the payment page; the order waits for payment
         mark = len(tg.calls_for(token))
-        press = button_update(uid, cart, "checkout")
-        await post_update(bot_service, press)
+        await post_update(shop_service, button_update(uid, said, "checkout"))
         pay = await tg.wait_for_message(token, lambda c: bool(url_buttons(c)), after=mark)
         [button] = url_buttons(pay)
-        assert button["text"].startswith("Pay $")
-        [cleared] = await tg.wait_for(token, "editMessageReplyMarkup")  # the cart's buttons go away
-        assert cleared.fields["message_id"] == str(cart.result["message_id"])
+        [cleared] = await tg.wait_for(token, "editMessageReplyMarkup")  # the pressed buttons go away
+        assert cleared.fields["message_id"] == str(said.result["message_id"])
         assert len(tg.calls_for(token, "answerCallbackQuery")) == 2
-
-        async with connect(db_url) as conn:
-            cur = await conn.execute(
-                "SELECT o.number, o.total_minor FROM orders o JOIN customer_identities i"
-                " ON i.customer_id = o.customer_id WHERE i.channel = 'telegram' AND i.external_id = %s",
-                (str(uid),),
-            )
-            [order] = await cur.fetchall()
+        [order] = await sql(
+            db_url,
+            "SELECT o.number, o.status, o.total_minor FROM orders o JOIN customer_identities i"
+            " ON i.customer_id = o.customer_id WHERE i.channel = 'telegram' AND i.external_id = %s",
+            str(uid),
+        )
         number = order["number"]
+        assert (order["status"], order["total_minor"]) == ("pending_payment", before["price_minor"])
+        assert button["text"] == f"Pay ${before['price_minor'] / 100:,.2f}"
         assert number.replace("-", "\\-") in pay.text
-        await pay_on_dev_page(button["url"])
+        assert await cart_of(db_url, uid) == []
+        [after] = await sql(db_url, "SELECT stock FROM variants WHERE sku = %s", sku)
+        assert after["stock"] == before["stock"] - 1  # reserved
 
+        # pay on the dev payment page -> the order is paid in SQL
+        await pay_on_dev_page(on_service(button["url"], shop_service))
+
+        async def status() -> str:
+            return str(
+                (await sql(db_url, "SELECT status FROM orders WHERE number = %s", number))[0]["status"]
+            )
+
+        await eventually(status, "paid")
+
+        # "status of order N" -> paid
         mark = len(tg.calls_for(token))
-        await post_update(bot_service, message_update(uid, f"What is the status of order {number}?"))
-        status = await tg.wait_for_message(token, lambda c: "paid" in c.text.lower(), after=mark)
-        assert number.replace("-", "\\-") in status.text
-        async with connect(db_url) as conn:
-            cur = await conn.execute("SELECT status FROM orders WHERE number = %s", (number,))
-            assert (await cur.fetchone()) == {"status": "paid"}
+        await post_update(shop_service, message_update(uid, f"What is the status of order {number}?"))
+        escaped = number.replace("-", "\\-")
+        shown = await tg.wait_for_message(
+            token, lambda c: c.text.startswith(f"*Order {escaped}*"), after=mark
+        )
+        assert shown.text.startswith(f"*Order {escaped}*: paid\n• 1 × Running Shoes")
+        assert any(f"Order {escaped} is paid" in c.text for c in tg.calls_for(token, "sendMessage")[-2:])
+        assert all(not c.failed for c in tg.calls_for(token))
