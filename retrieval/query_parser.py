@@ -10,8 +10,9 @@ Recognised (case-insensitive), removed from the text and returned as filters:
 * material words the catalog knows (leather, mesh ...)      -> options {"material": [...]}
 * "in stock", "available now"                -> in_stock = True
 
-Prices are major units (dollars) and come back as minor units (cents). The option vocabulary is loaded
-from the variants table by the caller (:func:`load_vocabulary`) and cached for a minute.
+A number with a unit after it ("30-50 lbs", "under 2 kg", "64 GB", "over 1000 mAh") is a measure and
+stays in the text. Prices are major units (dollars) and come back as minor units (cents). The option
+vocabulary is loaded from the variants table by the caller (:func:`load_vocabulary`) and cached for a minute.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from dataclasses import dataclass, field
 
 from psycopg import AsyncConnection
 
-_NUM = r"\$?\s*(\d+(?:[.,]\d{1,2})?)\s*(?:dollars|usd|bucks|\$)?"
+# A number followed by a unit ("30-50 lbs", "under 2 kg", "over 1000 mAh") is a measure, not a price.
+_UNITS = (
+    r"lbs?|pounds?|kg|kgs|g|grams?|oz|ounces?|inch(?:es)?|cm|mm|m|ft|feet"
+    r"|gb|tb|mb|w|watts?|mah|v|l|ml|hz|mp"
+)
+_NUM = rf"\$?\s*(\d+(?:[.,]\d{{1,2}})?)(?![\d.,])(?!\s*(?:{_UNITS})\b|\s*[%\"'])\s*(?:dollars|usd|bucks|\$)?"
 _RANGE = re.compile(rf"\bbetween\s+{_NUM}\s+and\s+{_NUM}|{_NUM}\s*(?:-|–|to)\s*{_NUM}(?=\s|$)", re.I)
 _UPPER = re.compile(
     rf"\b(?:under|below|less\s+than|cheaper\s+than|max(?:imum)?|up\s+to|at\s+most|no\s+more\s+than|<)\s*{_NUM}",

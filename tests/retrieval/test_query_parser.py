@@ -20,6 +20,12 @@ VOCAB = Vocabulary(values={"color": {"red", "black", "space grey"}, "material": 
         ("speaker $50-$100", 5000, 10000, "speaker"),
         ("speaker 100 to 50", 5000, 10000, "speaker"),
         ("plain yoga mat", None, None, "plain yoga mat"),
+        ("dumbbells 30-50 lbs", None, None, "dumbbells 30-50 lbs"),
+        ("dumbbells 30-50 lbs under $80", None, 8000, "dumbbells 30-50 lbs"),
+        ("kettlebell under 2 kg", None, None, "kettlebell under 2 kg"),
+        ("power bank over 10000 mAh below 40", None, 4000, "power bank over 10000 mAh"),
+        ("phone with 128 GB up to 300", None, 30000, "phone with 128 GB"),
+        ("tent 2.5 m from 150", 15000, None, "tent 2.5 m"),
     ],
 )
 def test_prices(text: str, low: int | None, high: int | None, rest: str) -> None:
