@@ -141,12 +141,19 @@ def _shown(card: dict[str, Any]) -> dict[str, Any]:
         "product_id": str(card["product_id"]),
         "title": card["title"],
         "variants": variants,
+        "price_min_minor": card.get("price_min_minor"),
     }
 
 
 def offline_memory(state: dict[str, Any]) -> OfflineMemory:
     shown = [
-        ShownProduct(int(p["position"]), str(p["product_id"]), str(p["title"]), list(p.get("variants", [])))
+        ShownProduct(
+            int(p["position"]),
+            str(p["product_id"]),
+            str(p["title"]),
+            list(p.get("variants", [])),
+            p.get("price_min_minor"),
+        )
         for p in state.get("shown", [])
     ]
     return OfflineMemory(
