@@ -34,7 +34,11 @@ async def cart_lines(conn: Conn, cart_id: int) -> list[dict[str, Any]]:
 
 
 async def variant(conn: Conn, sku: str) -> dict[str, Any] | None:
-    cur = await conn.execute("SELECT sku, stock, active, currency FROM variants WHERE sku = %s", (sku,))
+    cur = await conn.execute(
+        "SELECT v.sku, v.stock, v.active, v.currency, p.title FROM variants v"
+        " JOIN products p ON p.id = v.product_id WHERE v.sku = %s",
+        (sku,),
+    )
     return await cur.fetchone()
 
 

@@ -55,7 +55,10 @@ async def _checked_variant(conn: Conn, sku: str, wanted: int) -> None:
     if variant is None or not variant["active"]:
         raise NotFound(f"unknown SKU {sku!r}")
     if wanted > int(variant["stock"]):
-        raise OutOfStock(f"only {variant['stock']} of {sku} available, cannot have {wanted} in the cart")
+        raise OutOfStock(
+            f"only {variant['stock']} of {variant['title']} ({sku}) available,"
+            f" cannot have {wanted} in the cart"
+        )
 
 
 async def add_item(
