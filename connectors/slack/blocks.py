@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from elara_bot.conversation.messages import OutboundReply, TablePart
@@ -12,6 +13,23 @@ MAX_SECTION = 2900
 def escape(text: str) -> str:
     """Text from shoppers or the catalog as literal Slack text: no ``<!channel>`` pings, links or mentions."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_LINK = re.compile(r"<((?:https?://|mailto:)[^<>|]+)(?:\|([^<>]+))?>")
+
+
+def _link(match: re.Match[str]) -> str:
+    url, label = match.group(1), match.group(2)
+    if not label or label in url:
+        return url.removeprefix("mailto:")
+    return f"{label} ({url})"
+
+
+def plain_text(text: str) -> str:
+    """A message's text as a person typed it in Slack: Slack sends ``&``, ``<``, ``>`` as entities and
+    links as ``<url|label>`` (the inverse of :func:`escape`, for text that leaves Slack)."""
+    text = _LINK.sub(_link, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def table_text(table: TablePart) -> str:

@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.slack import handoff
-from connectors.slack.blocks import escape, reply_blocks
+from connectors.slack.blocks import escape, plain_text, reply_blocks
 from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.agent.merchant_tools import money
 from elara_bot.conversation.messages import ChartPart, OutboundReply
@@ -144,6 +144,7 @@ class SlackConnector:
             conversation_id = await handoff.open_for_thread(conn, channel, thread_ts)
         if conversation_id is None or not await self.is_merchant(team, user):
             return
+        text = plain_text(text)  # the shopper sees what the merchant typed, not Slack's wire format
         async with self.runtime.pool.connection() as conn, conn.transaction():
             await self.runtime.conversation.relay_from_human(conn, conversation_id, text)
             target = await handoff.conversation_channel(conn, conversation_id)

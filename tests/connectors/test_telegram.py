@@ -4,7 +4,6 @@ posted to the live service's webhook with the secret token, and the database che
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 import time
 import uuid
@@ -26,13 +25,13 @@ from elara_bot.db import connect, migrate
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder
 from tests.conftest import create_database, drop_database, make_settings
+from tests.connectors.conftest import TELEGRAM_SECRET as SECRET
+from tests.connectors.conftest import ids as _ids
 from tests.helpers import serve_in_thread
 from tests.stubs.telegram_stub import TelegramCall, TelegramStub
 
-SECRET = "s3cret-token_for-tests"
 WEBHOOK = "/webhooks/telegram"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_ids = itertools.count(int(time.time()) % 100_000 * 1000)
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -69,23 +68,6 @@ def button_update(user_id: int, sent: TelegramCall, data: str) -> dict[str, Any]
 
 def new_user() -> int:
     return 10_000_000 + next(_ids)
-
-
-@pytest.fixture
-def tg(stubs: Any) -> TelegramStub:
-    stub: TelegramStub = stubs.parts["telegram"]
-    return stub
-
-
-@pytest.fixture
-def token() -> str:
-    """A bot token of its own per test, so the session-wide stand-in's records do not mix."""
-    return f"{next(_ids)}:AA{uuid.uuid4().hex}"
-
-
-@pytest.fixture
-def telegram(stubs: Any, token: str) -> dict[str, Any]:
-    return {"token": token, "secret_token": SECRET, "api_base": stubs.base_url}
 
 
 @pytest.fixture
