@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import random
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -85,10 +86,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "elara-bench")
+    parser.add_argument("--data-dir", type=Path, help="the service data directory (default: a temporary one)")
     args = parser.parse_args()
-    with run_service(args.data_dir) as (base, _pid):
-        asyncio.run(drive(base, args.sessions, args.seconds, (args.data_dir / "pgdata").resolve()))
+    with tempfile.TemporaryDirectory(prefix="elara-faults-") as scratch:
+        data_dir = args.data_dir or Path(scratch)
+        with run_service(data_dir) as (base, _pid):
+            asyncio.run(drive(base, args.sessions, args.seconds, (data_dir / "pgdata").resolve()))
 
 
 if __name__ == "__main__":

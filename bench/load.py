@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -143,23 +144,34 @@ def wait_ready(base: str, proc: subprocess.Popen[str], timeout: float = 300) -> 
     raise TimeoutError("the service did not become ready")
 
 
-async def shopper(client: httpx.AsyncClient, rec: Recorder, rounds: int, has_chat: bool) -> None:
+async def shopper(
+    client: httpx.AsyncClient, rec: Recorder, rounds: int, has_chat: bool, think_s: float = 0.0
+) -> None:
     rng = random.Random()
+
+    async def think() -> None:  # a person reads the reply and types the next message
+        if think_s:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
+
     response = await rec.call(client, "session", "POST", "/api/v1/sessions", json={})
     headers = {}
     if response is not None and response.status_code < 300:
         headers = {"Authorization": f"Bearer {response.json()['token']}"}
     for _ in range(rounds):
         query = rng.choice(QUERIES)
+        await think()
         found = await rec.call(client, "search", "GET", "/api/v1/products/search", params={"q": query})
         sku = first_sku(found)
         if not has_chat or not headers:
             continue
+        await think()
         await rec.call(client, "chat", "POST", "/api/v1/chat", json={"message": query}, headers=headers)
         if sku is not None:
             action = {"message": "add it", "action": f"add:{sku}:1"}
+            await think()
             await rec.call(client, "add", "POST", "/api/v1/chat", json=action, headers=headers)
             checkout = {"message": "checkout", "action": "checkout"}
+            await think()
             await rec.call(client, "checkout", "POST", "/api/v1/chat", json=checkout, headers=headers)
 
 
@@ -173,14 +185,14 @@ def first_sku(response: httpx.Response | None) -> str | None:
     return None
 
 
-async def drive(base: str, sessions: int, rounds: int) -> tuple[Recorder, float]:
+async def drive(base: str, sessions: int, rounds: int, think_s: float = 0.0) -> tuple[Recorder, float]:
     rec = Recorder()
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         spec = (await client.get("/openapi.json")).json()
         has_chat = "/api/v1/chat" in spec["paths"]
         start = time.perf_counter()
-        await asyncio.gather(*(shopper(client, rec, rounds, has_chat) for _ in range(sessions)))
+        await asyncio.gather(*(shopper(client, rec, rounds, has_chat, think_s) for _ in range(sessions)))
         return rec, time.perf_counter() - start
 
 
@@ -190,10 +202,11 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def report(rec: Recorder, elapsed: float, peak_rss: int, sessions: int) -> None:
+def report(rec: Recorder, elapsed: float, peak_rss: int, sessions: int, think_ms: int = 0) -> None:
     steps = sorted({s.step for s in rec.samples})
     print(
-        f"{sessions} concurrent sessions, {len(rec.samples)} requests in {elapsed:.1f}s "
+        f"{sessions} concurrent sessions (think time {think_ms} ms), {len(rec.samples)} requests"
+        f" in {elapsed:.1f}s "
         f"= {len(rec.samples) / elapsed:.1f} req/s; peak service RSS {peak_rss / 2**20:.0f} MB"
     )
     print(f"{'step':<10}{'count':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -213,17 +226,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "elara-bench")
+    parser.add_argument(
+        "--think-ms", type=int, default=0, help="mean pause before each request (0: a closed loop)"
+    )
+    parser.add_argument("--data-dir", type=Path, help="the service data directory (default: a temporary one)")
     parser.add_argument("--url", help="drive an already running service instead of starting one")
     args = parser.parse_args()
+    think_s = args.think_ms / 1000
     if args.url:
-        rec, elapsed = asyncio.run(drive(args.url, args.sessions, args.rounds))
-        report(rec, elapsed, 0, args.sessions)
+        rec, elapsed = asyncio.run(drive(args.url, args.sessions, args.rounds, think_s))
+        report(rec, elapsed, 0, args.sessions, args.think_ms)
         return
-    with run_service(args.data_dir) as (base, pid), RssSampler(pid) as rss:
-        asyncio.run(drive(base, 5, 1))  # warm-up: model, caches, pool
-        rec, elapsed = asyncio.run(drive(base, args.sessions, args.rounds))
-    report(rec, elapsed, rss.peak, args.sessions)
+    with tempfile.TemporaryDirectory(prefix="elara-bench-") as scratch:
+        data_dir = args.data_dir or Path(scratch)
+        with run_service(data_dir) as (base, pid), RssSampler(pid) as rss:
+            asyncio.run(drive(base, 5, 1))  # warm-up: model, caches, pool
+            rec, elapsed = asyncio.run(drive(base, args.sessions, args.rounds, think_s))
+    report(rec, elapsed, rss.peak, args.sessions, args.think_ms)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,7 +47,18 @@ async def start_runtime(settings: Settings, embedder: Embedder | None = None) ->
                 log.info("empty database: loading the demo store")
                 await demo.seed_demo(conn, runtime.embedder)
     await _build_services(runtime)
+    release_freed_memory()
     return runtime
+
+
+def release_freed_memory() -> None:
+    """Hand the heap freed after start-up (loading the model, embedding the demo store: ~100 MB) back
+    to the OS; glibc keeps freed memory otherwise, and the process would carry it forever."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
+        pass
 
 
 async def _build_services(runtime: Runtime) -> None:
