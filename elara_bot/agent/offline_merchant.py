@@ -3,7 +3,8 @@
 `understand_merchant(text)` turns one merchant question into the read-only analytics tool calls a
 real model would make (see `elara_bot.agent.merchant_tools`). Deterministic, no network, no database:
 
-- "how much did we sell last week, and what were the top 5 products?" -> `sales_summary` + `top_products`;
+- "how much did we sell last week, and what were the top 5 products?" -> `sales_summary` + `top_products`
+  + `revenue_chart` (sales over several days always come with their daily trend);
 - "revenue yesterday vs the day before" -> `sales_summary(period=yesterday)` (always compared);
 - "sales by category this month" -> `sales_by_category`; "what is low on stock?" -> `low_stock`;
 - "abandoned carts" -> `abandoned_carts`; "order EL-XXXX" -> `order_details`;
@@ -82,8 +83,10 @@ def _sales(msg: str) -> list[ToolCallPlan]:
     if _has(msg, "category", "categories"):
         calls = [c for c in calls if c.name != "sales_summary"]
         calls.append(ToolCallPlan("sales_by_category", dict(period)))
-    if _has(msg, "trend", "chart", "graph", "daily", "per day", "plot"):
-        calls.append(ToolCallPlan("revenue_chart", dict(period)))
+    asked = _has(msg, "trend", "chart", "graph", "daily", "per day", "plot")
+    multi_day = period["period"] not in ("today", "yesterday")
+    if asked or (multi_day and any(c.name == "sales_summary" for c in calls)):
+        calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
     return calls
 
 

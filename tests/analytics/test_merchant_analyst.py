@@ -26,6 +26,7 @@ __all__ = ["shop"]
             [
                 ("sales_summary", {"period": "last_7_days"}),
                 ("top_products", {"period": "last_7_days", "limit": 5, "by": "revenue"}),
+                ("revenue_chart", {"period": "last_7_days"}),
             ],
         ),
         ("revenue yesterday vs the day before", [("sales_summary", {"period": "yesterday"})]),
@@ -60,6 +61,8 @@ async def test_last_week_and_top_products(shop: Conn) -> None:
     top = await service.top_products(shop, period, limit=5)
     assert [row[1] for row in tables[1].rows] == [p.title for p in top]
     assert [row[3] for row in tables[1].rows] == [money(p.revenue_minor) for p in top]
+    [chart] = [p for p in reply.parts if isinstance(p, ChartPart)]
+    assert base64.b64decode(chart.png_base64).startswith(b"\x89PNG")
 
 
 async def test_yesterday_vs_day_before(shop: Conn) -> None:

@@ -222,6 +222,41 @@ async def test_mention_answered_once_despite_retry(slack: Any, slack_db: str) ->
     assert any("```" in b["text"]["text"] for b in posts[0].fields["blocks"][1:])
 
 
+async def test_last_week_and_top_5_with_figures_from_sql_and_a_chart(slack: Any, slack_db: str) -> None:
+    """The issue's merchant question, asked in Slack: revenue, order count and the top products match SQL
+    computed here over the seeded orders, and the daily trend arrives as an uploaded PNG."""
+    client, stub, token = slack
+    body = _event("how much did we sell last week, and what were the top 5 products?")
+    assert (await client.post("/slack/events", content=body, headers=_signed(body))).status_code == 200
+    await stub.wait_for(token, "files.completeUploadExternal")
+    [answer] = stub.for_token(token, "chat.postMessage")
+    window = (
+        " FROM orders o WHERE o.status IN ('paid', 'fulfilled', 'delivered')"
+        " AND o.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+        " - interval '6 days'"
+    )
+    async with connect(slack_db) as conn:
+        cur = await conn.execute(f"SELECT coalesce(sum(o.total_minor), 0) AS r, count(*) AS n{window}")
+        totals = await cur.fetchone()
+        cur = await conn.execute(
+            "SELECT l.title, sum(l.quantity * l.unit_price_minor) AS revenue"
+            f" FROM order_lines l WHERE l.order_id IN (SELECT o.id{window})"
+            " GROUP BY l.title ORDER BY revenue DESC, l.title LIMIT 5"
+        )
+        top = await cur.fetchall()
+    assert totals is not None
+    assert totals["n"] == 4  # two paid, one fulfilled, one delivered in the window
+    text = answer.fields["text"]
+    assert f"{money(int(totals['r']))} from {totals['n']} orders" in text
+    blocks = json.dumps(answer.fields["blocks"])
+    positions = [blocks.find(row["title"]) for row in top]
+    assert -1 not in positions  # every top product
+    assert positions == sorted(positions)  # best first
+    assert all(money(int(row["revenue"])) in blocks for row in top)
+    upload = next(c for c in stub.calls if c.method == "upload")
+    assert upload.body.startswith(b"\x89PNG")
+
+
 async def test_outsider_refused_linked_merchant_answered(slack: Any) -> None:
     client, stub, token = slack
     body = _event("revenue today", user=OUTSIDER, kind="message")
