@@ -110,10 +110,11 @@ async def stop_runtime(runtime: Runtime) -> None:
 def _mount_routers(app: FastAPI) -> None:
     from connectors.slack import routes as slack_routes
     from connectors.telegram import routes as telegram_routes
+    from connectors.webchat import routes as chat
+    from connectors.webchat import widget
     from elara_bot.api import (
         admin,
         cart,
-        chat,
         checkout,
         orders,
         pay,
@@ -125,7 +126,7 @@ def _mount_routers(app: FastAPI) -> None:
 
     for module in (health, observability, products, sessions, cart, checkout, orders, chat, admin):
         app.include_router(module.router)
-    for module in (webhooks_stripe, pay, telegram_routes, slack_routes, store):
+    for module in (webhooks_stripe, pay, telegram_routes, slack_routes, widget, store):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -1,16 +1,13 @@
-"""The demo store page at ``/`` (a catalog grid with the chat widget on it) and ``/widget.js``."""
+"""The demo store page at ``/``: a catalog grid with the chat widget (``connectors.webchat``) on it."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Annotated
 
 import jinja2
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from elara_bot.api.deps import ConnDep
 from elara_bot.catalog import service as catalog
@@ -19,19 +16,6 @@ from elara_bot.catalog.schemas import ProductPublic
 router = APIRouter(tags=["store"])
 
 PAGE_SIZE = 24
-WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
-
-
-@dataclass(frozen=True)
-class Widget:
-    body: bytes
-    etag: str
-
-
-@lru_cache(maxsize=1)
-def widget_script() -> Widget:
-    body = resources.files("elara_bot.static").joinpath("widget.js").read_bytes()
-    return Widget(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
 @lru_cache(maxsize=1)
@@ -61,16 +45,6 @@ def product_view(product: ProductPublic) -> dict[str, object]:
         "price": low if low == high else f"{low} – {high}",
         "in_stock": any(v.in_stock for v in product.variants),
     }
-
-
-@router.get("/widget.js", include_in_schema=False)
-async def widget_js(request: Request) -> Response:
-    widget = widget_script()
-    headers = {"Cache-Control": WIDGET_CACHE, "ETag": widget.etag, "X-Content-Type-Options": "nosniff"}
-    wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
-    if widget.etag in wanted:
-        return Response(status_code=304, headers=headers)
-    return Response(widget.body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

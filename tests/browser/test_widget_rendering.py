@@ -23,7 +23,7 @@ from starlette.routing import Route
 from tests.browser.conftest import PageServer
 from tests.helpers import serve_in_thread
 
-WIDGET = Path(__file__).resolve().parents[2] / "elara_bot" / "static" / "widget.js"
+WIDGET = Path(__file__).resolve().parents[2] / "connectors" / "webchat" / "widget.js"
 HOSTILE = (
     "* { font-size: 40px !important; color: red !important } elara-chat, div { display: none !important }"
 )
