@@ -147,11 +147,18 @@ class SlackConnector:
         text = plain_text(text)  # the shopper sees what the merchant typed, not Slack's wire format
         async with self.runtime.pool.connection() as conn, conn.transaction():
             await self.runtime.conversation.relay_from_human(conn, conversation_id, text)
+        if not await self._to_shopper(conversation_id, OutboundReply(text=text)):
+            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_DELIVERED)
+
+    async def _to_shopper(self, conversation_id: UUID, reply: OutboundReply) -> bool:
+        """Push a reply to a shopper whose channel takes pushes (Telegram); the web widget reads it from
+        the conversation's history instead. False when Telegram refused it (the shopper blocked the bot)."""
+        async with self.runtime.pool.connection() as conn:
             target = await handoff.conversation_channel(conn, conversation_id)
         telegram = self.runtime.connectors.get("telegram")
         if target is not None and target[0] == "telegram" and telegram is not None:
-            if not await telegram.send_reply(target[1], OutboundReply(text=text)):
-                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_DELIVERED)
+            return bool(await telegram.send_reply(target[1], reply))
+        return True
 
     async def on_handoff(self, conversation_id: UUID, reason: str) -> None:
         """Subscriber for the conversation service's ``on_handoff``: open a thread with a Close button.
@@ -196,10 +203,12 @@ class SlackConnector:
             closed = await handoff.close(conn, conversation_id)
         if closed:
             async with self.runtime.pool.connection() as conn, conn.transaction():
-                await self.runtime.conversation.close_handoff(conn, conversation_id)
+                back = await self.runtime.conversation.close_handoff(conn, conversation_id)
             await self.client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text="Handoff closed: the assistant answers again."
             )
+            if isinstance(back, OutboundReply):
+                await self._to_shopper(conversation_id, back)  # the shopper learns the assistant is back
 
     async def _on_close_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()

@@ -382,7 +382,9 @@
   function seen(turn) {
     if (typeof turn.id === "number" && turn.id > state.lastId) state.lastId = turn.id;
     if (turn.role === "human_agent") watchStaff();
-    (turn.parts || []).forEach(function (p) { if (p && p.type === "handoff") watchStaff(); });
+    (turn.parts || []).forEach(function (p) {
+      if (p && p.type === "handoff" && p.status !== "closed") watchStaff();
+    });
   }
 
   function watchStaff() {
@@ -400,8 +402,21 @@
       (Array.isArray(turns) ? turns : []).forEach(function (turn) {
         if (typeof turn.id === "number" && turn.id > state.lastId) state.lastId = turn.id;
         if (turn.role === "human_agent") { addStaff(turn.text || ""); scrollDown(); }
+        else if (turn.role === "assistant" && handoffClosed(turn)) {
+          // staff handed the conversation back: say so, and stop polling
+          var view = addAssistant();
+          view.setText(turn.text || "");
+          (turn.parts || []).forEach(view.addPart);
+          scrollDown();
+          clearInterval(state.staffTimer);
+          state.staffTimer = null;
+        }
       });
     }).catch(function () { /* the next poll tries again */ });
+  }
+
+  function handoffClosed(turn) {
+    return (turn.parts || []).some(function (p) { return p && p.type === "handoff" && p.status === "closed"; });
   }
 
   function addStaff(text) {

@@ -51,6 +51,7 @@ APOLOGY = (
     "Sorry, I'm having trouble answering right now and nothing was changed. Please try again in a moment."
 )
 HANDOFF_WAIT = "A member of our team has your message and will answer you here."
+HANDOFF_CLOSED = "You're back with the shop assistant. What can I help you with?"
 HandoffHook = Callable[[UUID, str], Awaitable[None]]
 Emit = Callable[[ReplyEvent], Awaitable[None]]
 
@@ -107,11 +108,16 @@ class ConversationService:
         """A merchant's words in a handoff: stored for the shopper's channel to show."""
         await store.save_message(conn, conversation_id, "human_agent", text)
 
-    async def close_handoff(self, conn: Conn, conversation_id: UUID) -> None:
+    async def close_handoff(self, conn: Conn, conversation_id: UUID) -> OutboundReply:
+        """The assistant answers again; the shopper is told so (the reply is stored for the history)."""
         await conn.execute(
             "UPDATE conversations SET state = state - 'handoff', updated_at = now() WHERE id = %s",
             (conversation_id,),
         )
+        part = HandoffPart(status="closed", detail="the assistant answers again")
+        reply = OutboundReply(text=HANDOFF_CLOSED, parts=[part], conversation_id=conversation_id)
+        await store.save_message(conn, conversation_id, "assistant", reply.text, reply.parts)
+        return reply
 
     # --- admission ------------------------------------------------------------------------------
     async def _admit(self, message: InboundMessage) -> UUID:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from connectors.telegram.render import model_text
-from elara_bot.conversation.service import HANDOFF_WAIT
+from elara_bot.conversation.service import HANDOFF_CLOSED, HANDOFF_WAIT
 from tests.connectors.test_slack import MERCHANT, OUTSIDER, _signed, _thread_reply
 from tests.connectors.test_slack import SECRET as SLACK_SECRET
 from tests.connectors.test_telegram import eventually, message_update, new_user, post_update, quiet, sql
@@ -251,6 +251,9 @@ class TestTelegramRoundTrip:
         await eventually(lambda: _status(row), "closed")
         assert await row() == (HANDOFF_CHANNEL, thread_ts, "closed", True)
         assert await handoff_state(db_url, cid) is None
+        # ... and the shopper is told that the assistant is back
+        await tg.wait_for_message(token, lambda c: c.text == model_text(HANDOFF_CLOSED), after=mark)
+        assert (await messages(db_url, cid))[-1] == ("assistant", HANDOFF_CLOSED)
         mark = len(tg.calls_for(token))
         await merchant_says(base, "too late", thread_ts)  # a closed thread relays nothing
         await quiet()
@@ -365,13 +368,20 @@ class TestWebRoundTrip:
             await eventually(lambda: _status(row), "closed")
             assert await row() == (HANDOFF_CHANNEL, thread_ts, "closed", True)
             assert await handoff_state(db_url, cid) is None
+            # the page's poll learns that the assistant is back (and stops polling on that part)
+            [back] = await history(staff_turn["id"])
+            assert (back["role"], back["text"]) == ("assistant", HANDOFF_CLOSED)
+            assert [(p["type"], p["status"]) for p in back["parts"]] == [("handoff", "closed")]
 
             # 5. the agent answers again, and the thread hears no more
             answered = await say("show me headphones")
             assert answered["text"] != HANDOFF_WAIT
             assert "product_cards" in [p["type"] for p in answered["parts"]]
-            assert [t["role"] for t in await history(staff_turn["id"])] == ["user", "assistant"]
+            assert [t["role"] for t in await history(back["id"])] == ["user", "assistant"]
             await quiet()
             assert len(posts(slack_stub, slack_token)) == 4
             roles = [r for r, _ in await messages(db_url, cid)]
-            assert roles == ["user", "assistant", "user", "user", "human_agent", "user", "assistant"]
+            assert roles == [
+                *("user", "assistant", "user", "user", "human_agent"),
+                *("assistant", "user", "assistant"),
+            ]
