@@ -3,7 +3,7 @@
 Starts its own throw-away embedded PostgreSQL and the app on loopback, loads the demo catalog or a
 deterministic synthetic one, then times cold queries (query-vector cache cleared) and repeated ones.
 
-    python -m bench.search [--products 50000] [--queries 200]
+    python -m bench.search [--products 50000] [--queries 200] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -96,16 +96,24 @@ async def load(url: str, embedder: SentenceTransformerEmbedder, path: Path) -> N
         await conn.commit()
 
 
-def run(products: int, n_queries: int) -> None:
+async def product_count(url: str) -> int:
+    await migrate(url)
+    async with connect(url) as conn:
+        row = await (await conn.execute("SELECT count(*) AS n FROM products")).fetchone()
+        return int(row["n"]) if row else 0
+
+
+def run(products: int, n_queries: int, keep: Path | None) -> None:
     settings = Settings(env="test", load_demo=False)
     embedder = build_embedder(settings)
     assert isinstance(embedder, SentenceTransformerEmbedder)
     with tempfile.TemporaryDirectory(prefix="elara-bench-") as tmp:
         path = DEMO if products <= 50 else write_synthetic(Path(tmp) / "cat.jsonl", products)
-        server = EmbeddedPostgres(Path(tmp) / "pg", delete_on_exit=True)
+        server = EmbeddedPostgres((keep or Path(tmp)) / "pg", delete_on_exit=keep is None)
         try:
             url = server.url("postgres")
-            asyncio.run(load(url, embedder, path))
+            if asyncio.run(product_count(url)) != products:  # a kept database is loaded once
+                asyncio.run(load(url, embedder, path))
             app_settings = Settings(env="test", load_demo=False, data_dir=Path(tmp), database={"url": url})
             config = uvicorn.Config(
                 create_app(app_settings, embedder=embedder), host="127.0.0.1", port=0, log_level="warning"
@@ -142,8 +150,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the database in this directory and reuse it (no re-import)"
+    )
     args = parser.parse_args()
-    run(args.products, args.queries)
+    run(args.products, args.queries, args.keep)
 
 
 if __name__ == "__main__":
