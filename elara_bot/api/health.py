@@ -77,7 +77,8 @@ async def _check_chat_model(runtime: Runtime) -> str:
 async def _probe(base: str, key: str) -> str:
     try:
         async with httpx.AsyncClient(timeout=2.0) as client:
-            response = await client.get(f"{base}/models", headers={"Authorization": f"Bearer {key}"})
+            headers = {"Authorization": f"Bearer {key}"} if key else {}  # local servers take no key
+            response = await client.get(f"{base}/models", headers=headers)
     except httpx.HTTPError as exc:
         return f"error: {type(exc).__name__}"
     return "ok" if response.status_code < 500 else f"error: HTTP {response.status_code}"

@@ -5,7 +5,8 @@ It lives under `/openai` because the Stripe stand-in owns every `/v1/...` path: 
 
 A test sets `stub.script` to a list of steps; each request consumes the next one. A step is
 `{"tool_calls": [(name, args_dict_or_raw_json_str), ...]}`, `{"content": "text"}`, or a failure:
-`{"fail": 500}`, `{"fail": "timeout", "sleep": seconds}`. Malformed tool-call JSON is a raw string argument,
+`{"fail": 500}`, `{"fail": "timeout", "sleep": seconds}`; `"delay": seconds` on any step answers it late.
+Malformed tool-call JSON is a raw string argument,
 an unknown tool is just a name the agent did not bind. Every request body is recorded in `stub.requests`.
 """
 
@@ -99,6 +100,10 @@ async def _stream(step: dict[str, Any], model: str) -> AsyncIterator[str]:
 def mount(app: FastAPI, state: Any) -> OpenAIStub:
     stub = OpenAIStub()
 
+    @app.get("/openai/v1/models")
+    async def models() -> dict[str, Any]:  # what readiness probes ask
+        return {"object": "list", "data": [{"id": "stub", "object": "model", "owned_by": "elara-tests"}]}
+
     @app.post("/openai/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
         body = await request.json()
@@ -108,6 +113,8 @@ def mount(app: FastAPI, state: Any) -> OpenAIStub:
             return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, status_code=500)
         if step.get("fail") == "timeout":
             await asyncio.sleep(float(step.get("sleep", 5)))
+        if step.get("delay"):
+            await asyncio.sleep(float(step["delay"]))
         model = str(body.get("model", "stub"))
         if body.get("stream"):
             return StreamingResponse(_stream(step, model), media_type="text/event-stream")
