@@ -117,10 +117,13 @@ def run_service(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
         **(extra_env or {}),
     }
     cli = Path(sys.executable).with_name("elara")
-    proc = subprocess.Popen([str(cli), "serve"], env=env, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # the service's log goes to a file (see service_log): a pipe nobody reads would fill up and block it
+    with service_log(data_dir, base).open("wb") as log:
+        proc = subprocess.Popen([str(cli), "serve"], env=env, stderr=log)
     try:
-        wait_ready(base, proc)
+        wait_ready(base, proc, service_log(data_dir, base))
         yield base, proc.pid
     finally:
         proc.terminate()
@@ -130,11 +133,16 @@ def run_service(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
             proc.kill()
 
 
-def wait_ready(base: str, proc: subprocess.Popen[str], timeout: float = 300) -> None:
+def service_log(data_dir: Path, base: str) -> Path:
+    """Where ``run_service`` writes the stderr (JSON log lines) of the service at ``base``."""
+    return data_dir / f"service-{httpx.URL(base).port}.log"
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the service exited: {proc.stderr.read() if proc.stderr else ''}")
+            raise RuntimeError(f"the service exited: {log.read_text(errors='replace')[-4000:]}")
         try:
             if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
                 return

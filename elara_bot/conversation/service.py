@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from psycopg_pool import AsyncConnectionPool
@@ -164,6 +165,11 @@ class ConversationService:
         except ElaraError as exc:
             error = ErrorEvent(error=exc.name, detail=exc.message, status=exc.status_code)
             await emit(ReplyEvent("error", error))
+            return
+        except psycopg.OperationalError as exc:  # the database went away mid-turn (restart, failover)
+            log.warning("database unavailable during a chat turn: %s", exc)
+            unavailable = ErrorEvent(error="ServiceUnavailable", detail=APOLOGY, status=503)
+            await emit(ReplyEvent("error", unavailable))
             return
         except Exception:
             log.exception("chat turn failed")

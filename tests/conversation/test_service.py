@@ -6,8 +6,10 @@ from collections.abc import Callable
 from uuid import UUID
 
 import psycopg
+import pytest
 
 from elara_bot.conversation.service import ConversationService
+from elara_bot.errors import ElaraError
 from tests.conversation.conftest import sayer
 
 
@@ -75,3 +77,21 @@ async def test_buttons_run_without_the_model(conversation: Callable[..., Convers
     assert (line.sku, line.quantity) == (sku, 2)
     removed = await say("Remove", f"remove:{sku}")
     assert _part(removed, "cart").cart.lines == []  # type: ignore[attr-defined]
+
+
+async def test_database_lost_mid_turn_is_a_503_not_a_500(
+    conversation: Callable[..., ConversationService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL restarting under a turn (the connection is cut) is an outage the shopper may retry."""
+    from elara_bot.conversation import store
+
+    async def cut(*args: object, **kwargs: object) -> None:
+        raise psycopg.OperationalError("terminating connection due to administrator command")
+
+    say = sayer(conversation(), "conv-db-lost")
+    monkeypatch.setattr(store, "recent_messages", cut)
+    with pytest.raises(ElaraError) as lost:
+        await say("headphones")
+    assert lost.value.status_code == 503
+    monkeypatch.undo()
+    assert _part(await say("headphones"), "product_cards")  # the next turn works
