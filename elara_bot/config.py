@@ -47,6 +47,16 @@ class SearchSettings(BaseModel):
         ge=0,
         description="RRF weight of the full-text list (vector list = 1); best on the dev set",
     )
+    text_match_cap: int = Field(
+        default=1000,
+        ge=10,
+        description="matching rows each full-text tier ranks at most (bounds common words)",
+    )
+    result_cache_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="seconds the search API reuses a query's ranking (prices, stock: always fresh); 0: off",
+    )
 
 
 class AuthSettings(BaseModel):

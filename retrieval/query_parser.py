@@ -12,7 +12,8 @@ Recognised (case-insensitive), removed from the text and returned as filters:
 
 A number with a unit after it ("30-50 lbs", "under 2 kg", "64 GB", "over 1000 mAh") is a measure and
 stays in the text. Prices are major units (dollars) and come back as minor units (cents). The option
-vocabulary is loaded from the variants table by the caller (:func:`load_vocabulary`) and cached for a minute.
+vocabulary is loaded from the variants table by the caller (:func:`load_vocabulary`) and cached for ten
+minutes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _UPPER = re.compile(
 _LOWER = re.compile(rf"\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|>)\s*{_NUM}", re.I)
 _SIZE = re.compile(r"\bsize\s+([a-z0-9.]+)\b", re.I)
 _STOCK = re.compile(r"\b(?:in\s+stock|available\s+now|available)\b", re.I)
-_VOCAB_TTL_S = 60.0
+_VOCAB_TTL_S = 600.0  # a catalog import rarely brings new colours; the query reads every variant
 
 
 @dataclass

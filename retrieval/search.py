@@ -3,8 +3,10 @@
 * vector: HNSW cosine (``hnsw.ef_search`` and ``hnsw.iterative_scan = relaxed_order`` set per transaction,
   so a selective filter still yields ``limit`` rows); when the filter admits few products the planner is
   told to skip the index and scan exactly.
-* text: an OR-tsquery of the query's terms (``plainto_tsquery`` would AND them and starve chatty queries),
-  ranked with ``ts_rank_cd``.
+* text: products matching every term first, then those matching any term (``plainto_tsquery`` alone would
+  AND them and starve chatty queries), ranked with ``ts_rank``. Each tier ranks at most ``text_match_cap``
+  matching rows, so a query of common words costs the same at 50,000 products as at 500 (the vector list
+  carries the meaning of such a query anyway).
 * hybrid: reciprocal rank fusion, score = sum over retrievers of 1 / (k + rank).
 
 Filters (price range, category prefix, option values, in stock) run in SQL on the variants.
@@ -43,6 +45,7 @@ class Tuning:
     candidates: int = 100
     rrf_k: int = 60
     text_weight: float = 1.0  # RRF weight of the full-text list relative to the vector list
+    text_match_cap: int = 1000  # matching rows each full-text tier ranks at most
 
 
 def variant_condition(flt: Filter, alias: str = "v") -> tuple[sql.Composable, list[Any]]:
@@ -59,15 +62,9 @@ def variant_condition(flt: Filter, alias: str = "v") -> tuple[sql.Composable, li
     if flt.in_stock:
         parts.append(sql.SQL("{}.stock > 0").format(v))
     for key, values in flt.options.items():
-        # key "color" also matches "frame color", "dial color": the last word of the option name.
-        parts.append(
-            sql.SQL(
-                "EXISTS (SELECT 1 FROM jsonb_each_text({}.options) o WHERE (lower(o.key) = %s OR "
-                "lower(o.key) "
-                "LIKE %s) AND lower(o.value) = ANY(%s))"
-            ).format(v)
-        )
-        params += [key.lower(), "% " + key.lower(), [x.lower() for x in values]]
+        # "key=value" terms of the variant (migration 0007): key "color" also matches "frame color"
+        parts.append(sql.SQL("{}.option_terms && %s::text[]").format(v))
+        params.append(option_terms(key, values))
     return sql.SQL(" AND ").join(parts), params
 
 
@@ -77,6 +74,10 @@ def product_condition(flt: Filter) -> tuple[sql.Composable, list[Any]]:
     if flt.category:
         parts.append(sql.SQL("lower(p.category) LIKE %s"))
         params.append(flt.category.lower().replace("%", r"\%").replace("_", r"\_") + "%")
+    for key, values in flt.options.items():
+        # pre-filter on the product row (the union of its variants' terms), exact test per variant below
+        parts.append(sql.SQL("p.option_terms && %s::text[]"))
+        params.append(option_terms(key, values))
     variant_sql, variant_params = variant_condition(flt)
     parts.append(
         sql.SQL("EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND {})").format(variant_sql)
@@ -84,10 +85,26 @@ def product_condition(flt: Filter) -> tuple[sql.Composable, list[Any]]:
     return sql.SQL(" AND ").join(parts), params + variant_params
 
 
+def option_terms(key: str, values: list[str]) -> list[str]:
+    """The "key=value" terms (migration 0007) that any of ``values`` of option ``key`` matches."""
+    return [f"{key.lower()}={value.lower()}" for value in values]
+
+
+def _terms(text: str) -> list[str]:
+    """Words as tsquery terms: prefix-matched when alphabetic and 3+ letters ("head" finds "headphones");
+    numbers and short words match exactly ("5:*" would match every 5, 50 and 500 in the catalog)."""
+    words = dict.fromkeys(w.lower() for w in _WORD.findall(text))
+    return [f"{w}:*" if len(w) >= 3 and w.isalpha() else w for w in words]
+
+
 def or_tsquery(text: str) -> str:
-    """``to_tsquery`` input: every word, prefix-matched, OR-ed ("a:* | b:*"); empty when no word."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    return " | ".join(f"{w}:*" for w in dict.fromkeys(words))
+    """``to_tsquery`` input: every word OR-ed ("a:* | b:*"); empty when no word."""
+    return " | ".join(_terms(text))
+
+
+def and_tsquery(text: str) -> str:
+    """``to_tsquery`` input: every word AND-ed ("a:* & b:*"); empty when no word."""
+    return " & ".join(_terms(text))
 
 
 def _is_selective(flt: Filter) -> bool:
@@ -123,9 +140,10 @@ async def search_ids(
         return await _browse(conn, where, params, limit)
     async with conn.transaction():
         await conn.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true)", [str(max(tuning.ef_search, candidates))]
+            "SELECT set_config('hnsw.ef_search', %s, true),"
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(max(tuning.ef_search, candidates))],
         )
-        await conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
         if (
             use_vector
             and _is_selective(flt)
@@ -144,14 +162,9 @@ async def search_ids(
             )
             args += [*params, vector_literal(query_vector), candidates]
         if use_text:
-            ctes.append(
-                sql.SQL(
-                    "txt AS (SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rank FROM (SELECT p.id, "
-                    "ts_rank_cd(p.search_tsv, q) AS r FROM products p, to_tsquery('english', %s) q "
-                    "WHERE p.search_tsv @@ q AND {} ORDER BY r DESC LIMIT %s) s)"
-                ).format(where)
-            )
-            args += [tsq, *params, candidates]
+            ctes.append(_text_cte(where))
+            cap = tuning.text_match_cap
+            args += [and_tsquery(text), *params, cap, candidates, tsq, *params, cap, candidates, candidates]
         lists = (["vec"] if use_vector else []) + (["txt"] if use_text else [])
         parts = [sql.SQL("SELECT id, %s / (%s + rank) AS s FROM {}").format(sql.Identifier(n)) for n in lists]
         for name in lists:
@@ -163,6 +176,23 @@ async def search_ids(
         cur = await conn.execute(query, [*args, limit])
         rows = await cur.fetchall()
     return [(str(r["id"]), float(r["score"])) for r in rows]
+
+
+def _text_cte(where: sql.Composable) -> sql.Composable:
+    """The full-text list: every-term matches rank above any-term matches; each tier ranks at most
+    ``cap`` matching rows (a bitmap scan stops there) and keeps its best ``candidates``."""
+    tier = (
+        "(SELECT m.id, {tier} AS tier, ts_rank(m.search_tsv, m.q) AS r FROM (SELECT p.id, p.search_tsv, q"
+        " FROM products p, to_tsquery('english', %s) q WHERE p.search_tsv @@ q AND {where} LIMIT %s) m"
+        " ORDER BY r DESC LIMIT %s)"
+    )
+    every = sql.SQL(tier).format(tier=sql.Literal(0), where=where)
+    anyone = sql.SQL(tier).format(tier=sql.Literal(1), where=where)
+    return sql.SQL(
+        "txt AS (SELECT id, row_number() OVER (ORDER BY tier, r DESC, id) AS rank FROM"
+        " (SELECT DISTINCT ON (id) id, tier, r FROM ({} UNION ALL {}) u ORDER BY id, tier) d"
+        " ORDER BY tier, r DESC, id LIMIT %s)"
+    ).format(every, anyone)
 
 
 async def _browse(

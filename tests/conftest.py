@@ -124,6 +124,7 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "data_dir": tmp_path,
         "load_demo": False,
         "database": {"url": db_url, "pool_max": 20},
+        "search": {"result_cache_s": 0},  # tests change stock and search again at once
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(values.get(key), dict):

@@ -99,8 +99,9 @@ async def search(
         category=category,
         in_stock=in_stock,
     )
+    # the request's transaction holds only this search and its log row: a lazy commit is safe
     return await service.search_products(
-        conn, runtime.embedder, q, filters, limit, settings=runtime.settings.search
+        conn, runtime.embedder, q, filters, limit, settings=runtime.settings.search, lazy_log=True
     )
 
 

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from elara_bot.catalog import repository as repo
 from elara_bot.catalog.schemas import ImportReport, ProductIn, RowError
+from elara_bot.catalog.service import forget_rankings
 from elara_bot.db import Conn
 from retrieval.embedding import Embedder
 from retrieval.indexing import content_hash, embedding_text, store_embeddings
@@ -152,7 +153,8 @@ async def import_catalog(
     progress: bool = True,
     batch_size: int = BATCH,
 ) -> ImportReport:
-    """Load a catalog file; the caller commits."""
+    """Load a catalog file; the caller commits. Rankings remembered by this process are forgotten."""
+    forget_rankings()
     rows = _csv_rows(path) if (fmt or detect_format(path)) == "csv" else _jsonl_rows(path)
     report = ImportReport()
     batch: list[ProductIn] = []

@@ -108,8 +108,18 @@ async def upsert_products(conn: Conn, products: Sequence[tuple[ProductIn, str]])
 
 
 async def log_search(
-    conn: Conn, query: str, filters: dict[str, Any], ids: list[str], in_stock: list[str]
+    conn: Conn,
+    query: str,
+    filters: dict[str, Any],
+    ids: list[str],
+    in_stock: list[str],
+    *,
+    lazy: bool = False,
 ) -> None:
+    """Record a search (merchant analytics). ``lazy``: the transaction holds nothing but this search, so
+    its commit need not wait for the WAL to reach the disk (a crash may lose the last few log rows)."""
+    if lazy:
+        await conn.execute("SET LOCAL synchronous_commit = off")
     await conn.execute(
         "INSERT INTO search_log (query, filters, result_ids, in_stock_ids) VALUES (%s, %s, %s, %s)",
         [query, Jsonb(filters), ids, in_stock],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any, Literal
 
 from elara_bot.catalog import repository as repo
@@ -99,6 +100,7 @@ async def search_products(
     mode: Literal["hybrid", "vector", "text"] = "hybrid",
     settings: SearchSettings | None = None,
     log: bool = True,
+    lazy_log: bool = False,
 ) -> SearchResult:
     started = time.perf_counter()
     if not 1 <= limit <= MAX_LIMIT:
@@ -124,17 +126,24 @@ async def search_products(
     ):
         raise InvalidInput("min_price must not exceed max_price")
     tuning = settings or SearchSettings()
-    vector = await embed_query_async(embedder, text) if text and mode != "text" else None
-    ranked = await search_ids(
-        conn,
-        vector,
-        text,
-        Filter(**flt.model_dump()),
-        limit,
-        mode,
-        Tuning(tuning.ef_search, tuning.candidates, tuning.rrf_k, tuning.text_weight),
-    )
-    products = await load_products(conn, [pid for pid, _ in ranked])
+    key = (conn.info.dbname, text, flt.model_dump_json(), limit, mode)
+    ttl = tuning.result_cache_s if settings is not None else 0
+    ranked = _rankings.get(key, ttl)
+    if ranked is None:
+        vector = await embed_query_async(embedder, text) if text and mode != "text" else None
+        ranked = await search_ids(
+            conn,
+            vector,
+            text,
+            Filter(**flt.model_dump()),
+            limit,
+            mode,
+            Tuning(
+                tuning.ef_search, tuning.candidates, tuning.rrf_k, tuning.text_weight, tuning.text_match_cap
+            ),
+        )
+        _rankings.put(key, ranked, ttl)
+    products = await load_products(conn, [pid for pid, _ in ranked])  # prices and stock: always current
     scores = dict(ranked)
     hits = [
         SearchHit(
@@ -142,6 +151,8 @@ async def search_products(
         )
         for p in products
     ]
+    if flt != SearchFilters():  # a remembered ranking: drop what no longer matches (sold out, repriced)
+        hits = [h for h in hits if h.matching_variants]
     if log:
         await repo.log_search(
             conn,
@@ -149,9 +160,44 @@ async def search_products(
             flt.model_dump(exclude_defaults=True),
             [h.product.id for h in hits],
             [h.product.id for h in hits if any(v.in_stock for v in h.matching_variants)],
+            lazy=lazy_log,
         )
     observe_search(time.perf_counter() - started)
     return SearchResult(query=text, filters=flt, hits=hits)
+
+
+class _Rankings:
+    """Recent rankings (product ids and scores) by query, per process: a repeated query skips the
+    embedding and the retrieval SQL. Products are loaded fresh every time, so prices and stock are current;
+    only the choice and order of products may lag by ``ttl`` seconds. An import clears it."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._items: OrderedDict[tuple[Any, ...], tuple[float, list[tuple[str, float]]]] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple[Any, ...], ttl: float) -> list[tuple[str, float]] | None:
+        found = self._items.get(key) if ttl > 0 else None
+        if found is None or time.monotonic() - found[0] > ttl:
+            return None
+        self._items.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], ranked: list[tuple[str, float]], ttl: float) -> None:
+        if ttl > 0:
+            self._items[key] = (time.monotonic(), ranked)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+_rankings = _Rankings()
+
+
+def forget_rankings() -> None:
+    """After the catalog changed (an import): the next searches rank afresh."""
+    _rankings.clear()
 
 
 async def get_product(conn: Conn, product_id: str) -> ProductPublic:

@@ -85,3 +85,34 @@ async def test_search_is_logged(conn: Conn, embedder: Embedder) -> None:
     assert row["query"] == "yoga mat in stock"
     assert row["filters"] == {"in_stock": True}
     assert row["result_ids"] == [h.product.id for h in result.hits]
+
+
+async def test_a_remembered_ranking_still_shows_current_stock_and_prices(
+    conn: Conn, embedder: Embedder
+) -> None:
+    """With the ranking cache on (the search API's setting), a repeated query reuses the ranking but reads
+    products afresh: a variant sold out since is no longer offered under an in-stock filter, a new price
+    shows at once, and a catalog import forgets every ranking."""
+    from elara_bot.catalog.service import forget_rankings
+    from elara_bot.config import SearchSettings
+
+    cached = SearchSettings(result_cache_s=60)
+    flt = SearchFilters(in_stock=True)
+    first = await search_products(conn, embedder, "headphones", flt, limit=5, settings=cached)
+    top = first.hits[0]
+    sold_out = [v.sku for v in top.matching_variants]
+    await conn.execute("UPDATE variants SET stock = 0 WHERE sku = ANY(%s)", [sold_out])
+    await conn.execute(
+        "UPDATE variants SET price_minor = price_minor + 100 WHERE product_id = %s", [top.product.id]
+    )
+    again = await search_products(conn, embedder, "headphones", flt, limit=5, settings=cached)
+    assert top.product.id not in [h.product.id for h in again.hits]  # nothing of it is in stock now
+    assert [h.product.id for h in again.hits] == [
+        h.product.id for h in first.hits[1:]
+    ]  # the remembered order
+    everything = await search_products(conn, embedder, "headphones", limit=5, settings=cached)
+    fresh = {v.sku: v.price_minor for h in everything.hits for v in h.product.variants}
+    assert all(fresh[v.sku] == v.price_minor + 100 for v in top.product.variants if v.sku in fresh)
+    forget_rankings()  # what an import does: the next search ranks in SQL, where the filter excludes it too
+    ranked_again = await search_products(conn, embedder, "headphones", flt, limit=5, settings=cached)
+    assert top.product.id not in [h.product.id for h in ranked_again.hits]
