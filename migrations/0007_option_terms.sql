@@ -18,13 +18,17 @@ CREATE INDEX variants_option_terms ON variants USING gin (option_terms) WHERE ac
 ALTER TABLE products ADD COLUMN option_terms text[] NOT NULL DEFAULT '{}';
 CREATE INDEX products_option_terms ON products USING gin (option_terms);
 
+-- Writes only when the terms changed: a product's first variant writes them, its other variants find
+-- them current.
 CREATE FUNCTION elara_refresh_option_terms(product text) RETURNS void
 LANGUAGE sql
 BEGIN ATOMIC
-    UPDATE products p SET option_terms = coalesce(
-        (SELECT array_agg(DISTINCT t ORDER BY t) FROM variants v, unnest(v.option_terms) t
-          WHERE v.product_id = p.id AND v.active), '{}')
-    WHERE p.id = product;
+    WITH fresh AS (
+        SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}') AS terms
+        FROM variants v, unnest(v.option_terms) t WHERE v.product_id = product AND v.active
+    )
+    UPDATE products p SET option_terms = fresh.terms FROM fresh
+    WHERE p.id = product AND p.option_terms IS DISTINCT FROM fresh.terms;
 END;
 
 CREATE FUNCTION elara_variant_terms_changed() RETURNS trigger
@@ -39,9 +43,13 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- stock changes (every checkout) do not touch options or active, so they do not fire this
-CREATE TRIGGER variants_option_terms AFTER INSERT OR DELETE OR UPDATE OF options, active, product_id
-    ON variants FOR EACH ROW EXECUTE FUNCTION elara_variant_terms_changed();
+-- Deferred to the commit, when a product's variants are all written (an import writes thousands in one
+-- transaction): the first refresh of a product writes its terms, the rest find nothing to change. Stock
+-- changes (every checkout) do not touch options or active, so they do not fire it.
+CREATE CONSTRAINT TRIGGER variants_option_terms
+    AFTER INSERT OR DELETE OR UPDATE OF options, active, product_id ON variants
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION elara_variant_terms_changed();
 
 UPDATE products p SET option_terms = coalesce(
     (SELECT array_agg(DISTINCT t ORDER BY t) FROM variants v, unnest(v.option_terms) t

@@ -18,9 +18,11 @@ text changed (content hash) are re-encoded, in batches.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -130,18 +132,54 @@ def option_text(product: ProductIn) -> str:
     return "; ".join(f"{key}: {', '.join(sorted(seen[key], key=str.lower))}" for key in sorted(seen))
 
 
-async def _flush(conn: Conn, embedder: Embedder, batch: list[ProductIn], report: ImportReport) -> None:
+@dataclass
+class _Encoded:
+    """A batch's products whose text changed, with their hashes and (once encoded) their vectors."""
+
+    stale: list[str]
+    hashes: list[str]
+    vectors: list[Any]
+
+
+async def _prepare(conn: Conn, batch: list[ProductIn], report: ImportReport) -> tuple[list[str], list[str]]:
+    """Upsert the batch; return the texts to embed (changed or new) with their product ids."""
     pairs = [(p, option_text(p)) for p in batch]
     await repo.upsert_products(conn, pairs)
     texts = {p.id: embedding_text(p.title, p.category, text, p.description) for p, text in pairs}
     hashes = await repo.existing_hashes(conn, list(texts))
     stale = [pid for pid, text in texts.items() if hashes.get(pid) != content_hash(text)]
-    vectors = embedder.embed_documents([texts[pid] for pid in stale])
-    await store_embeddings(
-        conn, [(pid, content_hash(texts[pid]), vec) for pid, vec in zip(stale, vectors, strict=True)]
-    )
     report.loaded += len(batch)
     report.embedded += len(stale)
+    return stale, [texts[pid] for pid in stale]
+
+
+async def _encode(embedder: Embedder, stale: list[str], texts: list[str]) -> _Encoded:
+    vectors = await asyncio.to_thread(embedder.embed_documents, texts)
+    return _Encoded(stale, [content_hash(t) for t in texts], list(vectors))
+
+
+async def _store(conn: Conn, encoded: _Encoded) -> None:
+    rows = zip(encoded.stale, encoded.hashes, encoded.vectors, strict=True)
+    await store_embeddings(conn, [(pid, digest, vec) for pid, digest, vec in rows])
+
+
+class _Pipeline:
+    """Encodes one batch on a worker thread while the database takes the next batch's rows and the
+    previous batch's vectors, so an import runs at the model's encode rate."""
+
+    def __init__(self, conn: Conn, embedder: Embedder, report: ImportReport) -> None:
+        self.conn, self.embedder, self.report = conn, embedder, report
+        self.pending: asyncio.Task[_Encoded] | None = None
+
+    async def add(self, batch: list[ProductIn]) -> None:
+        stale, texts = await _prepare(self.conn, batch, self.report)
+        await self.finish()
+        self.pending = asyncio.create_task(_encode(self.embedder, stale, texts))
+
+    async def finish(self) -> None:
+        if self.pending is not None:
+            encoded, self.pending = await self.pending, None
+            await _store(self.conn, encoded)
 
 
 async def import_catalog(
@@ -157,6 +195,7 @@ async def import_catalog(
     forget_rankings()
     rows = _csv_rows(path) if (fmt or detect_format(path)) == "csv" else _jsonl_rows(path)
     report = ImportReport()
+    pipeline = _Pipeline(conn, embedder, report)
     batch: list[ProductIn] = []
     seen: set[str] = set()
     for number, data, error in tqdm(rows, desc="import", unit="product", disable=not progress):
@@ -174,9 +213,10 @@ async def import_catalog(
         seen.add(product.id)
         batch.append(product)
         if len(batch) >= batch_size:
-            await _flush(conn, embedder, batch, report)
+            await pipeline.add(batch)
             batch = []
     if batch:
-        await _flush(conn, embedder, batch, report)
+        await pipeline.add(batch)
+    await pipeline.finish()
     report.errors.sort(key=lambda e: e.line)
     return report
