@@ -51,6 +51,19 @@ async def start_runtime(settings: Settings, embedder: Embedder | None = None) ->
     return runtime
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's per-thread heaps: the worker threads that embed queries would each grow their own, and
+    the resident size with them (the service's memory budget is 700 MB)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def release_freed_memory() -> None:
     """Hand the heap freed after start-up (loading the model, embedding the demo store: ~100 MB) back
     to the OS; glibc keeps freed memory otherwise, and the process would carry it forever."""
@@ -133,6 +146,7 @@ def _mount_routers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
     settings = settings or get_settings()
+    limit_malloc_arenas()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
