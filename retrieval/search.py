@@ -7,14 +7,17 @@
   AND them and starve chatty queries), ranked with ``ts_rank``. Each tier ranks at most ``text_match_cap``
   matching rows, so a query of common words costs the same at 50,000 products as at 500 (the vector list
   carries the meaning of such a query anyway).
-* hybrid: reciprocal rank fusion, score = sum over retrievers of 1 / (k + rank).
+* hybrid: weighted reciprocal rank fusion, score = sum over retrievers of weight / (k + rank); the text list
+  is fetched while the query is still being embedded.
 
 Filters (price range, category prefix, option values, in stock) run in SQL on the variants.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -122,63 +125,87 @@ async def _count_admitted(conn: Conn, where: sql.Composable, params: list[Any], 
 
 async def search_ids(
     conn: Conn,
-    query_vector: NDArray[np.float32] | None,
+    query_vector: NDArray[np.float32] | Awaitable[NDArray[np.float32]] | None,
     text: str,
     flt: Filter,
     limit: int,
     mode: Mode = "hybrid",
     tuning: Tuning | None = None,
 ) -> list[tuple[str, float]]:
-    """Ranked (product id, score) pairs for the query under the filter."""
+    """Ranked (product id, score) pairs for the query under the filter.
+
+    ``query_vector`` may still be on its way (an awaitable): the full-text list is fetched meanwhile, so
+    a new query's embedding and its text search overlap.
+    """
     tuning = tuning or Tuning()
     where, params = product_condition(flt)
     candidates = max(tuning.candidates, limit)
-    tsq = or_tsquery(text)
     use_vector = mode in ("hybrid", "vector") and query_vector is not None
-    use_text = mode in ("hybrid", "text") and bool(tsq)
+    use_text = mode in ("hybrid", "text") and bool(or_tsquery(text))
     if not use_vector and not use_text:
         return await _browse(conn, where, params, limit)
+    lists: dict[str, list[str]] = {}
     async with conn.transaction():
         await conn.execute(
             "SELECT set_config('hnsw.ef_search', %s, true),"
             " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
             [str(max(tuning.ef_search, candidates))],
         )
-        if (
-            use_vector
-            and _is_selective(flt)
-            and await _count_admitted(conn, where, params, EXACT_SCAN_BELOW) < EXACT_SCAN_BELOW
-        ):
-            await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
-        ctes: list[sql.Composable] = []
-        args: list[Any] = []
-        if use_vector:
-            assert query_vector is not None
-            ctes.append(
-                sql.SQL(
-                    "vec AS (SELECT id, row_number() OVER () AS rank FROM (SELECT p.id FROM products p "
-                    "WHERE p.embedding IS NOT NULL AND {} ORDER BY p.embedding <=> %s::vector LIMIT %s) s)"
-                ).format(where)
-            )
-            args += [*params, vector_literal(query_vector), candidates]
         if use_text:
-            ctes.append(_text_cte(where))
-            cap = tuning.text_match_cap
-            args += [and_tsquery(text), *params, cap, candidates, tsq, *params, cap, candidates, candidates]
-        lists = (["vec"] if use_vector else []) + (["txt"] if use_text else [])
-        parts = [sql.SQL("SELECT id, %s / (%s + rank) AS s FROM {}").format(sql.Identifier(n)) for n in lists]
-        for name in lists:
-            args += [tuning.text_weight if name == "txt" else 1.0, tuning.rrf_k]
-        query = sql.SQL(
-            "WITH {} SELECT id, sum(s)::float8 AS score FROM ({}) u GROUP BY id ORDER BY score DESC, "
-            "id LIMIT %s"
-        ).format(sql.SQL(", ").join(ctes), sql.SQL(" UNION ALL ").join(parts))
-        cur = await conn.execute(query, [*args, limit])
-        rows = await cur.fetchall()
-    return [(str(r["id"]), float(r["score"])) for r in rows]
+            lists["txt"] = await _text_ids(conn, where, params, text, tuning.text_match_cap, candidates)
+        if use_vector:
+            vector = await query_vector if inspect.isawaitable(query_vector) else query_vector
+            assert vector is not None
+            if (
+                _is_selective(flt)
+                and await _count_admitted(conn, where, params, EXACT_SCAN_BELOW) < EXACT_SCAN_BELOW
+            ):
+                await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            lists["vec"] = await _vector_ids(conn, where, params, vector, candidates)
+    return fuse(lists, tuning, limit)
 
 
-def _text_cte(where: sql.Composable) -> sql.Composable:
+def fuse(lists: dict[str, list[str]], tuning: Tuning, limit: int) -> list[tuple[str, float]]:
+    """Weighted reciprocal rank fusion: score = sum over lists of weight / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for name, ids in lists.items():
+        weight = tuning.text_weight if name == "txt" else 1.0
+        for rank, product_id in enumerate(ids, 1):
+            scores[product_id] = scores.get(product_id, 0.0) + weight / (tuning.rrf_k + rank)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return ranked[:limit]
+
+
+async def _vector_ids(
+    conn: Conn, where: sql.Composable, params: list[Any], vector: NDArray[np.float32], candidates: int
+) -> list[str]:
+    query = sql.SQL(
+        "SELECT p.id FROM products p WHERE p.embedding IS NOT NULL AND {}"
+        " ORDER BY p.embedding <=> %s::vector LIMIT %s"
+    ).format(where)
+    cur = await conn.execute(query, [*params, vector_literal(vector), candidates])
+    return [str(r["id"]) for r in await cur.fetchall()]
+
+
+async def _text_ids(
+    conn: Conn, where: sql.Composable, params: list[Any], text: str, cap: int, candidates: int
+) -> list[str]:
+    args = [
+        and_tsquery(text),
+        *params,
+        cap,
+        candidates,
+        or_tsquery(text),
+        *params,
+        cap,
+        candidates,
+        candidates,
+    ]
+    cur = await conn.execute(_text_query(where), args)
+    return [str(r["id"]) for r in await cur.fetchall()]
+
+
+def _text_query(where: sql.Composable) -> sql.Composed:
     """The full-text list: every-term matches rank above any-term matches; each tier ranks at most
     ``cap`` matching rows (a bitmap scan stops there) and keeps its best ``candidates``."""
     tier = (
@@ -189,9 +216,8 @@ def _text_cte(where: sql.Composable) -> sql.Composable:
     every = sql.SQL(tier).format(tier=sql.Literal(0), where=where)
     anyone = sql.SQL(tier).format(tier=sql.Literal(1), where=where)
     return sql.SQL(
-        "txt AS (SELECT id, row_number() OVER (ORDER BY tier, r DESC, id) AS rank FROM"
-        " (SELECT DISTINCT ON (id) id, tier, r FROM ({} UNION ALL {}) u ORDER BY id, tier) d"
-        " ORDER BY tier, r DESC, id LIMIT %s)"
+        "SELECT id FROM (SELECT DISTINCT ON (id) id, tier, r FROM ({} UNION ALL {}) u ORDER BY id, tier) d"
+        " ORDER BY tier, r DESC, id LIMIT %s"
     ).format(every, anyone)
 
 

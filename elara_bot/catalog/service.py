@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from typing import Any, Literal
@@ -130,18 +131,7 @@ async def search_products(
     ttl = tuning.result_cache_s if settings is not None else 0
     ranked = _rankings.get(key, ttl)
     if ranked is None:
-        vector = await embed_query_async(embedder, text) if text and mode != "text" else None
-        ranked = await search_ids(
-            conn,
-            vector,
-            text,
-            Filter(**flt.model_dump()),
-            limit,
-            mode,
-            Tuning(
-                tuning.ef_search, tuning.candidates, tuning.rrf_k, tuning.text_weight, tuning.text_match_cap
-            ),
-        )
+        ranked = await _rank(conn, embedder, text, flt, limit, mode, tuning)
         _rankings.put(key, ranked, ttl)
     products = await load_products(conn, [pid for pid, _ in ranked])  # prices and stock: always current
     scores = dict(ranked)
@@ -164,6 +154,34 @@ async def search_products(
         )
     observe_search(time.perf_counter() - started)
     return SearchResult(query=text, filters=flt, hits=hits)
+
+
+async def _rank(
+    conn: Conn,
+    embedder: Embedder,
+    text: str,
+    flt: SearchFilters,
+    limit: int,
+    mode: Literal["hybrid", "vector", "text"],
+    tuning: SearchSettings,
+) -> list[tuple[str, float]]:
+    """Embed the query on a worker thread while the full-text list is fetched, then rank."""
+    embedding = asyncio.ensure_future(embed_query_async(embedder, text)) if text and mode != "text" else None
+    try:
+        return await search_ids(
+            conn,
+            embedding,
+            text,
+            Filter(**flt.model_dump()),
+            limit,
+            mode,
+            Tuning(
+                tuning.ef_search, tuning.candidates, tuning.rrf_k, tuning.text_weight, tuning.text_match_cap
+            ),
+        )
+    finally:
+        if embedding is not None and not embedding.done():
+            embedding.cancel()
 
 
 class _Rankings:
