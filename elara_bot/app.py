@@ -32,6 +32,7 @@ def build_embedder(settings: Settings) -> Embedder:
         settings.embedding.model_path,
         batch_size=settings.embedding.batch_size,
         cache_size=settings.embedding.query_cache_size,
+        threads=settings.embedding.threads,
     )
 
 

@@ -36,6 +36,12 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(default=64, ge=1)
     query_cache_size: int = Field(default=4096, ge=0)
+    threads: int = Field(
+        default=1,
+        ge=1,
+        description="CPU threads per encoding: 1 leaves the other cores to PostgreSQL and other requests"
+        " (faster searches under load); more speeds up a bulk catalog import",
+    )
 
 
 class SearchSettings(BaseModel):

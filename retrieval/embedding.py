@@ -51,12 +51,21 @@ class SentenceTransformerEmbedder:
     """Batched document encoding and an LRU cache of query vectors (thread-safe)."""
 
     def __init__(
-        self, model_path: str | None = None, *, batch_size: int = 64, cache_size: int = 4096
+        self,
+        model_path: str | None = None,
+        *,
+        batch_size: int = 64,
+        cache_size: int = 4096,
+        threads: int | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads is not None:  # torch's intra-op pool is per process
+            torch.set_num_threads(threads)
 
         self._model = SentenceTransformer(model_path or default_model_path(), device="cpu")
         self.dimension = int(self._model.get_embedding_dimension() or 384)
