@@ -36,11 +36,11 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(default=64, ge=1)
     query_cache_size: int = Field(default=4096, ge=0)
-    threads: int = Field(
-        default=1,
+    threads: int | None = Field(
+        default=None,
         ge=1,
-        description="CPU threads per encoding: 1 leaves the other cores to PostgreSQL and other requests"
-        " (faster searches under load); more speeds up a bulk catalog import",
+        description="CPU threads per encoding (empty: every core). On 2 cores, 1 makes a lone cold search"
+        " faster (the other core serves PostgreSQL) but mixed chat load slower: see README",
     )
 
 
