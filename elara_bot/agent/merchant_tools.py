@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from elara_bot.analytics import service as analytics  # noqa: E402
-from elara_bot.analytics.schemas import DailyRevenue, Period  # noqa: E402
-from elara_bot.conversation.messages import ChartPart, ReplyPart, TablePart  # noqa: E402
-from elara_bot.db import Conn  # noqa: E402
+from elara_bot.analytics import service as analytics
+from elara_bot.analytics.schemas import DailyRevenue, Period
+from elara_bot.conversation.messages import ChartPart, ReplyPart, TablePart
+from elara_bot.db import Conn
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -161,6 +156,9 @@ async def wanted_out_of_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
 
 def revenue_png(series: list[DailyRevenue], title: str) -> bytes:
     """A line chart of daily revenue (major units), as PNG bytes."""
+    # imported on the first chart: matplotlib costs the service ~40 MB that shoppers' turns never need
+    from matplotlib.figure import Figure  # the object API needs no GUI backend
+
     fig = Figure(figsize=(6, 3), dpi=100)
     ax = fig.subplots()
     ax.plot(range(len(series)), [p.revenue_minor / 100 for p in series], marker="o")

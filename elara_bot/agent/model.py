@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 from langchain_core.language_models import BaseChatModel
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from elara_bot.agent.offline_model import OfflineChatModel
@@ -17,6 +16,9 @@ NO_KEY = SecretStr("not-needed")
 def build_chat_model(settings: LLMSettings) -> BaseChatModel:
     if settings.provider != "openai":
         return OfflineChatModel()
+    # imported only for a hosted model: the client library and its tokenizer cost ~50 MB of memory
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         model=settings.model,
         base_url=settings.base_url,
