@@ -147,6 +147,8 @@ def script(rng: random.Random, turns: int) -> list[tuple[str, str]]:
 
 async def shopper(client: httpx.AsyncClient, run: Run, seed: int, turns: int, think_s: float) -> None:
     rng = random.Random(seed)
+    if think_s:  # people arrive at different moments, not all in the same second
+        await asyncio.sleep(rng.uniform(0, 2 * think_s))
     created = await client.post("/api/v1/sessions")
     created.raise_for_status()
     headers = {"Authorization": f"Bearer {created.json()['token']}"}

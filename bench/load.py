@@ -161,6 +161,9 @@ async def shopper(
         if think_s:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
 
+    if think_s:  # people arrive at different moments, not all in the same second
+        await asyncio.sleep(rng.uniform(0, 2 * think_s))
+
     response = await rec.call(client, "session", "POST", "/api/v1/sessions", json={})
     headers = {}
     if response is not None and response.status_code < 300:
