@@ -24,6 +24,7 @@ from connectors.slack import handoff
 from connectors.slack.blocks import escape, plain_text, reply_blocks
 from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.agent.merchant_tools import money
+from elara_bot.analytics import service as analytics
 from elara_bot.conversation.messages import ChartPart, OutboundReply
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.runtime import Runtime
@@ -207,8 +208,7 @@ class SlackConnector:
             await self.client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text="Handoff closed: the assistant answers again."
             )
-            if isinstance(back, OutboundReply):
-                await self._to_shopper(conversation_id, back)  # the shopper learns the assistant is back
+            await self._to_shopper(conversation_id, back)  # the shopper learns the assistant is back
 
     async def _on_close_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -257,15 +257,12 @@ class SlackConnector:
         total = money(order.total_minor, order.currency)
         text = f":moneybag: New paid order {order.number}: {total} ({items})"
         try:
+            skus = sorted({ln.sku for ln in order.lines})
             async with self.runtime.pool.connection() as conn:
-                cur = await conn.execute(
-                    "SELECT sku, stock FROM variants WHERE sku = ANY(%s) AND stock <= %s ORDER BY sku",
-                    (sorted({ln.sku for ln in order.lines}), settings.low_stock_threshold),
-                )
-                low = await cur.fetchall()
+                low = await analytics.low_stock(conn, settings.low_stock_threshold, len(skus), skus=skus)
             await self.client.chat_postMessage(channel=channel, text=text)
             if low:
-                stock = ", ".join(f"{v['sku']} ({v['stock']} left)" for v in low)
+                stock = ", ".join(f"{v.sku} ({v.stock} left)" for v in sorted(low, key=lambda v: v.sku))
                 await self.client.chat_postMessage(channel=channel, text=f":warning: Low stock: {stock}")
         except Exception:
             log.exception("slack alert for order %s failed", order.number)

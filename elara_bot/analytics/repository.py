@@ -55,13 +55,16 @@ async def sales_by_category(
     return await cur.fetchall()
 
 
-async def low_stock(conn: Conn, threshold: int, limit: int) -> list[dict[str, Any]]:
-    """Active variants whose stock is at or below ``threshold``, lowest first."""
+async def low_stock(
+    conn: Conn, threshold: int, limit: int, skus: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Active variants whose stock is at or below ``threshold`` (among ``skus`` if given), lowest first."""
     cur = await conn.execute(
         "SELECT v.sku, v.product_id, p.title, v.options, v.stock FROM variants v"
         " JOIN products p ON p.id = v.product_id"
-        " WHERE v.active AND v.stock <= %s ORDER BY v.stock, v.sku LIMIT %s",
-        (threshold, limit),
+        " WHERE v.active AND v.stock <= %s AND (%s::text[] IS NULL OR v.sku = ANY(%s::text[]))"
+        " ORDER BY v.stock, v.sku LIMIT %s",
+        (threshold, skus, skus, limit),
     )
     return await cur.fetchall()
 

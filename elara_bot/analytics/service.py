@@ -113,11 +113,13 @@ async def sales_by_category(
     return [CategorySales(**row) for row in rows]
 
 
-async def low_stock(conn: Conn, threshold: int = 3, limit: int = 20) -> list[LowStockVariant]:
-    """Active variants with ``stock <= threshold``."""
+async def low_stock(
+    conn: Conn, threshold: int = 3, limit: int = 20, *, skus: list[str] | None = None
+) -> list[LowStockVariant]:
+    """Active variants with ``stock <= threshold``; only those of ``skus`` when given."""
     if threshold < 0:
         raise InvalidInput("the stock threshold must not be negative")
-    rows = await repo.low_stock(conn, threshold, limit)
+    rows = await repo.low_stock(conn, threshold, limit, skus)
     return [LowStockVariant(**row) for row in rows]
 
 

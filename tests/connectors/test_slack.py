@@ -27,6 +27,7 @@ from connectors.slack import routes as slack_routes
 from connectors.slack import start_slack
 from elara_bot.agent.merchant_tools import money
 from elara_bot.config import DatabaseSettings, Settings, SlackSettings
+from elara_bot.conversation.messages import OutboundReply
 from elara_bot.db import Conn, connect, migrate
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder
@@ -361,8 +362,9 @@ class FakeConversation:
     async def relay_from_human(self, conn: Conn, conversation_id: uuid.UUID, text: str) -> None:
         self.relayed.append((conversation_id, text))
 
-    async def close_handoff(self, conn: Conn, conversation_id: uuid.UUID) -> None:
+    async def close_handoff(self, conn: Conn, conversation_id: uuid.UUID) -> OutboundReply:
         self.closed.append(conversation_id)
+        return OutboundReply(text="back", conversation_id=conversation_id)
 
 
 def _thread_reply(text: str, thread_ts: str, user: str = MERCHANT) -> str:
