@@ -55,24 +55,27 @@ async def start_runtime(settings: Settings, embedder: Embedder | None = None) ->
 M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (musl and macOS lack its malloc tuning: nothing to do there)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
 def limit_malloc_arenas(arenas: int = 2) -> None:
     """Cap glibc's per-thread heaps: the worker threads that embed queries would each grow their own, and
     the resident size with them (the service's memory budget is 700 MB)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    if (libc := _glibc()) is not None:
         libc.mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def release_freed_memory() -> None:
     """Hand the heap freed after start-up (loading the model, embedding the demo store: ~100 MB) back
     to the OS; glibc keeps freed memory otherwise, and the process would carry it forever."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    if (libc := _glibc()) is not None:
         libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
-        pass
 
 
 async def _build_services(runtime: Runtime) -> None:

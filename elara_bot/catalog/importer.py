@@ -133,33 +133,33 @@ def option_text(product: ProductIn) -> str:
 
 
 @dataclass
-class _Encoded:
-    """A batch's products whose text changed, with their hashes and (once encoded) their vectors."""
+class _Stale:
+    """A batch's products whose text changed (or is new): their ids, texts and content hashes."""
 
-    stale: list[str]
+    ids: list[str]
+    texts: list[str]
     hashes: list[str]
-    vectors: list[Any]
 
 
-async def _prepare(conn: Conn, batch: list[ProductIn], report: ImportReport) -> tuple[list[str], list[str]]:
-    """Upsert the batch; return the texts to embed (changed or new) with their product ids."""
+async def _prepare(conn: Conn, batch: list[ProductIn], report: ImportReport) -> _Stale:
+    """Upsert the batch; return the products whose embedding text changed."""
     pairs = [(p, option_text(p)) for p in batch]
     await repo.upsert_products(conn, pairs)
     texts = {p.id: embedding_text(p.title, p.category, text, p.description) for p, text in pairs}
+    digests = {pid: content_hash(text) for pid, text in texts.items()}
     hashes = await repo.existing_hashes(conn, list(texts))
-    stale = [pid for pid, text in texts.items() if hashes.get(pid) != content_hash(text)]
+    ids = [pid for pid in texts if hashes.get(pid) != digests[pid]]
     report.loaded += len(batch)
-    report.embedded += len(stale)
-    return stale, [texts[pid] for pid in stale]
+    report.embedded += len(ids)
+    return _Stale(ids, [texts[pid] for pid in ids], [digests[pid] for pid in ids])
 
 
-async def _encode(embedder: Embedder, stale: list[str], texts: list[str]) -> _Encoded:
-    vectors = await asyncio.to_thread(embedder.embed_documents, texts)
-    return _Encoded(stale, [content_hash(t) for t in texts], list(vectors))
+async def _encode(embedder: Embedder, stale: _Stale) -> tuple[_Stale, list[Any]]:
+    return stale, list(await asyncio.to_thread(embedder.embed_documents, stale.texts))
 
 
-async def _store(conn: Conn, encoded: _Encoded) -> None:
-    rows = zip(encoded.stale, encoded.hashes, encoded.vectors, strict=True)
+async def _store(conn: Conn, stale: _Stale, vectors: list[Any]) -> None:
+    rows = zip(stale.ids, stale.hashes, vectors, strict=True)
     await store_embeddings(conn, [(pid, digest, vec) for pid, digest, vec in rows])
 
 
@@ -169,17 +169,17 @@ class _Pipeline:
 
     def __init__(self, conn: Conn, embedder: Embedder, report: ImportReport) -> None:
         self.conn, self.embedder, self.report = conn, embedder, report
-        self.pending: asyncio.Task[_Encoded] | None = None
+        self.pending: asyncio.Task[tuple[_Stale, list[Any]]] | None = None
 
     async def add(self, batch: list[ProductIn]) -> None:
-        stale, texts = await _prepare(self.conn, batch, self.report)
+        stale = await _prepare(self.conn, batch, self.report)
         await self.finish()
-        self.pending = asyncio.create_task(_encode(self.embedder, stale, texts))
+        self.pending = asyncio.create_task(_encode(self.embedder, stale))
 
     async def finish(self) -> None:
         if self.pending is not None:
-            encoded, self.pending = await self.pending, None
-            await _store(self.conn, encoded)
+            (stale, vectors), self.pending = await self.pending, None
+            await _store(self.conn, stale, vectors)
 
 
 async def import_catalog(
