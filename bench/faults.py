@@ -34,7 +34,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import uvicorn
@@ -149,47 +148,32 @@ def shown(response: httpx.Response) -> str:
     return str(body.get("text", ""))[:200]
 
 
-async def call(
-    rec: Recorder, client: httpx.AsyncClient, step: str, method: str, url: str, **kwargs: Any
-) -> httpx.Response | None:
-    start = time.perf_counter()
-    try:
-        response = await client.request(method, url, **kwargs)
-    except httpx.HTTPError as exc:
-        rec.samples.append(Sample(step, start, time.perf_counter() - start, 0, type(exc).__name__))
-        return None
-    rec.samples.append(
-        Sample(step, start, time.perf_counter() - start, response.status_code, shown(response))
-    )
-    return response
-
-
 async def shopper(client: httpx.AsyncClient, rec: Recorder, until: float) -> None:
     rng = random.Random()
     headers: dict[str, str] | None = None
     while time.perf_counter() < until:
         if headers is None:
-            response = await call(rec, client, "session", "POST", "/api/v1/sessions", json={})
+            response = await rec.call(client, "session", "POST", "/api/v1/sessions", json={})
             if response is not None and response.status_code == 201:
                 headers = {"Authorization": f"Bearer {response.json()['token']}"}
             else:
                 await asyncio.sleep(0.2)
             continue
         query = rng.choice(QUERIES)
-        await call(rec, client, "search", "GET", "/api/v1/products/search", params={"q": query})
+        await rec.call(client, "search", "GET", "/api/v1/products/search", params={"q": query})
         await asyncio.sleep(PAUSE_S)
-        await call(rec, client, "chat", "POST", "/api/v1/chat", json={"message": query}, headers=headers)
+        await rec.call(client, "chat", "POST", "/api/v1/chat", json={"message": query}, headers=headers)
         await asyncio.sleep(PAUSE_S)
 
 
 async def poll_ready(client: httpx.AsyncClient, rec: Recorder, until: float) -> None:
     while time.perf_counter() < until:
-        await call(rec, client, "readyz", "GET", "/readyz")
+        await rec.call(client, "readyz", "GET", "/readyz")
         await asyncio.sleep(READYZ_EVERY_S)
 
 
 async def drive(base: str, sessions: int, seconds: float) -> Recorder:
-    rec = Recorder()
+    rec = Recorder(describe=shown)
     limits = httpx.Limits(max_connections=sessions + 2, max_keepalive_connections=sessions + 2)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         until = time.perf_counter() + seconds
@@ -310,9 +294,9 @@ def summarize(rec: Recorder, events: list[Event], *, chat_ok: str) -> None:
         bad = [s for s in mine if is_failure(s)]
         if not bad:
             continue
-        began, last = bad[0].started - at, max(bad, key=lambda s: s.started)
+        began, latest = bad[0].started - at, max(bad, key=lambda s: s.started)
         end = max(s.started + s.seconds for s in bad) - at
-        after = next((s for s in mine if s.started > last.started and not is_failure(s)), None)
+        after = next((s for s in mine if s.started > latest.started and not is_failure(s)), None)
         back = (
             f"first success after it ended t{after.started + after.seconds - at:+.2f}s"
             if after

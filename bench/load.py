@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +49,14 @@ class Sample:
     detail: str = ""
 
 
+def error_text(response: httpx.Response) -> str:
+    return "" if response.status_code < 400 else response.text[:200]
+
+
 @dataclass
 class Recorder:
     samples: list[Sample] = field(default_factory=list)
+    describe: Callable[[httpx.Response], str] = error_text  # what a sample keeps of its response
 
     async def call(
         self, client: httpx.AsyncClient, step: str, method: str, url: str, **kwargs: Any
@@ -62,7 +67,7 @@ class Recorder:
         except httpx.HTTPError as exc:
             self.samples.append(Sample(step, start, time.perf_counter() - start, 0, type(exc).__name__))
             return None
-        detail = "" if response.status_code < 400 else response.text[:200]
+        detail = self.describe(response)
         self.samples.append(Sample(step, start, time.perf_counter() - start, response.status_code, detail))
         return response
 

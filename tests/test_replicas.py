@@ -20,47 +20,54 @@ from tests.test_observability import sample
 
 
 @contextmanager
-def replica(db_url: str, data_dir: Path, log_file: Path) -> Iterator[str]:
-    """`uvicorn elara_bot.app:create_app` in a process of its own, like one pod of the Deployment."""
+def service_process(
+    db_url: str, data_dir: Path, log_file: Path, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`elara serve` in a process of its own, like one pod of the Deployment; yields (base URL, process).
+    ``env`` adds settings (``ELARA_...`` variables)."""
     port = free_port()
-    env = {
+    environ = {
         **os.environ,
         "ELARA_ENV": "test",
         "ELARA_DATABASE__URL": db_url,
         "ELARA_DATA_DIR": str(data_dir),
         "ELARA_LOAD_DEMO": "false",
         "ELARA_AUTH__SESSION_SECRET": "shared-by-every-replica",
+        **env,
     }
-    command = [
-        sys.executable,
-        "-c",
-        "from elara_bot.cli.main import app; app()",
-        "serve",
-        "--port",
-        str(port),
-    ]
+    serve = "from elara_bot.cli.main import app; app()"
+    command = [sys.executable, "-c", serve, "serve", "--port", str(port)]
     with log_file.open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=environ, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process)
-        yield base
+        yield base, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=30)
 
 
+@contextmanager
+def replica(db_url: str, data_dir: Path, log_file: Path) -> Iterator[str]:
+    with service_process(db_url, data_dir, log_file) as (base, _):
+        yield base
+
+
 def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
+    deadline, last = time.monotonic() + 120, ""
     while time.monotonic() < deadline:
-        assert process.poll() is None, "the replica exited during start-up"
+        assert process.poll() is None, "the service exited during start-up"
         try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+            response = httpx.get(f"{base}/readyz", timeout=2)
+            if response.status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
+            last = response.text
+        except httpx.HTTPError as exc:
+            last = repr(exc)
         time.sleep(0.3)
-    raise AssertionError("the replica did not become ready in 120 s")
+    raise AssertionError(f"the service did not become ready in 120 s: {last}")
 
 
 def chat(base: str, auth: dict[str, str], text: str) -> dict[str, object]:

@@ -3,10 +3,7 @@ shopper and commit, and then the process exits cleanly (what a Kubernetes rollou
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,49 +12,22 @@ from typing import Any
 import httpx
 import psycopg
 
-from tests.helpers import free_port
+from tests.test_replicas import service_process
 
 ANSWER = "Here is what I found for you."
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline, last = time.monotonic() + 120, ""
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the service exited during start-up"
-        try:
-            response = httpx.get(f"{base}/readyz", timeout=2)
-            if response.status_code == 200:
-                return
-            last = response.text
-        except httpx.HTTPError as exc:
-            last = repr(exc)
-        time.sleep(0.3)
-    raise AssertionError(f"the service did not become ready in 120 s: {last}")
 
 
 def test_sigterm_finishes_the_turn_in_flight(db_url: str, tmp_path: Path, stubs: Any) -> None:
     llm = stubs.parts["openai"]
     llm.reset([{"content": ANSWER, "delay": 2.0}])  # the model takes 2 s to answer
-    port = free_port()
-    env = {
-        **os.environ,
-        "ELARA_ENV": "test",
-        "ELARA_DATABASE__URL": db_url,
-        "ELARA_DATA_DIR": str(tmp_path),
-        "ELARA_LOAD_DEMO": "false",
+    settings = {
         "ELARA_LLM__PROVIDER": "openai",
         "ELARA_LLM__BASE_URL": f"{stubs.base_url}/openai/v1",
         "ELARA_LLM__MAX_RETRIES": "0",
         "ELARA_LLM__FALLBACK_TO_OFFLINE": "false",
         "ELARA_SHUTDOWN_GRACE_S": "20",
     }
-    serve = "from elara_bot.cli.main import app; app()"
-    command = [sys.executable, "-c", serve, "serve", "--port", str(port)]
-    log = (tmp_path / "service.log").open("w")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, process)
+    with service_process(db_url, tmp_path, tmp_path / "service.log", **settings) as (base, process):
         token = httpx.post(f"{base}/api/v1/sessions", timeout=30).json()["token"]
         outcome: dict[str, httpx.Response] = {}
 
@@ -79,10 +49,6 @@ def test_sigterm_finishes_the_turn_in_flight(db_url: str, tmp_path: Path, stubs:
         shopper.join(timeout=60)
         # uvicorn re-raises the signal once it has shut down, so the exit status reports SIGTERM
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        log.close()
     reply = outcome["reply"]
     assert reply.status_code == 200, reply.text
     assert reply.json()["text"] == ANSWER

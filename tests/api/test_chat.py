@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
 
 import httpx
 import pytest
+
+from tests.conversation.helpers import sse_events
 
 LiveService = Callable[..., AbstractContextManager[str]]
 
@@ -16,14 +16,6 @@ LiveService = Callable[..., AbstractContextManager[str]]
 def session(client: httpx.Client) -> dict[str, str]:
     token = client.post("/api/v1/sessions").json()["token"]
     return {"Authorization": f"Bearer {token}"}
-
-
-def sse_events(response: httpx.Response) -> list[tuple[str, Any]]:
-    events = []
-    for frame in response.text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in frame.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
 
 
 @pytest.fixture

@@ -154,6 +154,29 @@ async def _status(row: Callable[[], Any]) -> str | None:
     return None if got is None else str(got[2])
 
 
+async def close_and_check(
+    base: str,
+    body: str,
+    slack_stub: SlackStub,
+    slack_token: str,
+    post_number: int,
+    thread_ts: str,
+    row: Callable[[], Any],
+) -> None:
+    """A signed close request (button or ``/elara resume``): the thread's ``post_number``-th post says the
+    handoff is closed, and SQL shows it closed."""
+    response = await slack_post(base, body, _signed(body, content_type=FORM))
+    assert response.status_code == 200
+    done = (await slack_stub.wait_for(slack_token, "chat.postMessage", count=post_number))[post_number - 1]
+    assert (done.fields["channel"], done.fields["thread_ts"], done.fields["text"]) == (
+        HANDOFF_CHANNEL,
+        thread_ts,
+        CLOSED,
+    )
+    await eventually(lambda: _status(row), "closed")
+    assert await row() == (HANDOFF_CHANNEL, thread_ts, "closed", True)
+
+
 def is_card(call: TelegramCall) -> bool:
     return any(str(b.get("callback_data", "")).startswith("more_like:") for b in call.buttons)
 
@@ -239,17 +262,7 @@ class TestTelegramRoundTrip:
         assert len(posts(slack_stub, slack_token)) == 2  # no "not delivered" warning in the thread
 
         # 4. the merchant presses "Close handoff": the thread says so, SQL shows it closed
-        body = close_button(cid, thread_ts)
-        response = await slack_post(base, body, _signed(body, content_type=FORM))
-        assert response.status_code == 200
-        done = (await slack_stub.wait_for(slack_token, "chat.postMessage", count=3))[2]
-        assert (done.fields["channel"], done.fields["thread_ts"], done.fields["text"]) == (
-            HANDOFF_CHANNEL,
-            thread_ts,
-            CLOSED,
-        )
-        await eventually(lambda: _status(row), "closed")
-        assert await row() == (HANDOFF_CHANNEL, thread_ts, "closed", True)
+        await close_and_check(base, close_button(cid, thread_ts), slack_stub, slack_token, 3, thread_ts, row)
         assert await handoff_state(db_url, cid) is None
         # ... and the shopper is told that the assistant is back
         await tg.wait_for_message(token, lambda c: c.text == model_text(HANDOFF_CLOSED), after=mark)
@@ -356,17 +369,7 @@ class TestWebRoundTrip:
             [staff_turn] = await history(after)
 
             # 4. /elara resume <conversation> (signed) closes the handoff
-            body = resume_command(cid)
-            response = await slack_post(base, body, _signed(body, content_type=FORM))
-            assert response.status_code == 200
-            done = (await slack_stub.wait_for(slack_token, "chat.postMessage", count=4))[3]
-            assert (done.fields["channel"], done.fields["thread_ts"], done.fields["text"]) == (
-                HANDOFF_CHANNEL,
-                thread_ts,
-                CLOSED,
-            )
-            await eventually(lambda: _status(row), "closed")
-            assert await row() == (HANDOFF_CHANNEL, thread_ts, "closed", True)
+            await close_and_check(base, resume_command(cid), slack_stub, slack_token, 4, thread_ts, row)
             assert await handoff_state(db_url, cid) is None
             # the page's poll learns that the assistant is back (and stops polling on that part)
             [back] = await history(staff_turn["id"])
