@@ -128,9 +128,7 @@ def _items(mode: str, chunk: Any) -> list[tuple[str, Any]]:
     items: list[tuple[str, Any]] = []
     for update in (chunk or {}).values():
         for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
-            if isinstance(message, AIMessage):
-                check_tool_calls(message)
-            items.append(("message", message))
+            items.append(("message", message))  # tool calls were checked by ShopperMiddleware
     return items
 
 
