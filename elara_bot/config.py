@@ -36,11 +36,14 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(default=64, ge=1)
     query_cache_size: int = Field(default=4096, ge=0)
-    threads: int | None = Field(
-        default=None,
+    threads: int = Field(
+        default=1,
         ge=1,
-        description="CPU threads per encoding (empty: every core). On 2 cores, 1 makes a lone cold search"
-        " faster (the other core serves PostgreSQL) but mixed chat load slower: see README",
+        description="torch threads per encoding. One leaves the other cores to PostgreSQL while a query is"
+        " embedded; parallelism comes from the workers",
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="encodings at once, documents split across them (empty: every core)"
     )
 
 

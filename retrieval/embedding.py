@@ -11,6 +11,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -48,7 +49,14 @@ def default_model_path() -> str:
 
 
 class SentenceTransformerEmbedder:
-    """Batched document encoding and an LRU cache of query vectors (thread-safe)."""
+    """Batched document encoding and an LRU cache of query vectors (thread-safe).
+
+    Each encoding runs on ``threads`` torch threads (default one), and up to ``workers`` encodings run at
+    once (default: one per core). On a small machine, one thread per encoding leaves a core to PostgreSQL
+    while a query is embedded (two threads doubled a cold query's encode time as soon as the database was
+    busy), and parallel encodings keep the throughput of the cores under load. Documents are split across
+    the workers. The tokenizer is shared and not safe to drive from two threads: only it is locked.
+    """
 
     def __init__(
         self,
@@ -56,7 +64,8 @@ class SentenceTransformerEmbedder:
         *,
         batch_size: int = 64,
         cache_size: int = 4096,
-        threads: int | None = None,
+        threads: int = 1,
+        workers: int | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -64,32 +73,40 @@ class SentenceTransformerEmbedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if threads is not None:  # torch's intra-op pool is per process
-            torch.set_num_threads(threads)
-
-        self._model = SentenceTransformer(model_path or default_model_path(), device="cpu")
+        torch.set_num_threads(threads)  # torch's intra-op pool is per process
+        self._torch = torch
+        self._model = SentenceTransformer(model_path or default_model_path(), device="cpu").eval()
         self.dimension = int(self._model.get_embedding_dimension() or 384)
         self.batch_size = batch_size
+        self.workers = workers or os.cpu_count() or 1
         self._cache: OrderedDict[str, Vector] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._encode_lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()
+        self._running = threading.BoundedSemaphore(self.workers)  # encodings at once
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
 
     def _encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        with self._encode_lock:  # torch CPU inference is not re-entrant-friendly under threads
-            out = self._model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(out, dtype=np.float32)
+        """Unit vectors of ``texts`` (one batch) in their order."""
+        with self._tokenizer_lock:
+            features = self._model.preprocess(list(texts))
+        with self._running, self._torch.inference_mode():
+            out = self._model(features)["sentence_embedding"]
+            out = self._torch.nn.functional.normalize(out, dim=1)
+        return np.asarray(out.numpy(), dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str]) -> list[Vector]:
+        """Encode in batches of similar length (less padding), the batches spread over the workers."""
         if not texts:
             return []
-        return list(self._encode(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        encoded = self._pool.map(lambda batch: self._encode([texts[i] for i in batch]), batches)
+        out: list[Vector] = [np.empty(0, np.float32)] * len(texts)
+        for batch, vectors in zip(batches, encoded, strict=True):
+            for i, vector in zip(batch, vectors, strict=True):
+                out[i] = vector
+        return out
 
     def cached_query(self, text: str) -> Vector | None:
         """The cached vector of a query, or None: lets async callers skip a thread hop on a hit."""
