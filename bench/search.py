@@ -24,6 +24,7 @@ from rich.table import Table
 from bench.catalog_synth import DEMO, write_synthetic
 from elara_bot.app import build_embedder, create_app
 from elara_bot.catalog.importer import import_catalog
+from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.config import Settings
 from elara_bot.db import EmbeddedPostgres, connect, migrate
 from retrieval.embedding import SentenceTransformerEmbedder
@@ -67,7 +68,7 @@ async def recall_at_10(url: str, embedder: SentenceTransformerEmbedder, texts: l
     async with connect(url) as conn:
         for text in texts:
             vec = vector_literal(embedder.embed_query(text))
-            sql = "SELECT id FROM products ORDER BY embedding <=> %s::vector LIMIT 10"
+            sql = "SELECT id FROM products ORDER BY embedding <=> %s LIMIT 10"
             async with conn.transaction():
                 await conn.execute("SELECT set_config('hnsw.ef_search', '100', true)")
                 approx = {r["id"] for r in await (await conn.execute(sql, [vec])).fetchall()}
@@ -92,8 +93,7 @@ async def load(url: str, embedder: SentenceTransformerEmbedder, path: Path) -> N
     async with connect(url) as conn:
         async with conn.transaction():
             await import_catalog(conn, embedder, path, progress=True)
-        await conn.execute("ANALYZE")
-        await conn.commit()
+        await vacuum_catalog(conn)
 
 
 async def product_count(url: str) -> int:

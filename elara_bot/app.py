@@ -17,6 +17,7 @@ from elara_bot import demo, observability
 from elara_bot.agent.model import build_chat_model, build_fallback_model, close_chat_model
 from elara_bot.api import health
 from elara_bot.api.errors import install_error_handlers
+from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.config import Settings, get_settings
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import database_url, migrate, open_pool
@@ -33,6 +34,7 @@ def build_embedder(settings: Settings) -> Embedder:
         batch_size=settings.embedding.batch_size,
         cache_size=settings.embedding.query_cache_size,
         threads=settings.embedding.threads,
+        workers=settings.embedding.workers,
     )
 
 
@@ -44,9 +46,12 @@ async def start_runtime(settings: Settings, embedder: Embedder | None = None) ->
     runtime = Runtime(settings=settings, pool=pool, embedder=embedder or build_embedder(settings))
     if settings.load_demo:
         async with pool.connection() as conn, conn.transaction():
-            if await demo.is_empty(conn):
+            if seeded := await demo.is_empty(conn):
                 log.info("empty database: loading the demo store")
                 await demo.seed_demo(conn, runtime.embedder)
+        if seeded:
+            async with pool.connection() as conn:
+                await vacuum_catalog(conn)
     await _build_services(runtime)
     release_freed_memory()
     return runtime

@@ -136,3 +136,17 @@ async def all_products_with_variants(conn: Conn) -> list[dict[str, Any]]:
         "AND v.active) AS variants FROM products p ORDER BY id"
     )
     return await cur.fetchall()
+
+
+async def vacuum_catalog(conn: Conn) -> None:
+    """VACUUM (ANALYZE) the catalog tables after a bulk load, outside any transaction.
+
+    An import leaves dead row versions behind (a product row is written again for its embedding and its
+    option terms) and a full-text index whose new entries wait in a pending list that every search scans;
+    until autovacuum comes by, a search at 50,000 products took 66 ms at p50 instead of 15 ms."""
+    autocommit = conn.autocommit
+    await conn.set_autocommit(True)
+    try:
+        await conn.execute("VACUUM (ANALYZE) products, variants")
+    finally:
+        await conn.set_autocommit(autocommit)

@@ -41,13 +41,16 @@ def _format(value: str | None, path: Path | None) -> Literal["jsonl", "csv"]:
 
 async def _import(path: Path, fmt: Literal["jsonl", "csv"]) -> ImportReport:
     from elara_bot.catalog.importer import import_catalog
+    from elara_bot.catalog.repository import vacuum_catalog
     from elara_bot.db import connect, database_url, migrate
 
     url = database_url(get_settings())
     await migrate(url)
     async with connect(url) as conn:
         async with conn.transaction():
-            return await import_catalog(conn, _embedder(), path, fmt=fmt)
+            report = await import_catalog(conn, _embedder(), path, fmt=fmt)
+        await vacuum_catalog(conn)
+        return report
 
 
 @catalog_app.command("import")
@@ -156,6 +159,7 @@ def search_command(
 
 async def _eval(catalog: Path, queries: Path, qrels: Path, modes: list[str]) -> list[dict[str, object]]:
     from elara_bot.catalog.importer import import_catalog
+    from elara_bot.catalog.repository import vacuum_catalog
     from elara_bot.db import EmbeddedPostgres, connect, migrate
     from elara_bot.evaluation.retrieval import Mode, evaluate, read_qrels, read_queries
 
@@ -168,7 +172,7 @@ async def _eval(catalog: Path, queries: Path, qrels: Path, modes: list[str]) -> 
             async with connect(url) as conn:
                 async with conn.transaction():
                     await import_catalog(conn, embedder, catalog, progress=True)
-                await conn.execute("ANALYZE")
+                await vacuum_catalog(conn)
                 query_list, judged = read_queries(queries), read_qrels(qrels)
                 reports = []
                 for mode in modes:
