@@ -33,6 +33,6 @@ async def store_embeddings(
         return
     async with conn.cursor() as cur:
         await cur.executemany(
-            "UPDATE products SET embedding = %s::vector, content_hash = %s WHERE id = %s",
+            "UPDATE products SET embedding = %s, content_hash = %s WHERE id = %s",  # halfvec or vector
             [(vector_literal(vector), digest, pid) for pid, digest, vector in rows],
         )

@@ -81,11 +81,24 @@ def product_condition(flt: Filter) -> tuple[sql.Composable, list[Any]]:
         # pre-filter on the product row (the union of its variants' terms), exact test per variant below
         parts.append(sql.SQL("p.option_terms && %s::text[]"))
         params.append(option_terms(key, values))
+    if not _needs_variant_test(flt):
+        # the product row decides (migration 0008): it has an active variant, or one with the option
+        if not flt.options:
+            parts.append(sql.SQL("p.active_variants > 0"))
+        return sql.SQL(" AND ").join(parts), params
     variant_sql, variant_params = variant_condition(flt)
     parts.append(
         sql.SQL("EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND {})").format(variant_sql)
     )
     return sql.SQL(" AND ").join(parts), params + variant_params
+
+
+def _needs_variant_test(flt: Filter) -> bool:
+    """Whether one variant must meet several conditions at once (a price, stock, two options), which the
+    product row's aggregates cannot tell; a single option is in the product's terms exactly when one of
+    its active variants has it."""
+    variant_level = flt.min_price_minor is not None or flt.max_price_minor is not None or flt.in_stock
+    return variant_level or len(flt.options) > 1
 
 
 def option_terms(key: str, values: list[str]) -> list[str]:
@@ -179,9 +192,10 @@ def fuse(lists: dict[str, list[str]], tuning: Tuning, limit: int) -> list[tuple[
 async def _vector_ids(
     conn: Conn, where: sql.Composable, params: list[Any], vector: NDArray[np.float32], candidates: int
 ) -> list[str]:
+    # the vector goes untyped: the column is halfvec, or vector on a pgvector older than 0.7 (migration 0008)
     query = sql.SQL(
         "SELECT p.id FROM products p WHERE p.embedding IS NOT NULL AND {}"
-        " ORDER BY p.embedding <=> %s::vector LIMIT %s"
+        " ORDER BY p.embedding <=> %s LIMIT %s"
     ).format(where)
     cur = await conn.execute(query, [*params, vector_literal(vector), candidates])
     return [str(r["id"]) for r in await cur.fetchall()]
