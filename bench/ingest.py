@@ -17,6 +17,7 @@ from rich.table import Table
 from bench.catalog_synth import write_synthetic
 from elara_bot.app import build_embedder
 from elara_bot.catalog.importer import _jsonl_rows, import_catalog, option_text
+from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.catalog.schemas import ProductIn
 from elara_bot.config import get_settings
 from elara_bot.db import EmbeddedPostgres, connect, migrate
@@ -43,6 +44,7 @@ async def run(count: int) -> None:
                 start = time.perf_counter()
                 async with conn.transaction():
                     await import_catalog(conn, embedder, path, progress=False)
+                await vacuum_catalog(conn)  # as `elara catalog import` does
                 import_rate = count / (time.perf_counter() - start)
         finally:
             server.stop()

@@ -13,7 +13,8 @@ where ``attributes`` and ``options`` are JSON objects.
 
 Every product is validated with pydantic; a bad one is reported with its line number and reason while
 the good ones still load. Products are upserted by id and variants by SKU; only products whose embedded
-text changed (content hash) are re-encoded, in batches.
+text changed (content hash) are re-encoded, in batches. Each product is written once, with its embedding,
+and a row that would not change is not written at all.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from elara_bot.catalog.schemas import ImportReport, ProductIn, RowError
 from elara_bot.catalog.service import forget_rankings
 from elara_bot.db import Conn
 from retrieval.embedding import Embedder
-from retrieval.indexing import content_hash, embedding_text, store_embeddings
+from retrieval.indexing import content_hash, embedding_text
 
 Format = Literal["jsonl", "csv"]
-BATCH = 256
+BATCH = 512
 CSV_COLUMNS = [
     "id",
     "title",
@@ -133,53 +134,69 @@ def option_text(product: ProductIn) -> str:
 
 
 @dataclass
-class _Stale:
-    """A batch's products whose text changed (or is new): their ids, texts and content hashes."""
+class _Batch:
+    """A batch of products with their option texts and content hashes, and the texts to encode: those
+    of the products whose embedded text changed (or that are new), at positions ``stale``."""
 
-    ids: list[str]
-    texts: list[str]
+    products: list[ProductIn]
+    option_texts: list[str]
     hashes: list[str]
+    stale: list[int]
+    texts: list[str]
 
 
-async def _prepare(conn: Conn, batch: list[ProductIn], report: ImportReport) -> _Stale:
-    """Upsert the batch; return the products whose embedding text changed."""
-    pairs = [(p, option_text(p)) for p in batch]
-    await repo.upsert_products(conn, pairs)
-    texts = {p.id: embedding_text(p.title, p.category, text, p.description) for p, text in pairs}
-    digests = {pid: content_hash(text) for pid, text in texts.items()}
-    hashes = await repo.existing_hashes(conn, list(texts))
-    ids = [pid for pid in texts if hashes.get(pid) != digests[pid]]
+async def _prepare(conn: Conn, batch: list[ProductIn], report: ImportReport) -> _Batch:
+    """Which products of the batch need a new embedding (their text's hash is not the stored one)."""
+    options = [option_text(p) for p in batch]
+    texts = [
+        embedding_text(p.title, p.category, o, p.description) for p, o in zip(batch, options, strict=True)
+    ]
+    digests = [content_hash(text) for text in texts]
+    stored = await repo.existing_hashes(conn, [p.id for p in batch])
+    stale = [i for i, p in enumerate(batch) if stored.get(p.id) != digests[i]]
     report.loaded += len(batch)
-    report.embedded += len(ids)
-    return _Stale(ids, [texts[pid] for pid in ids], [digests[pid] for pid in ids])
+    report.embedded += len(stale)
+    return _Batch(batch, options, digests, stale, [texts[i] for i in stale])
 
 
-async def _encode(embedder: Embedder, stale: _Stale) -> tuple[_Stale, list[Any]]:
-    return stale, list(await asyncio.to_thread(embedder.embed_documents, stale.texts))
+async def _encode(embedder: Embedder, batch: _Batch) -> list[Any]:
+    return list(await asyncio.to_thread(embedder.embed_documents, batch.texts))
 
 
-async def _store(conn: Conn, stale: _Stale, vectors: list[Any]) -> None:
-    rows = zip(stale.ids, stale.hashes, vectors, strict=True)
-    await store_embeddings(conn, [(pid, digest, vec) for pid, digest, vec in rows])
+async def _write(conn: Conn, batch: _Batch, vectors: list[Any]) -> None:
+    """Write each product once, with its new embedding if it has one."""
+    new = dict(zip(batch.stale, vectors, strict=True))
+    rows = zip(batch.products, batch.option_texts, batch.hashes, strict=True)
+    await repo.upsert_products(
+        conn, [repo.ProductRow(p, text, digest, new.get(i)) for i, (p, text, digest) in enumerate(rows)]
+    )
 
 
 class _Pipeline:
-    """Encodes one batch on a worker thread while the database takes the next batch's rows and the
-    previous batch's vectors, so an import runs at the model's encode rate."""
+    """Encodes one batch on a worker thread while the database writes the batch before it, so an import
+    runs near the model's encode rate."""
 
     def __init__(self, conn: Conn, embedder: Embedder, report: ImportReport) -> None:
         self.conn, self.embedder, self.report = conn, embedder, report
-        self.pending: asyncio.Task[tuple[_Stale, list[Any]]] | None = None
+        self.pending: tuple[_Batch, asyncio.Task[list[Any]]] | None = None
 
-    async def add(self, batch: list[ProductIn]) -> None:
-        stale = await _prepare(self.conn, batch, self.report)
-        await self.finish()
-        self.pending = asyncio.create_task(_encode(self.embedder, stale))
+    async def add(self, products: list[ProductIn]) -> None:
+        batch = await _prepare(self.conn, products, self.report)
+        previous = await self._encoded()
+        self.pending = (batch, asyncio.create_task(_encode(self.embedder, batch)))
+        if previous is not None:
+            await _write(self.conn, *previous)
 
     async def finish(self) -> None:
-        if self.pending is not None:
-            (stale, vectors), self.pending = await self.pending, None
-            await _store(self.conn, stale, vectors)
+        if (previous := await self._encoded()) is not None:
+            await _write(self.conn, *previous)
+
+    async def _encoded(self) -> tuple[_Batch, list[Any]] | None:
+        """The batch being encoded, once its vectors are there (None when there is none)."""
+        if self.pending is None:
+            return None
+        (batch, task), self.pending = self.pending, None
+        return batch, await task
 
 
 async def import_catalog(

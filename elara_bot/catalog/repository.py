@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from psycopg.types.json import Jsonb
 
 from elara_bot.catalog.schemas import ProductIn
@@ -72,38 +75,82 @@ async def existing_hashes(conn: Conn, ids: Sequence[str]) -> dict[str, str]:
     return {r["id"]: r["content_hash"] for r in await cur.fetchall()}
 
 
-async def upsert_products(conn: Conn, products: Sequence[tuple[ProductIn, str]]) -> None:
-    """Upsert (product, option_text) pairs and their variants; variants not in the row are deactivated."""
+@dataclass
+class ProductRow:
+    """One product to write: its option text, the hash of its embedded text, and its new embedding when
+    that text changed (None keeps the stored one)."""
+
+    product: ProductIn
+    option_text: str
+    content_hash: str
+    embedding: NDArray[np.float32] | None  # sent as vector; PostgreSQL casts it to halfvec (migration 0009)
+
+
+_PRODUCT_COLUMNS = (
+    "title, description, brand, category, attributes, image_url, option_text, content_hash, option_terms,"
+    " active_variants"
+)
+# One write per product: embedding, option terms and active-variant count go in with the row, so the
+# deferred trigger of migration 0007 finds them current at commit. A row that would not change is not
+# written (a re-import of an unchanged catalog leaves no dead rows behind).
+_UPSERT_PRODUCT = (
+    f"INSERT INTO products (id, {_PRODUCT_COLUMNS}, embedding) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}') FROM unnest(%s::jsonb[]) o,"
+    "  unnest(elara_option_terms(o)) t), %s, %s) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _PRODUCT_COLUMNS.split(", "))
+    + ", embedding = coalesce(EXCLUDED.embedding, products.embedding), updated_at = now() "
+    f"WHERE EXCLUDED.embedding IS NOT NULL OR (products.{_PRODUCT_COLUMNS.replace(', ', ', products.')})"
+    " IS DISTINCT FROM "
+    f"({', '.join(f'EXCLUDED.{c}' for c in _PRODUCT_COLUMNS.split(', '))})"
+)
+_VARIANT_COLUMNS = "product_id, options, price_minor, currency, stock, active"
+_UPSERT_VARIANT = (
+    f"INSERT INTO variants (sku, {_VARIANT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, true) "
+    "ON CONFLICT (sku) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _VARIANT_COLUMNS.split(", "))
+    + ", updated_at = now() "
+    f"WHERE (variants.{_VARIANT_COLUMNS.replace(', ', ', variants.')}) IS DISTINCT FROM "
+    f"({', '.join(f'EXCLUDED.{c}' for c in _VARIANT_COLUMNS.split(', '))})"
+)
+
+
+async def upsert_products(conn: Conn, rows: Sequence[ProductRow]) -> None:
+    """Upsert products and their variants; variants no longer in a product's row are deactivated."""
     async with conn.cursor() as cur:
         await cur.executemany(
-            "INSERT INTO products (id, title, description, brand, category, attributes, image_url, "
-            "option_text) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, "
-            "description = EXCLUDED.description, brand = EXCLUDED.brand, category = EXCLUDED.category, "
-            "attributes = EXCLUDED.attributes, image_url = EXCLUDED.image_url, option_text = "
-            "EXCLUDED.option_text, "
-            "updated_at = now()",
+            _UPSERT_PRODUCT,
             [
-                (p.id, p.title, p.description, p.brand, p.category, Jsonb(p.attributes), p.image_url, text)
-                for p, text in products
+                (
+                    r.product.id,
+                    r.product.title,
+                    r.product.description,
+                    r.product.brand,
+                    r.product.category,
+                    Jsonb(r.product.attributes),
+                    r.product.image_url,
+                    r.option_text,
+                    r.content_hash,
+                    [Jsonb(v.options) for v in r.product.variants],
+                    len(r.product.variants),
+                    r.embedding,
+                )
+                for r in rows
             ],
         )
         await cur.executemany(
-            "INSERT INTO variants (sku, product_id, options, price_minor, currency, stock, active) "
-            "VALUES (%s, %s, %s, %s, %s, %s, true) ON CONFLICT (sku) DO UPDATE SET product_id = "
-            "EXCLUDED.product_id, "
-            "options = EXCLUDED.options, price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, "
-            "stock = EXCLUDED.stock, active = true, updated_at = now()",
+            _UPSERT_VARIANT,
             [
-                (v.sku, p.id, Jsonb(v.options), v.price_minor, p.currency, v.stock)
-                for p, _ in products
-                for v in p.variants
+                (v.sku, r.product.id, Jsonb(v.options), v.price_minor, r.product.currency, v.stock)
+                for r in rows
+                for v in r.product.variants
             ],
         )
         await cur.execute(
             "UPDATE variants SET active = false, updated_at = now() WHERE product_id = ANY(%s) "
             "AND NOT (sku = ANY(%s)) AND active",
-            [[p.id for p, _ in products], [v.sku for p, _ in products for v in p.variants]],
+            [[r.product.id for r in rows], [v.sku for r in rows for v in r.product.variants]],
         )
 
 
@@ -141,9 +188,9 @@ async def all_products_with_variants(conn: Conn) -> list[dict[str, Any]]:
 async def vacuum_catalog(conn: Conn) -> None:
     """VACUUM (ANALYZE) the catalog tables after a bulk load, outside any transaction.
 
-    An import leaves dead row versions behind (a product row is written again for its embedding and its
-    option terms) and a full-text index whose new entries wait in a pending list that every search scans;
-    until autovacuum comes by, a search at 50,000 products took 66 ms at p50 instead of 15 ms."""
+    A bulk load leaves the full-text index's new entries in GIN's pending list, which every text search
+    scans, and the rows it replaced as dead versions; the planner also needs fresh statistics. Until
+    autovacuum came by, a search at 50,000 products took 66 ms at p50 instead of 15 ms."""
     autocommit = conn.autocommit
     await conn.set_autocommit(True)
     try:
