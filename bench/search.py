@@ -1,9 +1,11 @@
 """Search latency and throughput through the HTTP API, and exact-vs-HNSW recall@10.
 
-Starts its own throw-away embedded PostgreSQL and the app on loopback, loads the demo catalog or a
-deterministic synthetic one, then times cold queries (query-vector cache cleared) and repeated ones.
+Starts its own throw-away embedded PostgreSQL, loads the demo catalog or a deterministic synthetic one,
+then starts ``elara serve`` on it in a process of its own (a shopper's client is not inside the server)
+and times cold queries (each new to the service), several clients searching at once, and repeated
+queries. Prints the service's peak RSS too.
 
-    python -m bench.search [--products 50000] [--queries 200] [--keep DIR]
+    python -m bench.search [--products 50000] [--queries 200] [--clients 4] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -11,18 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import numpy as np
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
 from bench.catalog_synth import DEMO, write_synthetic
-from elara_bot.app import build_embedder, create_app
+from bench.load import RssSampler, run_service
+from elara_bot.app import build_embedder
 from elara_bot.catalog.importer import import_catalog
 from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.config import Settings
@@ -88,6 +90,23 @@ def timed(client: httpx.Client, texts: list[str]) -> list[float]:
     return out
 
 
+async def timed_together(base: str, texts: list[str], clients: int) -> tuple[list[float], float]:
+    """``clients`` shoppers at once, each searching its share of ``texts`` back to back."""
+    out: list[float] = []
+
+    async def one(client: httpx.AsyncClient, mine: list[str]) -> None:
+        for text in mine:
+            start = time.perf_counter()
+            response = await client.get("/api/v1/products/search", params={"q": text, "limit": 10})
+            response.raise_for_status()
+            out.append((time.perf_counter() - start) * 1000)
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(one(client, texts[i::clients]) for i in range(clients)))
+        return out, len(texts) / (time.perf_counter() - start)
+
+
 async def load(url: str, embedder: SentenceTransformerEmbedder, path: Path) -> None:
     await migrate(url)
     async with connect(url) as conn:
@@ -103,9 +122,37 @@ async def product_count(url: str) -> int:
         return int(row["n"]) if row else 0
 
 
-def run(products: int, n_queries: int, keep: Path | None) -> None:
-    settings = Settings(env="test", load_demo=False)
-    embedder = build_embedder(settings)
+@dataclass
+class Figures:
+    cold: list[float]
+    cold_rate: float
+    together: list[float]
+    together_rate: float
+    repeated: list[float]
+    rss_mb: float
+    recall: float
+
+
+def measure(url: str, n_queries: int, clients: int, data_dir: Path) -> Figures:
+    """Time the search API of ``elara serve`` (its own process, as a shopper's client sees it) over ``url``.
+
+    Every timed text is new to the service (its number makes it unique), so each one misses both the
+    query-vector cache and the ranking cache: a cold search. The repeated case asks 20 of them again."""
+    texts = queries(n_queries)
+    extra = {"ELARA_DATABASE__URL": url, "ELARA_LOAD_DEMO": "false"}
+    with run_service(data_dir, extra) as (base, pid), RssSampler(pid) as rss:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            timed(client, [f"warm up {i}" for i in range(5)])
+            start = time.perf_counter()
+            cold = timed(client, texts)
+            cold_rate = len(texts) / (time.perf_counter() - start)
+            repeated = timed(client, texts[:20] * 5)
+        together, together_rate = asyncio.run(timed_together(base, [f"{t} together" for t in texts], clients))
+    return Figures(cold, cold_rate, together, together_rate, repeated, rss.peak / 2**20, 0.0)
+
+
+def run(products: int, n_queries: int, clients: int, keep: Path | None) -> None:
+    embedder = build_embedder(Settings(env="test", load_demo=False))
     assert isinstance(embedder, SentenceTransformerEmbedder)
     with tempfile.TemporaryDirectory(prefix="elara-bench-") as tmp:
         path = DEMO if products <= 50 else write_synthetic(Path(tmp) / "cat.jsonl", products)
@@ -114,47 +161,39 @@ def run(products: int, n_queries: int, keep: Path | None) -> None:
             url = server.url("postgres")
             if asyncio.run(product_count(url)) != products:  # a kept database is loaded once
                 asyncio.run(load(url, embedder, path))
-            app_settings = Settings(env="test", load_demo=False, data_dir=Path(tmp), database={"url": url})
-            config = uvicorn.Config(
-                create_app(app_settings, embedder=embedder), host="127.0.0.1", port=0, log_level="warning"
-            )
-            uv = uvicorn.Server(config)
-            thread = threading.Thread(target=uv.run, daemon=True)
-            thread.start()
-            while not uv.started:
-                time.sleep(0.05)
-            port = uv.servers[0].sockets[0].getsockname()[1]
-            texts = queries(n_queries)
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                timed(client, ["warm up"] * 5)
-                embedder.cache_clear()
-                start = time.perf_counter()
-                cold = timed(client, texts)
-                throughput = len(texts) / (time.perf_counter() - start)
-                repeated = timed(client, texts[:20] * 5)
-            uv.should_exit = True
-            thread.join(timeout=30)
-            recall = asyncio.run(recall_at_10(url, embedder, texts[:50]))
+            figures = measure(url, n_queries, clients, Path(tmp) / "service")
+            figures.recall = asyncio.run(recall_at_10(url, embedder, queries(n_queries)[:50]))
         finally:
             server.stop()
+    report(figures, products, n_queries, clients)
+
+
+def report(f: Figures, products: int, n_queries: int, clients: int) -> None:
     table = Table(title=f"search via HTTP, {products} products, {n_queries} queries")
     for column in ("case", "p50 ms", "p95 ms", "p99 ms", "queries/s"):
         table.add_column(column)
-    table.add_row("cold (new query)", *(f"{x:.1f}" for x in percentiles(cold)), f"{throughput:.0f}")
-    table.add_row("repeated query", *(f"{x:.1f}" for x in percentiles(repeated)), "")
+    table.add_row("cold (new query)", *(f"{x:.1f}" for x in percentiles(f.cold)), f"{f.cold_rate:.0f}")
+    table.add_row(
+        f"cold, {clients} clients at once",
+        *(f"{x:.1f}" for x in percentiles(f.together)),
+        f"{f.together_rate:.0f}",
+    )
+    table.add_row("repeated query", *(f"{x:.1f}" for x in percentiles(f.repeated)), "")
     Console().print(table)
-    Console().print(f"HNSW recall@10 vs exact scan (ef_search=100): {recall:.3f}")
+    Console().print(f"HNSW recall@10 vs exact scan (ef_search=100): {f.recall:.3f}")
+    Console().print(f"service peak RSS: {f.rss_mb:.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4, help="shoppers searching at once")
     parser.add_argument(
         "--keep", type=Path, help="keep the database in this directory and reuse it (no re-import)"
     )
     args = parser.parse_args()
-    run(args.products, args.queries, args.keep)
+    run(args.products, args.queries, args.clients, args.keep)
 
 
 if __name__ == "__main__":
