@@ -72,6 +72,67 @@ async def test_reimport_is_idempotent_and_reembeds_only_changes(
     assert (await get_product(conn, "y2")).title == "Wool Socks"
 
 
+async def _row_versions(conn: Conn, table: str, ids: list[str]) -> dict[str, str]:
+    """Where each row lives (its ctid): a row that is written again moves."""
+    key = "id" if table == "products" else "product_id"
+    cur = await conn.execute(
+        f"SELECT {key} AS id, string_agg(ctid::text, ',' ORDER BY ctid) AS at FROM {table} "
+        f"WHERE {key} = ANY(%s) GROUP BY {key}",
+        [ids],
+    )
+    return {r["id"]: r["at"] for r in await cur.fetchall()}
+
+
+async def test_each_product_is_written_once_and_unchanged_rows_not_again(
+    conn: Conn, embedder: Embedder, tmp_path: Path
+) -> None:
+    ids = ["w1", "w2", "w3"]
+    path = _write(tmp_path, [json.dumps(_product(pid)) for pid in ids])
+    await import_catalog(conn, embedder, path, progress=False)
+    cur = await conn.execute(
+        "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'products'"
+    )  # this transaction's own writes: three inserts, no update
+    assert (await cur.fetchone()) == {"n_tup_upd": 0}
+    products, variants = (
+        await _row_versions(conn, "products", ids),
+        await _row_versions(conn, "variants", ids),
+    )
+
+    await import_catalog(conn, embedder, path, progress=False)
+    assert await _row_versions(conn, "products", ids) == products
+    assert await _row_versions(conn, "variants", ids) == variants
+
+    changed = [_product("w1", "Wool Socks"), _product("w2", price=999), _product("w3")]
+    await import_catalog(conn, embedder, _write(tmp_path, [json.dumps(p) for p in changed]), progress=False)
+    after = await _row_versions(conn, "products", ids), await _row_versions(conn, "variants", ids)
+    assert [after[0][pid] == products[pid] for pid in ids] == [False, True, True]
+    assert [after[1][pid] == variants[pid] for pid in ids] == [True, False, True]
+
+
+async def test_product_row_carries_its_variants_terms_and_count_before_commit(
+    conn: Conn, embedder: Embedder, tmp_path: Path
+) -> None:
+    product = _product("v1")
+    product["variants"] = [
+        {"sku": "v1-red", "options": {"frame color": "Red", "size": "M"}, "price_minor": 100, "stock": 1},
+        {"sku": "v1-blue", "options": {"frame color": "Blue"}, "price_minor": 100, "stock": 0},
+    ]
+    await import_catalog(conn, embedder, _write(tmp_path, [json.dumps(product)]), progress=False)
+    # no commit yet, so the deferred trigger has not run: the import itself wrote these
+    cur = await conn.execute("SELECT option_terms, active_variants FROM products WHERE id = 'v1'")
+    assert await cur.fetchone() == {
+        "option_terms": sorted(["color=blue", "color=red", "frame color=blue", "frame color=red", "size=m"]),
+        "active_variants": 2,
+    }
+    await conn.execute("UPDATE variants SET active = false WHERE sku = 'v1-red'")
+    await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would run
+    cur = await conn.execute("SELECT option_terms, active_variants FROM products WHERE id = 'v1'")
+    assert await cur.fetchone() == {
+        "option_terms": ["color=blue", "frame color=blue"],
+        "active_variants": 1,
+    }
+
+
 async def test_csv_import_and_export_round_trip(conn: Conn, embedder: Embedder, tmp_path: Path) -> None:
     path = tmp_path / "cat.csv"
     path.write_text(

@@ -116,3 +116,30 @@ async def test_a_remembered_ranking_still_shows_current_stock_and_prices(
     forget_rankings()  # what an import does: the next search ranks in SQL, where the filter excludes it too
     ranked_again = await search_products(conn, embedder, "headphones", flt, limit=5, settings=cached)
     assert top.product.id not in [h.product.id for h in ranked_again.hits]
+
+
+async def test_one_option_is_decided_on_the_product_row(conn: Conn, embedder: Embedder) -> None:
+    """A single option needs no per-variant test in SQL (the product keeps its variants' terms), yet every
+    hit still offers it, in each of the three modes."""
+    for mode in ("hybrid", "vector", "text"):
+        result = await search_products(
+            conn, embedder, "shirt", SearchFilters(options={"color": ["red"]}), limit=20, mode=mode, log=False
+        )
+        assert result.hits, mode
+        for hit in result.hits:
+            assert hit.matching_variants
+            assert all(
+                "red" in [value.lower() for key, value in v.options.items() if key.endswith("color")]
+                for v in hit.matching_variants
+            )
+
+
+async def test_a_product_without_active_variants_is_not_found(conn: Conn, embedder: Embedder) -> None:
+    before = await search_products(conn, embedder, "hiking boots", limit=5, log=False)
+    assert before.hits[0].product.id == HIKING_BOOTS
+    await conn.execute("UPDATE variants SET active = false WHERE product_id = %s", [HIKING_BOOTS])
+    await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would run: the count drops to 0
+    for mode in ("hybrid", "vector", "text"):
+        after = await search_products(conn, embedder, "hiking boots", limit=5, mode=mode, log=False)
+        assert HIKING_BOOTS not in [h.product.id for h in after.hits], mode
+        assert after.hits, mode
