@@ -8,9 +8,12 @@
   matching rows, so a query of common words costs the same at 50,000 products as at 500 (the vector list
   carries the meaning of such a query anyway).
 * hybrid: weighted reciprocal rank fusion, score = sum over retrievers of weight / (k + rank); the text list
-  is fetched while the query is still being embedded.
+  is fetched while the query is still being embedded. Matches of every word and of only some words weigh
+  apart; by default only the former count (one common word of a chatty query, "eye" in "keep an eye on the
+  house", pulled in sunglasses), so hybrid search does not even fetch the any-word tier.
 
-Filters (price range, category prefix, option values, in stock) run in SQL on the variants.
+Filters (price range, category prefix, option values, in stock) run in SQL: price and stock on the
+variants, a single option (or none) on the product row, which keeps its active variants' terms and count.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class Tuning:
     ef_search: int = 80
     candidates: int = 100
     rrf_k: int = 60
-    text_weight: float = 1.0  # RRF weight of the full-text list relative to the vector list
+    text_weight: float = 1.0  # RRF weight of full-text matches of every word (the vector list weighs 1)
+    text_any_weight: float = 0.0  # and of matches of only some words; 0 skips that tier in hybrid search
     text_match_cap: int = 1000  # matching rows each full-text tier ranks at most
 
 
@@ -157,7 +161,7 @@ async def search_ids(
     use_text = mode in ("hybrid", "text") and bool(or_tsquery(text))
     if not use_vector and not use_text:
         return await _browse(conn, where, params, limit)
-    lists: dict[str, list[str]] = {}
+    lists: dict[str, list[tuple[str, float]]] = {}
     async with conn.transaction():
         await conn.execute(
             "SELECT set_config('hnsw.ef_search', %s, true),"
@@ -165,7 +169,11 @@ async def search_ids(
             [str(max(tuning.ef_search, candidates))],
         )
         if use_text:
-            lists["txt"] = await _text_ids(conn, where, params, text, tuning.text_match_cap, candidates)
+            any_word = mode == "text" or tuning.text_any_weight > 0
+            hits = await _text_ids(conn, where, params, text, tuning.text_match_cap, candidates, any_word)
+            # alone, the list keeps its SQL order; fused, each tier has its weight
+            weights = (1.0, 1.0) if mode == "text" else (tuning.text_weight, tuning.text_any_weight)
+            lists["txt"] = [(product_id, weights[tier]) for product_id, tier in hits]
         if use_vector:
             vector = await query_vector if inspect.isawaitable(query_vector) else query_vector
             assert vector is not None
@@ -174,17 +182,17 @@ async def search_ids(
                 and await _count_admitted(conn, where, params, EXACT_SCAN_BELOW) < EXACT_SCAN_BELOW
             ):
                 await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            lists["vec"] = await _vector_ids(conn, where, params, vector, candidates)
-    return fuse(lists, tuning, limit)
+            lists["vec"] = [(pid, 1.0) for pid in await _vector_ids(conn, where, params, vector, candidates)]
+    return fuse(lists, tuning.rrf_k, limit)
 
 
-def fuse(lists: dict[str, list[str]], tuning: Tuning, limit: int) -> list[tuple[str, float]]:
-    """Weighted reciprocal rank fusion: score = sum over lists of weight / (k + rank), rank from 1."""
+def fuse(lists: dict[str, list[tuple[str, float]]], rrf_k: int, limit: int) -> list[tuple[str, float]]:
+    """Weighted reciprocal rank fusion: score = sum over lists of weight / (k + rank), rank from 1, where
+    each entry of a list carries its weight (full-text matches weigh by their tier)."""
     scores: dict[str, float] = {}
-    for name, ids in lists.items():
-        weight = tuning.text_weight if name == "txt" else 1.0
-        for rank, product_id in enumerate(ids, 1):
-            scores[product_id] = scores.get(product_id, 0.0) + weight / (tuning.rrf_k + rank)
+    for entries in lists.values():
+        for rank, (product_id, weight) in enumerate(entries, 1):
+            scores[product_id] = scores.get(product_id, 0.0) + weight / (rrf_k + rank)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return ranked[:limit]
 
@@ -202,37 +210,37 @@ async def _vector_ids(
 
 
 async def _text_ids(
-    conn: Conn, where: sql.Composable, params: list[Any], text: str, cap: int, candidates: int
-) -> list[str]:
-    args = [
-        and_tsquery(text),
-        *params,
-        cap,
-        candidates,
-        or_tsquery(text),
-        *params,
-        cap,
-        candidates,
-        candidates,
-    ]
-    cur = await conn.execute(_text_query(where), args)
-    return [str(r["id"]) for r in await cur.fetchall()]
+    conn: Conn,
+    where: sql.Composable,
+    params: list[Any],
+    text: str,
+    cap: int,
+    candidates: int,
+    any_word: bool,
+) -> list[tuple[str, int]]:
+    """(product id, tier) in rank order: tier 0 matches every word, tier 1 (with ``any_word``) some."""
+    args = [and_tsquery(text), *params, cap, candidates]
+    if any_word:
+        args += [or_tsquery(text), *params, cap, candidates]
+    cur = await conn.execute(_text_query(where, any_word), [*args, candidates])
+    return [(str(r["id"]), int(r["tier"])) for r in await cur.fetchall()]
 
 
-def _text_query(where: sql.Composable) -> sql.Composed:
-    """The full-text list: every-term matches rank above any-term matches; each tier ranks at most
+def _text_query(where: sql.Composable, any_word: bool) -> sql.Composed:
+    """The full-text list: every-word matches rank above any-word matches; each tier ranks at most
     ``cap`` matching rows (a bitmap scan stops there) and keeps its best ``candidates``."""
     tier = (
         "(SELECT m.id, {tier} AS tier, ts_rank(m.search_tsv, m.q) AS r FROM (SELECT p.id, p.search_tsv, q"
         " FROM products p, to_tsquery('english', %s) q WHERE p.search_tsv @@ q AND {where} LIMIT %s) m"
         " ORDER BY r DESC LIMIT %s)"
     )
-    every = sql.SQL(tier).format(tier=sql.Literal(0), where=where)
-    anyone = sql.SQL(tier).format(tier=sql.Literal(1), where=where)
+    tiers = [sql.SQL(tier).format(tier=sql.Literal(0), where=where)]
+    if any_word:
+        tiers.append(sql.SQL(tier).format(tier=sql.Literal(1), where=where))
     return sql.SQL(
-        "SELECT id FROM (SELECT DISTINCT ON (id) id, tier, r FROM ({} UNION ALL {}) u ORDER BY id, tier) d"
+        "SELECT id, tier FROM (SELECT DISTINCT ON (id) id, tier, r FROM ({}) u ORDER BY id, tier) d"
         " ORDER BY tier, r DESC, id LIMIT %s"
-    ).format(every, anyone)
+    ).format(sql.SQL(" UNION ALL ").join(tiers))
 
 
 async def _browse(

@@ -176,7 +176,12 @@ async def _rank(
             limit,
             mode,
             Tuning(
-                tuning.ef_search, tuning.candidates, tuning.rrf_k, tuning.text_weight, tuning.text_match_cap
+                ef_search=tuning.ef_search,
+                candidates=tuning.candidates,
+                rrf_k=tuning.rrf_k,
+                text_weight=tuning.text_weight,
+                text_any_weight=tuning.text_any_weight,
+                text_match_cap=tuning.text_match_cap,
             ),
         )
     finally:
