@@ -177,7 +177,13 @@ async def _eval(catalog: Path, queries: Path, qrels: Path, modes: list[str]) -> 
                 reports = []
                 for mode in modes:
                     report = await evaluate(
-                        conn, embedder, query_list, judged, cast(Mode, mode), progress=True
+                        conn,
+                        embedder,
+                        query_list,
+                        judged,
+                        cast(Mode, mode),
+                        settings=get_settings().search,
+                        progress=True,
                     )
                     reports.append(report.model_dump())
                 await conn.rollback()

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from elara_bot.catalog.service import search_products
+from elara_bot.config import SearchSettings
 from elara_bot.db import Conn
 from retrieval.embedding import Embedder
 
@@ -84,9 +85,12 @@ async def evaluate(
     qrels: Qrels,
     mode: Mode,
     *,
+    settings: SearchSettings | None = None,
     progress: bool = False,
 ) -> ModeReport:
-    """Run every judged query through the API's search pipeline (parse on, no logging)."""
+    """Run every judged query through the API's search pipeline (parse on, no logging) with the search
+    ``settings`` (the operator's ``ELARA_SEARCH__*``), never from the ranking cache."""
+    uncached = (settings or SearchSettings()).model_copy(update={"result_cache_s": 0})
     ndcg, mrr, recall, latency = [], [], [], []
     judged = [q for q in queries if q.id in qrels]
     clear = getattr(embedder, "cache_clear", None)
@@ -95,7 +99,9 @@ async def evaluate(
     embedder.embed_query("warm-up")
     for query in tqdm(judged, desc=f"eval {mode}", disable=not progress):
         start = time.perf_counter()
-        result = await search_products(conn, embedder, query.text, limit=100, mode=mode, log=False)
+        result = await search_products(
+            conn, embedder, query.text, limit=100, mode=mode, settings=uncached, log=False
+        )
         latency.append((time.perf_counter() - start) * 1000)
         ranked = [hit.product.id for hit in result.hits]
         grades = qrels[query.id]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from elara_bot.catalog.schemas import SearchFilters
 from elara_bot.catalog.service import search_products
 from elara_bot.db import Conn
 from retrieval.embedding import Embedder
 
 HIKING_BOOTS = "7363354090"
+DEV = Path(__file__).resolve().parents[2] / "bench" / "data" / "retrieval_dev"
 
 
 async def test_acceptance_waterproof_boots_under_200(conn: Conn, embedder: Embedder) -> None:
@@ -143,3 +146,16 @@ async def test_a_product_without_active_variants_is_not_found(conn: Conn, embedd
         after = await search_products(conn, embedder, "hiking boots", limit=5, mode=mode, log=False)
         assert HIKING_BOOTS not in [h.product.id for h in after.hits], mode
         assert after.hits, mode
+
+
+async def test_evaluation_searches_with_the_given_settings(conn: Conn, embedder: Embedder) -> None:
+    """`elara eval retrieval` scores the operator's tuning: weighing any-word matches changes rankings."""
+    from elara_bot.config import SearchSettings
+    from elara_bot.evaluation.retrieval import evaluate, read_qrels, read_queries
+
+    queries, qrels = read_queries(DEV / "queries.jsonl"), read_qrels(DEV / "qrels.tsv")
+    default = await evaluate(conn, embedder, queries, qrels, "hybrid")
+    weighted = await evaluate(
+        conn, embedder, queries, qrels, "hybrid", settings=SearchSettings(text_any_weight=0.3)
+    )
+    assert default.ndcg_at_10 > weighted.ndcg_at_10
