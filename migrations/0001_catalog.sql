@@ -1,6 +1,5 @@
 -- Catalog: products, variants, search log. Embeddings are all-MiniLM-L6-v2 (384 dimensions).
 CREATE EXTENSION IF NOT EXISTS vector;
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE TABLE products (
     id            text PRIMARY KEY,

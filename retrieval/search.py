@@ -163,11 +163,7 @@ async def search_ids(
         return await _browse(conn, where, params, limit)
     lists: dict[str, list[tuple[str, float]]] = {}
     async with conn.transaction():
-        await conn.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true),"
-            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-            [str(max(tuning.ef_search, candidates))],
-        )
+        await _set_scan_options(conn, max(tuning.ef_search, candidates))
         if use_text:
             any_word = mode == "text" or tuning.text_any_weight > 0
             hits = await _text_ids(conn, where, params, text, tuning.text_match_cap, candidates, any_word)
@@ -184,6 +180,26 @@ async def search_ids(
                 await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
             lists["vec"] = [(pid, 1.0) for pid in await _vector_ids(conn, where, params, vector, candidates)]
     return fuse(lists, tuning.rrf_k, limit)
+
+
+_iterative_scans: dict[tuple[str, int, str], bool] = {}
+
+
+async def _set_scan_options(conn: Conn, ef_search: int) -> None:
+    """HNSW's candidate list for this transaction, and iterative scans where pgvector has them (0.8 and
+    later: an older one refuses the setting, and the exact scan then covers selective filters)."""
+    key = (conn.info.host, conn.info.port, conn.info.dbname)
+    if key not in _iterative_scans:
+        cur = await conn.execute(
+            "SELECT string_to_array(extversion, '.')::int[] >= ARRAY[0, 8] AS iterative"
+            " FROM pg_extension WHERE extname = 'vector'"
+        )
+        row = await cur.fetchone()
+        _iterative_scans[key] = bool(row and row["iterative"])
+    options = "SELECT set_config('hnsw.ef_search', %s, true)"
+    if _iterative_scans[key]:
+        options += ", set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+    await conn.execute(options, [str(ef_search)])
 
 
 def fuse(lists: dict[str, list[tuple[str, float]]], rrf_k: int, limit: int) -> list[tuple[str, float]]:
