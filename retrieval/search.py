@@ -28,8 +28,6 @@ import numpy as np
 from numpy.typing import NDArray
 from psycopg import AsyncConnection, sql
 
-from retrieval.indexing import vector_literal
-
 Mode = Literal["hybrid", "vector", "text"]
 Conn = AsyncConnection[dict[str, Any]]
 _WORD = re.compile(r"[a-z0-9]+", re.I)
@@ -216,12 +214,13 @@ def fuse(lists: dict[str, list[tuple[str, float]]], rrf_k: int, limit: int) -> l
 async def _vector_ids(
     conn: Conn, where: sql.Composable, params: list[Any], vector: NDArray[np.float32], candidates: int
 ) -> list[str]:
-    # the vector goes untyped: the column is halfvec, or vector on a pgvector older than 0.7 (migration 0008)
+    # the vector goes in binary as pgvector's vector; PostgreSQL casts it to the column's halfvec (or keeps
+    # it, on a pgvector older than 0.7: migration 0009), and the HNSW index still serves the order
     query = sql.SQL(
         "SELECT p.id FROM products p WHERE p.embedding IS NOT NULL AND {}"
         " ORDER BY p.embedding <=> %s LIMIT %s"
     ).format(where)
-    cur = await conn.execute(query, [*params, vector_literal(vector), candidates])
+    cur = await conn.execute(query, [*params, vector, candidates])
     return [str(r["id"]) for r in await cur.fetchall()]
 
 

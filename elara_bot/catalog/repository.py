@@ -86,33 +86,36 @@ class ProductRow:
     embedding: NDArray[np.float32] | None  # sent as vector; PostgreSQL casts it to halfvec (migration 0009)
 
 
-_PRODUCT_COLUMNS = (
-    "title, description, brand, category, attributes, image_url, option_text, content_hash, option_terms,"
-    " active_variants"
-)
+def _listed(columns: Sequence[str], prefix: str = "") -> str:
+    return ", ".join(prefix + c for c in columns)
+
+
+def _assigned(columns: Sequence[str]) -> str:
+    return ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+
+
 # One write per product: embedding, option terms and active-variant count go in with the row, so the
 # deferred trigger of migration 0007 finds them current at commit. A row that would not change is not
-# written (a re-import of an unchanged catalog leaves no dead rows behind).
+# written (a re-import of an unchanged catalog leaves no dead rows behind); a new embedding always is.
+_PRODUCT_COLUMNS = [
+    "title", "description", "brand", "category", "attributes", "image_url", "option_text", "content_hash",
+    "option_terms", "active_variants",
+]  # fmt: skip
 _UPSERT_PRODUCT = (
-    f"INSERT INTO products (id, {_PRODUCT_COLUMNS}, embedding) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
-    " (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}') FROM unnest(%s::jsonb[]) o,"
-    "  unnest(elara_option_terms(o)) t), %s, %s) "
-    "ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _PRODUCT_COLUMNS.split(", "))
-    + ", embedding = coalesce(EXCLUDED.embedding, products.embedding), updated_at = now() "
-    f"WHERE EXCLUDED.embedding IS NOT NULL OR (products.{_PRODUCT_COLUMNS.replace(', ', ', products.')})"
-    " IS DISTINCT FROM "
-    f"({', '.join(f'EXCLUDED.{c}' for c in _PRODUCT_COLUMNS.split(', '))})"
+    f"INSERT INTO products (id, {_listed(_PRODUCT_COLUMNS)}, embedding)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}')"
+    " FROM unnest(%s::jsonb[]) o, unnest(elara_option_terms(o)) t), %s, %s)"
+    f" ON CONFLICT (id) DO UPDATE SET {_assigned(_PRODUCT_COLUMNS)},"
+    " embedding = coalesce(EXCLUDED.embedding, products.embedding), updated_at = now()"
+    f" WHERE EXCLUDED.embedding IS NOT NULL OR ({_listed(_PRODUCT_COLUMNS, 'products.')})"
+    f" IS DISTINCT FROM ({_listed(_PRODUCT_COLUMNS, 'EXCLUDED.')})"
 )
-_VARIANT_COLUMNS = "product_id, options, price_minor, currency, stock, active"
+_VARIANT_COLUMNS = ["product_id", "options", "price_minor", "currency", "stock", "active"]
 _UPSERT_VARIANT = (
-    f"INSERT INTO variants (sku, {_VARIANT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, true) "
-    "ON CONFLICT (sku) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _VARIANT_COLUMNS.split(", "))
-    + ", updated_at = now() "
-    f"WHERE (variants.{_VARIANT_COLUMNS.replace(', ', ', variants.')}) IS DISTINCT FROM "
-    f"({', '.join(f'EXCLUDED.{c}' for c in _VARIANT_COLUMNS.split(', '))})"
+    f"INSERT INTO variants (sku, {_listed(_VARIANT_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, true)"
+    f" ON CONFLICT (sku) DO UPDATE SET {_assigned(_VARIANT_COLUMNS)}, updated_at = now()"
+    f" WHERE ({_listed(_VARIANT_COLUMNS, 'variants.')})"
+    f" IS DISTINCT FROM ({_listed(_VARIANT_COLUMNS, 'EXCLUDED.')})"
 )
 
 
