@@ -88,7 +88,7 @@ async def _build_services(runtime: Runtime) -> None:
     from elara_bot.payments.service import build_provider, start_sweeper
 
     runtime.payments = build_provider(runtime.settings)
-    runtime.connectors["order_sweeper"] = start_sweeper(runtime.pool)
+    runtime.connectors["order_sweeper"] = start_sweeper(runtime.pool, runtime.payments)
     runtime.conversation = build_conversation(runtime)
     if runtime.settings.telegram.token is not None:
         from connectors.telegram import start_telegram

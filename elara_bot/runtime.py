@@ -23,3 +23,6 @@ class Runtime:
     connectors: dict[str, Any] = field(default_factory=dict)
     # Awaited with an OrderPublic after the order's transaction commits (Slack alerts subscribe here).
     on_order_paid: list[Any] = field(default_factory=list)
+    # Awaited with a PaymentAlert (orders.schemas) after a payment event's transaction commits: a payment
+    # held for review, a late payment refunded. Merchant channels (Slack) subscribe here.
+    on_payment_alert: list[Any] = field(default_factory=list)

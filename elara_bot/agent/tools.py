@@ -41,6 +41,9 @@ class ShopperContext:
     provider: Any  # elara_bot.payments.base.PaymentProvider
     confirmed: set[str] = field(default_factory=set)  # tool names the shopper confirmed this turn
     handoff_reasons: list[str] = field(default_factory=list)
+    # Orders checked out this turn: their payment pages are opened after the turn's transaction commits
+    # (conversation.payment_links), never while it holds the reserved stock rows' locks.
+    payments_to_open: list[str] = field(default_factory=list)
 
 
 # Untyped here: pydantic cannot build a schema over the connection and embedder; `_ctx` narrows it.
@@ -166,11 +169,12 @@ async def checkout(runtime: Runtime) -> str:
     ctx = _ctx(runtime)
 
     async def act() -> dict[str, Any]:
-        result = await checkout_service.checkout(ctx.conn, ctx.customer_id, ctx.provider, ctx.settings)
-        order = result.order
+        order = await checkout_service.place_order(ctx.conn, ctx.customer_id, ctx.provider, ctx.settings)
+        ctx.payments_to_open.append(order.number)
         return {
             "order_number": order.number,
-            "url": result.payment_url,
+            "url": "",  # filled in once the order is saved: the shopper sees the link below the reply
+            "payment_link": "shown to the shopper with this reply",
             "total_minor": order.total_minor,
             "currency": order.currency,
             "order": _dump(order),

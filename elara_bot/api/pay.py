@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.errors import NotFound
 from elara_bot.orders.schemas import OrderPublic
-from elara_bot.orders.service import order_for_payment_session
-from elara_bot.payments.base import PaymentEvent, PaymentEventKind, apply_payment_event
-from elara_bot.payments.service import announce_paid
+from elara_bot.orders.service import apply_payment, order_for_payment_session
+from elara_bot.payments.base import PaymentEvent, PaymentEventKind
+from elara_bot.payments.service import announce
 
 router = APIRouter(tags=["payments"], include_in_schema=False)
 
@@ -58,9 +58,15 @@ async def pay(
     _require_dev(runtime)
     order = await order_for_payment_session(conn, "dev", token)
     event = PaymentEvent(
-        provider="dev", event_id=f"dev-paid-{token}", kind=PaymentEventKind.PAID, session_id=token
+        provider="dev",
+        event_id=f"dev-paid-{token}",
+        kind=PaymentEventKind.PAID,
+        session_id=token,
+        amount_minor=order.total_minor,
+        currency=order.currency,
     )
-    if await apply_payment_event(conn, event):
-        background.add_task(announce_paid, runtime.pool, runtime.on_order_paid, event)
+    outcome = await apply_payment(conn, event, runtime.payments)
+    if outcome.paid_order or outcome.alert:
+        background.add_task(announce, runtime.pool, runtime.on_order_paid, runtime.on_payment_alert, outcome)
     values = {"public_url": runtime.settings.public_url.rstrip("/"), "order_number": order.number}
     return RedirectResponse(runtime.settings.payments.success_url.format(**values), status_code=303)

@@ -1,4 +1,9 @@
-"""POST /webhooks/stripe: signature checked on the raw body; replays are answered 200 and ignored."""
+"""POST /webhooks/stripe: signature checked on the raw body; replays are answered 200 and ignored.
+
+A malformed but signed body is a 400. A refund that Stripe refuses (a late payment) answers 502 with the
+transaction rolled back, so Stripe delivers the event again later. Paid orders and merchant alerts are
+announced after the commit.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ from fastapi import APIRouter, BackgroundTasks, Header, Request
 from pydantic import BaseModel
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.api.errors import error_responses
 from elara_bot.errors import NotFound
-from elara_bot.payments.base import PaymentEventKind, apply_payment_event
-from elara_bot.payments.service import announce_paid
+from elara_bot.orders.schemas import PaymentOutcome
+from elara_bot.orders.service import apply_payment
+from elara_bot.payments.service import announce
 
 router = APIRouter(tags=["webhooks"])
 
@@ -18,7 +25,7 @@ class WebhookAck(BaseModel):
     applied: bool
 
 
-@router.post("/webhooks/stripe", response_model=WebhookAck)
+@router.post("/webhooks/stripe", response_model=WebhookAck, responses=error_responses(400, 404, 502, 503))
 async def stripe_webhook(
     request: Request,
     runtime: RuntimeDep,
@@ -30,7 +37,7 @@ async def stripe_webhook(
     if parse is None:
         raise NotFound("Stripe is not the configured payment provider")
     event = parse(await request.body(), stripe_signature)
-    applied = event is not None and await apply_payment_event(conn, event)
-    if applied and event is not None and event.kind is PaymentEventKind.PAID:
-        background.add_task(announce_paid, runtime.pool, runtime.on_order_paid, event)
-    return WebhookAck(received=True, applied=applied)
+    outcome = await apply_payment(conn, event, runtime.payments) if event is not None else PaymentOutcome()
+    if outcome.paid_order or outcome.alert:
+        background.add_task(announce, runtime.pool, runtime.on_order_paid, runtime.on_payment_alert, outcome)
+    return WebhookAck(received=True, applied=outcome.applied)

@@ -1,4 +1,13 @@
-"""Checkout: cart → order with reserved stock → a payment page from the provider."""
+"""Checkout: cart → order with reserved stock → a payment page from the provider.
+
+Three steps, so that no connection or stock lock is held while the provider answers (it can take
+seconds): ``place_order`` reserves stock, writes the order and closes the cart in the caller's
+transaction, which commits; ``open_payment`` then asks the provider for the payment page holding no
+connection, and records the session in a short transaction of its own. When the provider fails, the
+reservation is released (order ``expired``, stock back) and the lines go back into the shopper's open
+cart, and the shopper gets a ``PaymentError`` (502) saying so. ``checkout`` runs all three for the
+API; a chat turn places the order in its own transaction and opens the payment after it commits.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from psycopg_pool import AsyncConnectionPool
+
 from elara_bot.checkout import repository as repo
 from elara_bot.checkout.schemas import CheckoutResult
 from elara_bot.config import Settings
@@ -14,7 +25,8 @@ from elara_bot.db import Conn
 from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock, PaymentError
 from elara_bot.orders import repository as orders_repo
 from elara_bot.orders import service as orders
-from elara_bot.payments.base import CheckoutSessionRequest, PaymentProvider
+from elara_bot.orders.schemas import OrderPublic
+from elara_bot.payments.base import CheckoutSession, CheckoutSessionRequest, PaymentProvider
 
 log = logging.getLogger(__name__)
 
@@ -37,60 +49,111 @@ def _urls(settings: Settings, number: str) -> tuple[str, str]:
     return settings.payments.success_url.format(**values), settings.payments.cancel_url.format(**values)
 
 
-async def checkout(
+def reservation(settings: Settings, provider: PaymentProvider) -> timedelta:
+    """How long stock is held: the configured minutes, raised to the provider's shortest payment window
+    (Stripe's is 30 minutes) so the payment page and the reservation end together."""
+    configured = settings.payments.reservation_minutes * 60
+    return timedelta(seconds=max(configured, getattr(provider, "min_reservation_s", 0)))
+
+
+async def place_order(
     conn: Conn, customer_id: UUID, provider: PaymentProvider, settings: Settings
-) -> CheckoutResult:
+) -> OrderPublic:
+    """Reserve stock, write the pending order and close the cart, in the caller's transaction (which
+    must commit before ``open_payment``)."""
     cart_id, lines = await repo.lock_cart_lines(conn, customer_id)
     if cart_id is None or not lines:
         raise InvalidInput("the cart is empty")
     currency = _currency(lines)
     total = sum(int(line["unit_price_minor"]) * int(line["quantity"]) for line in lines)
-    until = datetime.now(UTC) + timedelta(minutes=settings.payments.reservation_minutes)
+    until = datetime.now(UTC) + reservation(settings, provider)
     async with conn.transaction():  # a savepoint: a failed reservation undoes every decrement
         await _reserve(conn, lines)
         order = await orders_repo.insert_order(conn, customer_id, currency, total, until)
         for line in lines:
             await orders_repo.insert_line(conn, order["id"], line)
         await repo.close_cart(conn, cart_id)
-    return await _start_payment(conn, customer_id, order["number"], provider, settings)
+    return await orders.get_order(conn, customer_id, order["number"])
 
 
-async def resume_payment(
-    conn: Conn, customer_id: UUID, number: str, provider: PaymentProvider, settings: Settings
+async def open_payment(
+    pool: AsyncConnectionPool[Conn],
+    customer_id: UUID,
+    number: str,
+    provider: PaymentProvider,
+    settings: Settings,
 ) -> CheckoutResult:
-    """Ask the provider again for a pending order's payment page (same idempotency key)."""
-    return await _start_payment(conn, customer_id, number, provider, settings)
+    """The payment page of a committed pending order: asked of the provider with no connection held,
+    recorded in a short transaction; on failure the order is released and the cart restored."""
+    async with pool.connection() as conn:
+        row = await orders_repo.order_by_number(conn, customer_id, number)
+        if row is None:
+            raise NotFound(f"no order {number!r}")
+        if row["status"] != "pending_payment":
+            raise Conflict(f"order {number} is {row['status']}, not awaiting payment")
+        if row["payment_url"]:
+            return CheckoutResult(order=await orders.render(conn, row), payment_url=row["payment_url"])
+    request = payment_request(row, settings)
+    try:
+        session = await provider.create_checkout_session(request)
+    except PaymentError as exc:
+        await _give_back(pool, customer_id, row["id"], exc)
+        raise PaymentError(
+            f"The payment page could not be opened ({exc.message}). Nothing was charged: order {number}"
+            " was released and your items are back in your cart. Please try again in a moment.",
+            exc.status_code,
+        ) from exc
+    return await _record(pool, customer_id, row, session, provider)
 
 
-async def _start_payment(
-    conn: Conn, customer_id: UUID, number: str, provider: PaymentProvider, settings: Settings
-) -> CheckoutResult:
-    row = await orders_repo.order_by_number(conn, customer_id, number)
-    if row is None:
-        raise NotFound(f"no order {number!r}")
-    if row["status"] != "pending_payment":
-        raise Conflict(f"order {number} is {row['status']}, not awaiting payment")
-    if row["payment_url"]:
-        return CheckoutResult(order=await orders.render(conn, row), payment_url=row["payment_url"])
-    success, cancel = _urls(settings, number)
-    request = CheckoutSessionRequest(
+def payment_request(row: dict[str, Any], settings: Settings) -> CheckoutSessionRequest:
+    success, cancel = _urls(settings, row["number"])
+    return CheckoutSessionRequest(
         order_id=row["id"],
-        order_number=number,
+        order_number=row["number"],
         amount_minor=int(row["total_minor"]),
         currency=str(row["currency"]).strip(),
-        description=f"Elara order {number}",
+        description=f"Elara order {row['number']}",
         success_url=success,
         cancel_url=cancel,
         expires_at=row["reserved_until"],
     )
-    try:
-        session = await provider.create_checkout_session(request)
-    except PaymentError as exc:
-        log.warning("payment page for %s failed: %s", number, exc.message)
-        return CheckoutResult(order=await orders.render(conn, row), payment_url="", payment_error=exc.message)
-    await orders_repo.set_payment_session(
-        conn, row["id"], provider.name, session.id, session.url, request.amount_minor, request.currency
-    )
-    fresh = await orders_repo.order_by_number(conn, customer_id, number)
-    assert fresh is not None
-    return CheckoutResult(order=await orders.render(conn, fresh), payment_url=session.url)
+
+
+async def _give_back(
+    pool: AsyncConnectionPool[Conn], customer_id: UUID, order_id: UUID, exc: PaymentError
+) -> None:
+    log.warning("payment page for order %s failed: %s; releasing it", order_id, exc.message)
+    async with pool.connection() as conn, conn.transaction():
+        note = f"payment page could not be opened: {exc.message}"
+        if await orders_repo.release_order(conn, order_id, "expired", note):
+            await repo.restore_cart(conn, customer_id, order_id)
+
+
+async def _record(
+    pool: AsyncConnectionPool[Conn],
+    customer_id: UUID,
+    row: dict[str, Any],
+    session: CheckoutSession,
+    provider: PaymentProvider,
+) -> CheckoutResult:
+    async with pool.connection() as conn, conn.transaction():
+        recorded = await orders_repo.set_payment_session(
+            conn, row["id"], provider.name, session.id, session.url, int(row["total_minor"]), row["currency"]
+        )
+        fresh = await orders_repo.order_by_number(conn, customer_id, row["number"])
+        assert fresh is not None
+        order = await orders.render(conn, fresh)
+    if not recorded:  # cancelled or expired while the provider answered: close the page again
+        await provider.expire_session(session.id)
+        raise Conflict(f"order {row['number']} is {fresh['status']}, not awaiting payment")
+    return CheckoutResult(order=order, payment_url=session.url)
+
+
+async def checkout(
+    pool: AsyncConnectionPool[Conn], customer_id: UUID, provider: PaymentProvider, settings: Settings
+) -> CheckoutResult:
+    """The whole checkout for one request: place the order (committed), then open its payment page."""
+    async with pool.connection() as conn, conn.transaction():
+        order = await place_order(conn, customer_id, provider, settings)
+    return await open_payment(pool, customer_id, order.number, provider, settings)

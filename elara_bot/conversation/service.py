@@ -38,6 +38,7 @@ from elara_bot.conversation.messages import (
     ReplyEvent,
     ToolEvent,
 )
+from elara_bot.conversation.payment_links import open_payment_links
 from elara_bot.conversation.suggestions import suggest
 from elara_bot.customers.service import customer_for_identity
 from elara_bot.db import Conn
@@ -226,6 +227,10 @@ class ConversationService:
             await store.save_message(conn, conversation_id, "user", message.text)
             await store.save_message(
                 conn, conversation_id, "assistant", reply.text, reply.parts, memory.tool_calls(produced)
+            )
+        if ctx.payments_to_open:  # committed: the payment pages open with no connection or lock held
+            reply = await open_payment_links(
+                self.pool, customer_id, ctx.payments_to_open, self.provider, self.settings, reply
             )
         return reply, list(ctx.handoff_reasons)
 

@@ -71,16 +71,21 @@ async def add_event(conn: Conn, order_id: UUID, status: str, note: str | None) -
 
 async def set_payment_session(
     conn: Conn, order_id: UUID, provider: str, session_id: str, url: str, amount: int, currency: str
-) -> None:
-    await conn.execute(
-        "UPDATE orders SET payment_provider = %s, payment_session_id = %s, payment_url = %s WHERE id = %s",
+) -> bool:
+    """Record the order's own payment session; False (nothing written) unless it is still pending."""
+    cur = await conn.execute(
+        "UPDATE orders SET payment_provider = %s, payment_session_id = %s, payment_url = %s"
+        " WHERE id = %s AND status = 'pending_payment'",
         (provider, session_id, url, order_id),
     )
+    if cur.rowcount != 1:
+        return False
     await conn.execute(
         "INSERT INTO payments (order_id, provider, session_id, amount_minor, currency)"
         " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (provider, session_id) DO NOTHING",
         (order_id, provider, session_id, amount, currency),
     )
+    return True
 
 
 ORDER_COLUMNS = (
@@ -103,6 +108,19 @@ async def order_for_payment_session(conn: Conn, provider: str, session_id: str) 
     cur = await conn.execute(
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE payment_provider = %s AND payment_session_id = %s",
         (provider, session_id),
+    )
+    return await cur.fetchone()
+
+
+async def lock_order_for_payment(
+    conn: Conn, provider: str, session_id: str | None, order_id: UUID | None
+) -> dict[str, Any] | None:
+    """The order a payment event is about, row-locked: the one whose own session it is, else the one
+    its reference names (which the caller must not trust as a payment of that order)."""
+    cur = await conn.execute(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE (payment_provider = %s AND payment_session_id = %s)"
+        " OR id = %s ORDER BY (payment_session_id IS NOT DISTINCT FROM %s) DESC LIMIT 1 FOR UPDATE",
+        (provider, session_id, order_id, session_id),
     )
     return await cur.fetchone()
 
@@ -182,21 +200,38 @@ async def order_id_for_session(conn: Conn, provider: str, session_id: str) -> UU
     return row["id"] if row else None
 
 
-async def insert_payment_event(conn: Conn, provider: str, event_id: str, order_id: UUID, kind: str) -> None:
+async def insert_payment_event(
+    conn: Conn,
+    event: dict[str, Any],
+    order_id: UUID | None,
+    outcome: str,
+) -> None:
+    """Keep a provider event: what was paid, on which session, and what we did with it."""
     await conn.execute(
-        "INSERT INTO payment_events (provider, provider_event_id, order_id, kind)"
-        " VALUES (%s, %s, %s, %s) ON CONFLICT (provider_event_id) DO NOTHING",
-        (provider, event_id, order_id, str(kind)),
+        "INSERT INTO payment_events (provider, provider_event_id, order_id, kind, session_id, amount_minor,"
+        " currency, outcome) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (provider_event_id) DO NOTHING",
+        (
+            event["provider"],
+            event["event_id"],
+            order_id,
+            str(event["kind"]),
+            event["session_id"],
+            event["amount_minor"],
+            event["currency"],
+            outcome,
+        ),
     )
 
 
-async def stale_order_ids(conn: Conn, now: datetime) -> list[UUID]:
+async def stale_orders(conn: Conn, now: datetime) -> list[dict[str, Any]]:
     cur = await conn.execute(
-        "SELECT id FROM orders WHERE status = 'pending_payment' AND reserved_until < %s"
+        "SELECT id, number, payment_provider, payment_session_id FROM orders"
+        " WHERE status = 'pending_payment' AND reserved_until < %s"
         " ORDER BY reserved_until LIMIT 500 FOR UPDATE SKIP LOCKED",
         (now,),
     )
-    return [row["id"] for row in await cur.fetchall()]
+    return await cur.fetchall()
 
 
 async def insert_return(conn: Conn, order_id: UUID, skus: list[str], reason: str | None) -> None:

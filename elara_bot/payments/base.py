@@ -1,19 +1,13 @@
-"""The payment provider protocol, its DTOs, and the one path that applies a payment event."""
+"""The payment provider protocol and its DTOs (order-state decisions live in ``orders.service``)."""
 
 from __future__ import annotations
 
 import enum
-import logging
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from pydantic import BaseModel, Field
-
-from elara_bot.db import Conn
-from elara_bot.orders import repository as orders_repo
-
-log = logging.getLogger(__name__)
 
 
 class CheckoutSessionRequest(BaseModel):
@@ -24,7 +18,7 @@ class CheckoutSessionRequest(BaseModel):
     description: str
     success_url: str
     cancel_url: str
-    expires_at: datetime
+    expires_at: datetime  # the reservation's end: the payment page closes with it
 
 
 class CheckoutSession(BaseModel):
@@ -41,40 +35,27 @@ class PaymentEventKind(enum.StrEnum):
 
 
 class PaymentEvent(BaseModel):
+    """One provider event, as the provider reported it (nothing in it is trusted until checked against the
+    order: the session must be the order's own, the amount and currency its total)."""
+
     provider: str
     event_id: str
     kind: PaymentEventKind
-    order_id: UUID | None = None
+    order_id: UUID | None = None  # the reference the payer's session carries (client_reference_id)
     session_id: str | None = None
+    amount_minor: int | None = None  # what was paid, for PAID events
+    currency: str | None = None
 
 
 class PaymentProvider(Protocol):
     name: str
+    # The shortest payment window the provider accepts; a shorter configured reservation is raised to it.
+    min_reservation_s: int
 
     async def create_checkout_session(self, request: CheckoutSessionRequest) -> CheckoutSession: ...
 
-    async def refund(self, session_id: str, amount_minor: int, currency: str) -> None: ...
+    async def refund(
+        self, session_id: str, amount_minor: int, currency: str, idempotency_key: str
+    ) -> None: ...
 
     async def expire_session(self, session_id: str) -> None: ...
-
-
-async def apply_payment_event(conn: Conn, event: PaymentEvent) -> bool:
-    """Apply one provider event exactly once; False for a replay or an event with no effect.
-
-    Duplicates are absorbed by ``processed_webhooks``; a late or out-of-order event cannot move
-    an order backwards because every transition is a conditional update on the current status.
-    """
-    if not await orders_repo.record_webhook(conn, event.provider, event.event_id):
-        return False
-    order_id = event.order_id or await orders_repo.order_id_for_session(
-        conn, event.provider, event.session_id or ""
-    )
-    if order_id is None:
-        log.warning("payment event %s names no known order", event.event_id)
-        return False
-    await orders_repo.insert_payment_event(conn, event.provider, event.event_id, order_id, event.kind)
-    if event.kind is PaymentEventKind.PAID:
-        return await orders_repo.transition(conn, order_id, "pending_payment", "paid", "payment received")
-    if event.kind in (PaymentEventKind.FAILED, PaymentEventKind.EXPIRED):
-        return await orders_repo.release_order(conn, order_id, "expired", f"payment {event.kind}")
-    return False

@@ -11,10 +11,13 @@ from elara_bot.payments.base import CheckoutSession, CheckoutSessionRequest
 
 class DevPaymentProvider:
     name = "dev"
+    min_reservation_s = 0
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings  # read at use: public_url may be set after start (tests)
         self.refunds: list[tuple[str, int, str]] = []
+        self.refund_keys: list[str] = []
+        self.expired: list[str] = []
 
     async def create_checkout_session(self, request: CheckoutSessionRequest) -> CheckoutSession:
         token = "devcs_" + secrets.token_urlsafe(18)
@@ -24,11 +27,14 @@ class DevPaymentProvider:
             expires_at=request.expires_at,
         )
 
-    async def refund(self, session_id: str, amount_minor: int, currency: str) -> None:
+    async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
+        if idempotency_key in self.refund_keys:
+            return
+        self.refund_keys.append(idempotency_key)
         self.refunds.append((session_id, amount_minor, currency))
 
     async def expire_session(self, session_id: str) -> None:
-        return None
+        self.expired.append(session_id)
 
 
 def build_dev_provider(settings: Settings) -> DevPaymentProvider:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import stripe
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from elara_bot.config import Settings
 from elara_bot.errors import InvalidInput, PaymentError
@@ -20,11 +22,14 @@ from elara_bot.payments.base import (
 
 log = logging.getLogger(__name__)
 
-STRIPE_MIN_EXPIRY_S = 30 * 60 + 60  # Stripe refuses expires_at under 30 minutes ahead
+STRIPE_MIN_EXPIRY_S = 30 * 60  # Stripe refuses expires_at under 30 minutes ahead
+RESERVATION_MARGIN_S = 2 * 60  # reservation to session creation, and clock skew
+TOLERANCE_S = 300  # Stripe's own default signature tolerance, applied both ways
 
 
 class StripeProvider:
     name = "stripe"
+    min_reservation_s = STRIPE_MIN_EXPIRY_S + RESERVATION_MARGIN_S
 
     def __init__(self, settings: Settings) -> None:
         key = settings.payments.stripe_secret_key
@@ -39,6 +44,13 @@ class StripeProvider:
         )
         secret = settings.payments.stripe_webhook_secret
         self._webhook_secret = secret.get_secret_value() if secret else None
+        if settings.payments.reservation_minutes * 60 < self.min_reservation_s:
+            log.warning(
+                "ELARA_PAYMENTS__RESERVATION_MINUTES=%d is under Stripe's 30-minute minimum for a payment"
+                " page: Stripe orders reserve stock for %d minutes",
+                settings.payments.reservation_minutes,
+                self.min_reservation_s // 60,
+            )
 
     async def create_checkout_session(self, request: CheckoutSessionRequest) -> CheckoutSession:
         params: dict[str, Any] = {
@@ -47,6 +59,7 @@ class StripeProvider:
             "metadata": {"order_number": request.order_number},
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
+            "expires_at": _expires_at(request.expires_at),
             "line_items": [
                 {
                     "quantity": 1,
@@ -58,9 +71,6 @@ class StripeProvider:
                 }
             ],
         }
-        expires = int(request.expires_at.timestamp())
-        if expires >= time.time() + STRIPE_MIN_EXPIRY_S:
-            params["expires_at"] = expires
         options: Any = {"idempotency_key": f"checkout-{request.order_id}"}
         try:
             session = await self._client.v1.checkout.sessions.create_async(params=params, options=options)  # type: ignore[arg-type]
@@ -70,7 +80,7 @@ class StripeProvider:
             raise PaymentError("Stripe returned a session without a payment page")
         return CheckoutSession(id=session.id, url=session.url)
 
-    async def refund(self, session_id: str, amount_minor: int, currency: str) -> None:
+    async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
         try:
             session = await self._client.v1.checkout.sessions.retrieve_async(session_id)
             intent = session.payment_intent
@@ -78,7 +88,7 @@ class StripeProvider:
             if intent_id is None:
                 raise PaymentError(f"Stripe session {session_id} has no payment to refund")
             params: Any = {"payment_intent": intent_id, "amount": amount_minor}
-            options: Any = {"idempotency_key": f"refund-{session_id}-{amount_minor}"}
+            options: Any = {"idempotency_key": idempotency_key}
             await self._client.v1.refunds.create_async(params=params, options=options)
         except stripe.StripeError as exc:
             raise PaymentError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
@@ -86,37 +96,96 @@ class StripeProvider:
     async def expire_session(self, session_id: str) -> None:
         try:
             await self._client.v1.checkout.sessions.expire_async(session_id)
-        except stripe.StripeError as exc:
+        except stripe.StripeError as exc:  # already complete or expired: the webhook path handles it
             log.warning("could not expire Stripe session %s: %s", session_id, exc)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent | None:
-        """Verify the signature on the raw body; the event we act on, or None for others."""
+        """Verify the signature on the raw body (timestamp within tolerance both ways), then the body's
+        shape; the event we act on, or None for others. Anything malformed is a 400, never a 500."""
         if self._webhook_secret is None:
             raise PaymentError("ELARA_PAYMENTS__STRIPE_WEBHOOK_SECRET is not configured", 503)
         try:
-            event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
-        except stripe.SignatureVerificationError as exc:
-            raise InvalidInput("invalid Stripe signature", 400) from exc
-        except ValueError as exc:
-            raise InvalidInput("invalid Stripe payload", 400) from exc
-        return event_from_stripe(event.id, event.type, event.data.object.to_dict())
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput("the Stripe payload is not UTF-8", 400) from exc
+        verify_signature(text, signature, self._webhook_secret)
+        try:
+            event = _Event.model_validate_json(text)
+        except ValidationError as exc:
+            raise InvalidInput(f"not a Stripe event: {_first_error(exc)}", 400) from exc
+        return event_from_stripe(event.id, event.type, event.data.object)
+
+
+def verify_signature(payload: str, header: str | None, secret: str) -> None:
+    try:
+        stripe.WebhookSignature.verify_header(payload, header, secret, TOLERANCE_S)
+    except stripe.SignatureVerificationError as exc:
+        raise InvalidInput(f"invalid Stripe signature: {exc.user_message or exc}", 400) from exc
+    stamps = [item[2:] for item in (header or "").split(",") if item.startswith("t=")]
+    if not stamps or not stamps[0].isdigit() or int(stamps[0]) > time.time() + TOLERANCE_S:
+        raise InvalidInput("invalid Stripe signature: the timestamp is in the future", 400)
+
+
+def _expires_at(reservation_end: datetime) -> int:
+    """The reservation's end, never under Stripe's minimum (then the late-payment refund covers the gap)."""
+    floor = int(time.time()) + STRIPE_MIN_EXPIRY_S + 10
+    wanted = int(reservation_end.timestamp())
+    if wanted < floor:
+        log.warning("reservation ends before Stripe's minimum payment window; the page stays open longer")
+    return max(wanted, floor)
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(strict=True)
+    object: dict[str, Any]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(strict=True)
+    id: str
+    type: str
+    data: _Data
+
+
+class _Session(BaseModel):
+    """The Checkout Session fields we read, with their types enforced."""
+
+    model_config = ConfigDict(strict=True)
+    id: str
+    client_reference_id: str | None = None
+    payment_status: str | None = None
+    amount_total: int | None = None
+    currency: str | None = None
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    return f"{where}: {error['msg']}"
 
 
 def event_from_stripe(event_id: str, event_type: str, obj: dict[str, Any]) -> PaymentEvent | None:
     kind = _kind(event_type, obj.get("payment_status"))
     if kind is None:
         return None
-    reference = obj.get("client_reference_id")
+    try:
+        session = _Session.model_validate(obj)
+    except ValidationError as exc:
+        raise InvalidInput(f"not a Checkout Session: {_first_error(exc)}", 400) from exc
+    if kind is PaymentEventKind.PAID and (session.amount_total is None or not session.currency):
+        raise InvalidInput("a paid Checkout Session must carry amount_total and currency", 400)
     return PaymentEvent(
         provider="stripe",
         event_id=event_id,
         kind=kind,
-        session_id=obj.get("id"),
-        order_id=_uuid(reference),
+        session_id=session.id,
+        order_id=_uuid(session.client_reference_id),
+        amount_minor=session.amount_total,
+        currency=session.currency.upper() if session.currency else None,
     )
 
 
-def _kind(event_type: str, payment_status: str | None) -> PaymentEventKind | None:
+def _kind(event_type: str, payment_status: Any) -> PaymentEventKind | None:
     if event_type == "checkout.session.completed":
         return PaymentEventKind.PAID if payment_status == "paid" else None
     return {
@@ -126,8 +195,8 @@ def _kind(event_type: str, payment_status: str | None) -> PaymentEventKind | Non
     }.get(event_type)
 
 
-def _uuid(value: Any) -> UUID | None:
+def _uuid(value: str | None) -> UUID | None:
     try:
-        return UUID(str(value)) if value else None
+        return UUID(value) if value else None
     except ValueError:
         return None

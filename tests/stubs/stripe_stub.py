@@ -2,7 +2,8 @@
 
 Checkout sessions (create, retrieve, expire), refunds, Idempotency-Key replay (400
 ``idempotency_error`` when the parameters differ), failure injection (HTTP 500 or a sleep past the
-client's timeout) and a test-only ``complete``/``expire`` that sends a correctly signed webhook.
+client's timeout), a configurable answer delay for session creation (a slow Stripe), sessions made
+outside our checkout (a Payment Link carrying an order's id) and signed webhook delivery of any body.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class StripeStub:
     requests: list[StripeRequest] = field(default_factory=list)
     idempotency: dict[str, tuple[dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
     failures: list[tuple[str, float]] = field(default_factory=list)
+    create_delay_s: float = 0.0  # every session creation answers this much later (a slow Stripe)
+
+    def reset(self) -> None:
+        self.failures.clear()
+        self.create_delay_s = 0.0
 
     def fail_next(self, count: int, mode: str = "500", sleep_s: float = 5.0) -> None:
         """The next ``count`` calls answer 500 (``mode="500"``) or sleep ``sleep_s`` (``"timeout"``)."""
@@ -43,6 +49,27 @@ class StripeStub:
 
     def creates(self) -> list[StripeRequest]:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/checkout/sessions"]
+
+    def expires(self) -> list[str]:
+        """Session ids the service asked Stripe to expire."""
+        prefix = "/v1/checkout/sessions/"
+        return [
+            r.path.split("/")[4]
+            for r in self.requests
+            if r.method == "POST" and r.path.startswith(prefix) and r.path.endswith("/expire")
+        ]
+
+    def payment_link_session(self, client_reference_id: str, amount: int, currency: str) -> str:
+        """A session made outside our checkout (a Payment Link) that names our order's id."""
+        session = self._create(
+            {
+                "mode": "payment",
+                "client_reference_id": client_reference_id,
+                "line_items[0][price_data][unit_amount]": str(amount),
+                "line_items[0][price_data][currency]": currency,
+            }
+        )
+        return str(session["id"])
 
     def event(self, session_id: str, event_type: str) -> str:
         payload = {
@@ -84,6 +111,8 @@ class StripeStub:
         params = {k: str(v) for k, v in form.multi_items()} | dict(request.query_params)
         key = request.headers.get("Idempotency-Key")
         self.requests.append(StripeRequest(request.method, path, params, key))
+        if self.create_delay_s and request.method == "POST" and path == "/v1/checkout/sessions":
+            await asyncio.sleep(self.create_delay_s)
         if self.failures:
             mode, sleep_s = self.failures.pop(0)
             if mode == "timeout":
