@@ -26,7 +26,7 @@ from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.agent.merchant_tools import money
 from elara_bot.analytics import service as analytics
 from elara_bot.conversation.messages import ChartPart, OutboundReply
-from elara_bot.orders.schemas import OrderPublic
+from elara_bot.orders.schemas import OrderPublic, PaymentAlert
 from elara_bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -267,6 +267,17 @@ class SlackConnector:
         except Exception:
             log.exception("slack alert for order %s failed", order.number)
 
+    async def notify_payment_alert(self, alert: PaymentAlert) -> None:
+        """Subscriber for ``runtime.on_payment_alert``: a payment held for review or refunded late goes to
+        the alerts channel. Errors are logged: an alert must never break the payment path."""
+        channel = self.runtime.settings.slack.alerts_channel
+        if channel is None:
+            return
+        try:
+            await self.client.chat_postMessage(channel=channel, text=f":rotating_light: {escape(alert.detail)}")
+        except Exception:
+            log.exception("slack payment alert for %s failed", alert.order_number)
+
     async def stop(self) -> None:
         session = getattr(self.client, "session", None)
         if session is not None:
@@ -283,6 +294,7 @@ async def start_slack(runtime: Runtime) -> SlackConnector:
     the conversation service's ``on_handoff`` and ``on_shopper_message_in_handoff`` (when it is built)."""
     connector = SlackConnector(runtime)
     _subscribe(runtime.on_order_paid, connector.notify_order_paid)
+    _subscribe(runtime.on_payment_alert, connector.notify_payment_alert)
     _subscribe(getattr(runtime.conversation, "on_handoff", None), connector.on_handoff)
     _subscribe(
         getattr(runtime.conversation, "on_shopper_message_in_handoff", None), connector.on_shopper_message

@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,10 +23,15 @@ import psycopg
 import pytest
 
 from elara_bot.config import Settings
+from elara_bot.conversation.messages import CartPart, CheckoutLinkPart, InboundMessage, OutboundReply
+from elara_bot.conversation.service import ConversationService
 from elara_bot.db import open_pool
+from elara_bot.errors import PaymentError
+from elara_bot.payments.base import CheckoutSession, CheckoutSessionRequest
 from elara_bot.payments.service import build_provider, sweep_once
 from tests.commerce.apphelp import ADMIN_KEY, build_commerce_app, commerce_settings
 from tests.commerce.test_api import add, session, stock
+from tests.conftest import make_settings
 from tests.helpers import serve_in_thread
 from tests.stubs.stripe_stub import StripeStub
 
@@ -433,3 +439,88 @@ def test_concurrent_replays_apply_once(shop: Shop) -> None:
     assert sorted(a.status_code for a in answers) == [200] * 8
     assert sum(a.json()["applied"] for a in answers) == 1
     assert shop.order(me, number)["status"] == "paid"
+
+
+# --- 5, chat path: the turn commits the order, then the payment page is opened ---------------------
+class LockProbe:
+    """A provider that checks, while it is being asked, that no one holds the stock row and the order is
+    already committed (seen from a connection of its own); it fails when told to."""
+
+    name = "probe"
+    min_reservation_s = 0
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.fail = False
+        self.seen: list[tuple[int, int]] = []
+
+    async def create_checkout_session(self, request: CheckoutSessionRequest) -> CheckoutSession:
+        async with await psycopg.AsyncConnection.connect(self.db) as conn, conn.transaction():
+            cur = await conn.execute("SELECT stock FROM variants WHERE sku = 'MUG-1' FOR UPDATE NOWAIT")
+            locked_stock = (await cur.fetchone() or (0,))[0]
+            cur = await conn.execute("SELECT count(*) FROM orders WHERE id = %s", (request.order_id,))
+            self.seen.append((int(locked_stock), int((await cur.fetchone() or (0,))[0])))
+        if self.fail:
+            raise PaymentError("the payment provider is unavailable")
+        return CheckoutSession(
+            id=f"probe_{request.order_number}", url=f"https://pay.test/{request.order_number}"
+        )
+
+    async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
+        return None
+
+    async def expire_session(self, session_id: str) -> None:
+        return None
+
+
+class TestChatCheckout:
+    async def test_the_payment_page_opens_after_the_turn_commits(
+        self, commerce_db: str, tmp_path: Path
+    ) -> None:
+        probe = LockProbe(commerce_db)
+        async with chat(commerce_db, tmp_path, probe) as say:
+            await say("add:MUG-1:2")
+            reply = await say("checkout")
+        links = [p for p in reply.parts if isinstance(p, CheckoutLinkPart)]
+        assert [link.url for link in links] == [f"https://pay.test/{links[0].order_number}"]
+        assert probe.seen == [(198, 1)]  # the row was free, the reservation and the order committed
+
+    async def test_a_failing_provider_in_chat_restores_the_cart(
+        self, commerce_db: str, tmp_path: Path
+    ) -> None:
+        probe = LockProbe(commerce_db)
+        probe.fail = True
+        async with chat(commerce_db, tmp_path, probe) as say:
+            await say("add:MUG-1:2")
+            reply = await say("checkout")
+            cart = await say("view_cart")
+        assert not [p for p in reply.parts if isinstance(p, CheckoutLinkPart)]
+        assert "back in your cart" in reply.text
+        assert stock(commerce_db, "MUG-1") == 200
+        assert [
+            (line.sku, line.quantity) for p in cart.parts if isinstance(p, CartPart) for line in p.cart.lines
+        ] == [("MUG-1", 2)]
+
+
+@asynccontextmanager
+async def chat(
+    db: str, tmp_path: Path, provider: Any
+) -> AsyncIterator[Callable[[str], Awaitable[OutboundReply]]]:
+    settings = make_settings(db, tmp_path)
+    pool = await open_pool(db, settings)
+    service = ConversationService(pool=pool, settings=settings, embedder=None, provider=provider)  # type: ignore[arg-type]
+
+    async def say(action: str) -> OutboundReply:
+        message = InboundMessage(
+            channel="web",
+            external_user_id="chat-pay",
+            conversation_key="chat-pay",
+            text=action,
+            action=action,
+        )
+        return await service.handle(message)
+
+    try:
+        yield say
+    finally:
+        await pool.close()
