@@ -274,7 +274,8 @@ class SlackConnector:
         if channel is None:
             return
         try:
-            await self.client.chat_postMessage(channel=channel, text=f":rotating_light: {escape(alert.detail)}")
+            text = f":rotating_light: {escape(alert.detail)}"
+            await self.client.chat_postMessage(channel=channel, text=text)
         except Exception:
             log.exception("slack payment alert for %s failed", alert.order_number)
 
