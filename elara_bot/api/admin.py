@@ -18,7 +18,8 @@ class Fulfil(BaseModel):
 
 
 class StockIn(BaseModel):
-    stock: int = Field(ge=0, le=1_000_000, examples=[25])
+    # strict: false, true, "7" and 7.0 are refused (422) instead of being read as 0, 1 and 7
+    stock: int = Field(strict=True, ge=0, le=1_000_000, examples=[25])
 
 
 class StockOut(BaseModel):

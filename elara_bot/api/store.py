@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from elara_bot.api.deps import ConnDep
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.schemas import ProductPublic
+from elara_bot.catalog.validation import safe_image_url
 
 router = APIRouter(tags=["store"])
 
@@ -41,7 +42,7 @@ def product_view(product: ProductPublic) -> dict[str, object]:
         "brand": product.brand,
         "category": product.category,
         "description": product.description,
-        "image_url": product.image_url,
+        "image_url": safe_image_url(product.image_url),  # http(s) or relative only, never javascript:
         "price": low if low == high else f"{low} – {high}",
         "in_stock": any(v.in_stock for v in product.variants),
     }

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from elara_bot.catalog import repository as repo
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit, SearchResult, VariantPublic
+from elara_bot.catalog.validation import safe_image_url
 from elara_bot.config import SearchSettings
 from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput, NotFound
@@ -41,7 +42,7 @@ def _product(row: dict[str, Any], variants: list[VariantPublic]) -> ProductPubli
         brand=row["brand"],
         category=row["category"],
         attributes=row["attributes"],
-        image_url=row["image_url"],
+        image_url=safe_image_url(row["image_url"]),  # a row stored before import checked URLs
         price_min_minor=min(prices),
         price_max_minor=max(prices),
         currency=variants[0].currency if variants else "USD",
