@@ -1,4 +1,9 @@
-"""Catalog export to JSON Lines or CSV, in the columns :mod:`elara_bot.catalog.importer` reads."""
+"""Catalog export to JSON Lines or CSV, in the columns :mod:`elara_bot.catalog.importer` reads.
+
+CSV is opened in spreadsheets, so every text cell that a spreadsheet would run as a formula (starting
+with ``= + - @``, tab or CR) gets a leading ``'`` (:func:`~elara_bot.catalog.importer.escape_cell`), and
+the import strips exactly that quote. ``price_minor`` and ``stock`` are written as plain numbers: they are
+never negative (the schema and the database refuse it), so a number never starts with ``-``."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import json
 from typing import Any, TextIO
 
 from elara_bot.catalog import repository as repo
-from elara_bot.catalog.importer import CSV_COLUMNS, Format
+from elara_bot.catalog.importer import CSV_COLUMNS, NUMERIC_COLUMNS, Format, escape_cell
 from elara_bot.db import Conn
 
 
@@ -20,7 +25,7 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
         "category": row["category"],
         "attributes": row["attributes"],
         "image_url": row["image_url"],
-        "currency": (row["currency"] or "USD").strip(),
+        "currency": (row["currency"] or "USD").strip().upper(),
         "variants": row["variants"],
     }
 
@@ -37,18 +42,18 @@ async def export_catalog(conn: Conn, out: TextIO, fmt: Format = "jsonl") -> int:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             continue
         for variant in record["variants"]:
-            writer.writerow(
-                {
-                    **{
-                        k: record[k] or ""
-                        for k in ("id", "title", "description", "brand", "category", "image_url")
-                    },
-                    "attributes": json.dumps(record["attributes"]),
-                    "currency": record["currency"],
-                    "sku": variant["sku"],
-                    "options": json.dumps(variant["options"]),
-                    "price_minor": variant["price_minor"],
-                    "stock": variant["stock"],
-                }
-            )
+            writer.writerow(_csv_row(record, variant))
     return len(rows)
+
+
+def _csv_row(record: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        **{k: record[k] or "" for k in ("id", "title", "description", "brand", "category", "image_url")},
+        "attributes": json.dumps(record["attributes"]),
+        "currency": record["currency"],
+        "sku": variant["sku"],
+        "options": json.dumps(variant["options"]),
+        "price_minor": int(variant["price_minor"]),
+        "stock": int(variant["stock"]),
+    }
+    return {k: v if k in NUMERIC_COLUMNS else escape_cell(str(v)) for k, v in row.items()}

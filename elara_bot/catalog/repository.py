@@ -75,6 +75,12 @@ async def existing_hashes(conn: Conn, ids: Sequence[str]) -> dict[str, str]:
     return {r["id"]: r["content_hash"] for r in await cur.fetchall()}
 
 
+async def sku_owners(conn: Conn, skus: Sequence[str]) -> dict[str, str]:
+    """The product each of these SKUs belongs to (active or not); unknown SKUs are left out."""
+    cur = await conn.execute("SELECT sku, product_id FROM variants WHERE sku = ANY(%s)", [list(skus)])
+    return {r["sku"]: r["product_id"] for r in await cur.fetchall()}
+
+
 @dataclass
 class ProductRow:
     """One product to write: its option text, the hash of its embedded text, and its new embedding when

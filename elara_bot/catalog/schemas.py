@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+
+from elara_bot.catalog.validation import (
+    MAX_PRICE_MINOR,
+    MAX_STOCK,
+    currency_code,
+    image_url,
+    storable_json,
+    storable_text,
+)
 
 
 class SearchFilters(BaseModel):
@@ -51,23 +61,59 @@ class SearchResult(BaseModel):
     hits: list[SearchHit]
 
 
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _no_bool(value: Any) -> Any:
+    """``true`` is not a price: lax int parsing would read it as 1 (CSV's digit strings stay accepted)."""
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+def _image_url(value: str | None) -> str | None:
+    return None if value is None else image_url(value)
+
+
+_STORABLE = AfterValidator(storable_text)
+Whole = Annotated[int, BeforeValidator(_no_bool)]
+
+
 class VariantIn(BaseModel):
-    sku: str = Field(min_length=1)
-    options: dict[str, str] = {}
-    price_minor: int = Field(ge=0)
-    stock: int = Field(default=0, ge=0)
+    # the cart API takes SKUs of up to 100 characters
+    sku: Annotated[str, Field(min_length=1, max_length=100), _STORABLE]
+    options: dict[
+        Annotated[str, Field(max_length=200), _STORABLE], Annotated[str, Field(max_length=500), _STORABLE]
+    ] = {}
+    price_minor: Whole = Field(ge=0, le=MAX_PRICE_MINOR)
+    stock: Whole = Field(default=0, ge=0, le=MAX_STOCK)
 
 
 class ProductIn(BaseModel):
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    description: str = ""
-    brand: str | None = None
-    category: str = ""
-    attributes: dict[str, Any] = {}
-    image_url: str | None = None
-    currency: str = Field(default="USD", min_length=3, max_length=3)
+    """One product of an import. Lengths keep each value inside PostgreSQL's index and ``tsvector``
+    limits; text must be storable (no NUL); JSON must be jsonb (finite numbers)."""
+
+    id: Annotated[str, Field(min_length=1, max_length=200), _STORABLE]
+    title: Annotated[str, Field(min_length=1, max_length=500), _STORABLE]
+    description: Annotated[str, Field(max_length=50_000), _STORABLE] = ""
+    brand: Annotated[str, Field(max_length=200), _STORABLE] | None = None
+    category: Annotated[str, Field(max_length=500), _STORABLE] = ""
+    attributes: Annotated[dict[str, Any], AfterValidator(storable_json)] = {}
+    image_url: Annotated[
+        Annotated[str, Field(max_length=2048), _STORABLE] | None,
+        BeforeValidator(_blank_to_none),
+        AfterValidator(_image_url),
+    ] = None
+    currency: Annotated[str, BeforeValidator(currency_code)] = "USD"
     variants: list[VariantIn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_skus(self) -> ProductIn:
+        counts = Counter(v.sku for v in self.variants)
+        if repeated := sorted(sku for sku, n in counts.items() if n > 1):
+            raise ValueError(f"SKU {', '.join(map(repr, repeated))} appears twice in this product")
+        return self
 
 
 class RowError(BaseModel):
@@ -79,4 +125,5 @@ class ImportReport(BaseModel):
     loaded: int = 0
     embedded: int = 0
     skipped: int = 0
+    moved: int = 0  # variants moved to another product (only with allow_sku_move)
     errors: list[RowError] = []

@@ -39,7 +39,7 @@ def _format(value: str | None, path: Path | None) -> Literal["jsonl", "csv"]:
     return "csv" if value == "csv" else "jsonl"
 
 
-async def _import(path: Path, fmt: Literal["jsonl", "csv"]) -> ImportReport:
+async def _import(path: Path, fmt: Literal["jsonl", "csv"], allow_sku_move: bool) -> ImportReport:
     from elara_bot.catalog.importer import import_catalog
     from elara_bot.catalog.repository import vacuum_catalog
     from elara_bot.db import connect, database_url, migrate
@@ -48,7 +48,7 @@ async def _import(path: Path, fmt: Literal["jsonl", "csv"]) -> ImportReport:
     await migrate(url)
     async with connect(url) as conn:
         async with conn.transaction():
-            report = await import_catalog(conn, _embedder(), path, fmt=fmt)
+            report = await import_catalog(conn, _embedder(), path, fmt=fmt, allow_sku_move=allow_sku_move)
         await vacuum_catalog(conn)
         return report
 
@@ -57,14 +57,20 @@ async def _import(path: Path, fmt: Literal["jsonl", "csv"]) -> ImportReport:
 def import_command(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines or CSV file")],
     fmt: str | None = typer.Option(None, "--format", help="jsonl or csv (default: from the file suffix)"),
+    allow_sku_move: bool = typer.Option(
+        False,
+        "--allow-sku-move",
+        help="let a row take a SKU that belongs to another product (else that row is refused)",
+    ),
 ) -> None:
     """Load a catalog file. Exit code 0: all rows loaded, 1: some rows bad, 2: nothing loaded."""
-    report = asyncio.run(_import(path, _format(fmt, path)))
+    report = asyncio.run(_import(path, _format(fmt, path), allow_sku_move))
     for error in report.errors:
         typer.echo(f"line {error.line}: {error.reason}", err=True)
+    moved = f", SKUs moved {report.moved}" if report.moved else ""
     typer.echo(
         f"loaded {report.loaded}, embedded {report.embedded}, skipped {report.skipped}, "
-        f"errors {len(report.errors)}"
+        f"errors {len(report.errors)}{moved}"
     )
     if report.loaded == 0:
         raise typer.Exit(2)

@@ -83,3 +83,25 @@ def test_eval_retrieval_on_dev_set() -> None:
     assert report["ndcg_at_10"] >= 0.95
     assert report["mrr_at_10"] >= 0.97
     assert report["recall_at_100"] >= 0.97
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_import_refuses_a_sku_move_unless_asked_and_reports_hostile_rows(tmp_path: Path) -> None:
+    first = tmp_path / "first.jsonl"
+    first.write_text(_line("tarp1") + "\n")
+    assert runner.invoke(app, ["catalog", "import", str(first)]).exit_code == 0
+    thief = json.loads(_line("tarp2", price=1))
+    thief["variants"][0]["sku"] = "tarp1-1"
+    nul = json.loads(_line("tarp3"))
+    nul["title"] = "Tent\x00Peg"
+    second = tmp_path / "second.jsonl"
+    second.write_text(json.dumps(thief) + "\n" + json.dumps(nul) + "\n" + _line("tarp4", price=2**64) + "\n")
+    refused = runner.invoke(app, ["catalog", "import", str(second)])
+    assert refused.exit_code == 2, refused.output
+    assert "line 1: SKU 'tarp1-1' belongs to product 'tarp1'" in refused.output
+    assert "--allow-sku-move" in refused.output
+    assert "line 2: title: Value error, contains a NUL byte" in refused.output
+    assert "line 3: variants.0.price_minor" in refused.output
+    moved = runner.invoke(app, ["catalog", "import", str(second), "--allow-sku-move"])
+    assert moved.exit_code == 1, moved.output
+    assert "loaded 1, embedded 1, skipped 0, errors 2, SKUs moved 1" in moved.output
