@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from elara_bot.checkout import service as checkout_service
 from elara_bot.config import Settings
+from elara_bot.conversation import store
 from elara_bot.conversation.messages import CheckoutLinkPart, OutboundReply
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
@@ -32,15 +33,19 @@ async def open_payment_links(
         try:
             result = await checkout_service.open_payment(pool, customer_id, number, provider, settings)
         except ElaraError as exc:
-            reply.parts = [p for p in reply.parts if not _link_of(p, number)]
-            reply.text = f"{reply.text}\n\n{exc.message}".strip()
-            continue
-        for part in reply.parts:
-            if _link_of(part, number):
-                assert isinstance(part, CheckoutLinkPart)
-                part.url = result.payment_url
+            reply = _without_link(reply, number, exc.message)
+        else:
+            for part in reply.parts:
+                if isinstance(part, CheckoutLinkPart) and part.order_number == number:
+                    part.url = result.payment_url
+        if reply.conversation_id is not None:
+            async with pool.connection() as conn, conn.transaction():
+                await store.rewrite_checkout_reply(
+                    conn, reply.conversation_id, number, reply.text, reply.parts
+                )
     return reply
 
 
-def _link_of(part: object, number: str) -> bool:
-    return isinstance(part, CheckoutLinkPart) and part.order_number == number
+def _without_link(reply: OutboundReply, number: str, why: str) -> OutboundReply:
+    parts = [p for p in reply.parts if not (isinstance(p, CheckoutLinkPart) and p.order_number == number)]
+    return reply.model_copy(update={"text": f"{reply.text}\n\n{why}".strip(), "parts": parts})

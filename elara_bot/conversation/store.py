@@ -111,3 +111,18 @@ async def count_turn(conn: Conn, key: str, window_s: int = 60) -> tuple[int, int
 
 async def prune_rate_windows(conn: Conn) -> None:
     await conn.execute("DELETE FROM chat_rate WHERE window_start < now() - interval '10 minutes'")
+
+
+async def rewrite_checkout_reply(
+    conn: Conn, conversation_id: UUID, order_number: str, text: str, parts: list[ReplyPart]
+) -> None:
+    """Store the final form of the assistant message that checked out ``order_number`` (its payment
+    link is only known after the turn committed), so a reloaded page shows what the shopper saw."""
+    dumped = [part.model_dump(mode="json") for part in parts]
+    probe = [{"type": "checkout_link", "order_number": order_number}]
+    await conn.execute(
+        "UPDATE conversation_messages SET text = %s, parts = %s WHERE id = (SELECT id FROM"
+        " conversation_messages WHERE conversation_id = %s AND role = 'assistant' AND parts @> %s"
+        " ORDER BY id DESC LIMIT 1)",
+        (text, Jsonb(dumped), conversation_id, Jsonb(probe)),
+    )

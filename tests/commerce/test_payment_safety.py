@@ -484,6 +484,7 @@ class TestChatCheckout:
         links = [p for p in reply.parts if isinstance(p, CheckoutLinkPart)]
         assert [link.url for link in links] == [f"https://pay.test/{links[0].order_number}"]
         assert probe.seen == [(198, 1)]  # the row was free, the reservation and the order committed
+        assert stored_links(commerce_db) == [links[0].url]  # a reloaded page shows the same link
 
     async def test_a_failing_provider_in_chat_restores_the_cart(
         self, commerce_db: str, tmp_path: Path
@@ -496,10 +497,20 @@ class TestChatCheckout:
             cart = await say("view_cart")
         assert not [p for p in reply.parts if isinstance(p, CheckoutLinkPart)]
         assert "back in your cart" in reply.text
+        assert stored_links(commerce_db) == []
         assert stock(commerce_db, "MUG-1") == 200
         assert [
             (line.sku, line.quantity) for p in cart.parts if isinstance(p, CartPart) for line in p.cart.lines
         ] == [("MUG-1", 2)]
+
+
+def stored_links(db: str) -> list[str]:
+    """The checkout links of the stored assistant messages (what the history shows after a reload)."""
+    with psycopg.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT parts FROM conversation_messages WHERE role = 'assistant' ORDER BY id"
+        ).fetchall()
+    return [part["url"] for (parts,) in rows for part in parts if part["type"] == "checkout_link"]
 
 
 @asynccontextmanager
