@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from elara_bot.catalog.exporter import export_catalog
-from elara_bot.catalog.importer import import_catalog
+from elara_bot.catalog.importer import FORMULA_START, escape_cell, import_catalog, unescape_cell
 from elara_bot.catalog.schemas import ImportReport
 from elara_bot.catalog.service import get_product, get_variant
 from elara_bot.db import Conn
@@ -277,6 +279,13 @@ async def test_csv_export_neutralises_formulas_and_round_trips(
     assert after == before
     assert {v.sku for v in after.variants} == {"\tTAB-1", "\rCR-1", "'=already"}
     assert after.title == HOSTILE["title"]
+
+
+@given(st.text())
+def test_csv_cell_escape_round_trips_and_never_starts_a_formula(text: str) -> None:
+    escaped = escape_cell(text)
+    assert unescape_cell(escaped) == text
+    assert not escaped.startswith(FORMULA_START)
 
 
 async def test_csv_import_keeps_a_quote_that_escapes_nothing(
