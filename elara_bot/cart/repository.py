@@ -7,6 +7,8 @@ from uuid import UUID
 
 from elara_bot.db import Conn
 
+LOCK_ATTEMPTS = 5  # checkouts committed under one cart write before it gives up
+
 
 async def open_cart_id(conn: Conn, customer_id: UUID) -> int:
     """The customer's open cart, created on first use (one per customer: partial unique index)."""
@@ -42,6 +44,26 @@ async def variant(conn: Conn, sku: str) -> dict[str, Any] | None:
     return await cur.fetchone()
 
 
+async def lock_open_cart(conn: Conn, customer_id: UUID) -> int | None:
+    """The customer's open cart, created on first use and row-locked (`FOR UPDATE`, the lock checkout
+    takes) until the transaction ends: every cart write holds it, so writes and checkouts run one at a
+    time per customer. Under READ COMMITTED a checkout that commits while we wait makes the re-checked
+    row no longer 'open' and the SELECT finds nothing: then the next attempt creates (or finds) the new
+    open cart. None after `LOCK_ATTEMPTS` such losses (a checkout storm; the caller answers 409)."""
+    for _ in range(LOCK_ATTEMPTS):
+        await conn.execute(
+            "INSERT INTO carts (customer_id) VALUES (%s)"
+            " ON CONFLICT (customer_id) WHERE status = 'open' DO NOTHING",
+            (customer_id,),
+        )
+        cur = await conn.execute(
+            "SELECT id FROM carts WHERE customer_id = %s AND status = 'open' FOR UPDATE", (customer_id,)
+        )
+        if (row := await cur.fetchone()) is not None:
+            return int(row["id"])
+    return None
+
+
 async def line_quantity(conn: Conn, cart_id: int, sku: str) -> int:
     cur = await conn.execute(
         "SELECT quantity FROM cart_lines WHERE cart_id = %s AND sku = %s", (cart_id, sku)
@@ -50,12 +72,34 @@ async def line_quantity(conn: Conn, cart_id: int, sku: str) -> int:
     return int(row["quantity"]) if row else 0
 
 
-async def upsert_line(conn: Conn, cart_id: int, sku: str, quantity: int) -> None:
-    await conn.execute(
-        "INSERT INTO cart_lines (cart_id, sku, quantity) VALUES (%s, %s, %s)"
-        " ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity",
-        (cart_id, sku, quantity),
+async def add_to_line(conn: Conn, cart_id: int, sku: str, quantity: int, max_quantity: int) -> int | None:
+    """Add `quantity` to the line in one statement, only while the sum stays within the per-item
+    maximum and the variant's stock (an active variant); the new quantity, or None when refused.
+    One statement, so adds interleaved on one connection (a turn's parallel tool calls) cannot lose
+    each other's units either."""
+    cur = await conn.execute(
+        "INSERT INTO cart_lines AS l (cart_id, sku, quantity)"
+        " SELECT %(cart)s, v.sku, %(n)s FROM variants v"
+        " WHERE v.sku = %(sku)s AND v.active AND %(n)s <= LEAST(v.stock, %(max)s)"
+        " ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = l.quantity + EXCLUDED.quantity"
+        " WHERE l.quantity + EXCLUDED.quantity"
+        " <= LEAST(%(max)s, (SELECT v.stock FROM variants v WHERE v.sku = EXCLUDED.sku))"
+        " RETURNING l.quantity",
+        {"cart": cart_id, "sku": sku, "n": quantity, "max": max_quantity},
     )
+    row = await cur.fetchone()
+    return int(row["quantity"]) if row else None
+
+
+async def set_line(conn: Conn, cart_id: int, sku: str, quantity: int) -> bool:
+    """Set an existing line's quantity; False when the line is not in the cart."""
+    cur = await conn.execute(
+        "UPDATE cart_lines SET quantity = %s WHERE cart_id = %s AND sku = %s", (quantity, cart_id, sku)
+    )
+    return cur.rowcount > 0
+
+
+async def touch(conn: Conn, cart_id: int) -> None:
     await conn.execute("UPDATE carts SET updated_at = now() WHERE id = %s", (cart_id,))
 
 

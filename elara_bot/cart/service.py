@@ -1,4 +1,10 @@
-"""The cart: one open cart per customer, priced from the database at read time."""
+"""The cart: one open cart per customer, priced from the database at read time.
+
+Every write (add, set, remove, clear) first takes the open cart's row lock, the lock checkout takes, so a
+customer's cart writes and checkouts run one after another: an acknowledged write is in the cart a later
+checkout turns into an order, or lands in the new open cart after it. An add is one statement with its
+limits in the WHERE clause, so adds interleaved on one connection count too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from uuid import UUID
 from elara_bot.cart import repository as repo
 from elara_bot.cart.schemas import CartLine, CartPublic
 from elara_bot.db import Conn
-from elara_bot.errors import InvalidInput, NotFound, OutOfStock
+from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
 
 DEFAULT_CURRENCY = "USD"
 
@@ -61,16 +67,35 @@ async def _checked_variant(conn: Conn, sku: str, wanted: int) -> None:
         )
 
 
+async def _locked_cart(conn: Conn, customer_id: UUID) -> int:
+    """Every write holds the open cart's row lock (see `repo.lock_open_cart`)."""
+    cart_id = await repo.lock_open_cart(conn, customer_id)
+    if cart_id is None:
+        raise Conflict("the cart was checked out several times meanwhile; please try again")
+    await repo.touch(conn, cart_id)
+    return cart_id
+
+
 async def add_item(
     conn: Conn, customer_id: UUID, sku: str, quantity: int, *, max_quantity: int
 ) -> CartPublic:
     _check_quantity(quantity, max_quantity, allow_zero=False)
-    cart_id = await repo.open_cart_id(conn, customer_id)
-    wanted = await repo.line_quantity(conn, cart_id, sku) + quantity
-    _check_quantity(wanted, max_quantity, allow_zero=False)
-    await _checked_variant(conn, sku, wanted)
-    await repo.upsert_line(conn, cart_id, sku, wanted)
+    cart_id = await _locked_cart(conn, customer_id)
+    if await repo.add_to_line(conn, cart_id, sku, quantity, max_quantity) is None:
+        await _refusal(conn, cart_id, sku, quantity, max_quantity)
     return await _render(conn, cart_id)
+
+
+async def _refusal(conn: Conn, cart_id: int, sku: str, quantity: int, max_quantity: int) -> None:
+    """Why an add was refused: the per-item maximum, an unknown SKU or too little stock."""
+    held = await repo.line_quantity(conn, cart_id, sku)
+    if held + quantity > max_quantity:
+        raise InvalidInput(
+            f"quantity {held + quantity} is above the maximum of {max_quantity} per item"
+            + (f" (the cart already holds {held})" if held else "")
+        )
+    await _checked_variant(conn, sku, held + quantity)
+    raise Conflict(f"the cart's line for {sku!r} changed meanwhile; please try again")
 
 
 async def set_quantity(
@@ -79,22 +104,23 @@ async def set_quantity(
     _check_quantity(quantity, max_quantity, allow_zero=True)
     if quantity == 0:
         return await remove_item(conn, customer_id, sku)
-    cart_id = await repo.open_cart_id(conn, customer_id)
+    cart_id = await _locked_cart(conn, customer_id)
     if await repo.line_quantity(conn, cart_id, sku) == 0:
         raise NotFound(f"{sku!r} is not in the cart")
     await _checked_variant(conn, sku, quantity)
-    await repo.upsert_line(conn, cart_id, sku, quantity)
+    if not await repo.set_line(conn, cart_id, sku, quantity):
+        raise NotFound(f"{sku!r} is not in the cart")
     return await _render(conn, cart_id)
 
 
 async def remove_item(conn: Conn, customer_id: UUID, sku: str) -> CartPublic:
-    cart_id = await repo.open_cart_id(conn, customer_id)
+    cart_id = await _locked_cart(conn, customer_id)
     if await repo.delete_line(conn, cart_id, sku) == 0:
         raise NotFound(f"{sku!r} is not in the cart")
     return await _render(conn, cart_id)
 
 
 async def clear_cart(conn: Conn, customer_id: UUID) -> CartPublic:
-    cart_id = await repo.open_cart_id(conn, customer_id)
+    cart_id = await _locked_cart(conn, customer_id)
     await repo.delete_lines(conn, cart_id)
     return await _render(conn, cart_id)
