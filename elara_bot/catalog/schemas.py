@@ -13,7 +13,6 @@ from elara_bot.catalog.validation import (
     currency_code,
     image_url,
     storable_json,
-    storable_text,
 )
 
 
@@ -76,37 +75,58 @@ def _image_url(value: str | None) -> str | None:
     return None if value is None else image_url(value)
 
 
-_STORABLE = AfterValidator(storable_text)
 Whole = Annotated[int, BeforeValidator(_no_bool)]
 
 
 class VariantIn(BaseModel):
     # the cart API takes SKUs of up to 100 characters
-    sku: Annotated[str, Field(min_length=1, max_length=100), _STORABLE]
-    options: dict[
-        Annotated[str, Field(max_length=200), _STORABLE], Annotated[str, Field(max_length=500), _STORABLE]
-    ] = {}
+    sku: str = Field(min_length=1, max_length=100)
+    options: dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(max_length=500)]] = {}
     price_minor: Whole = Field(ge=0, le=MAX_PRICE_MINOR)
     stock: Whole = Field(default=0, ge=0, le=MAX_STOCK)
 
 
 class ProductIn(BaseModel):
     """One product of an import. Lengths keep each value inside PostgreSQL's index and ``tsvector``
-    limits; text must be storable (no NUL); JSON must be jsonb (finite numbers)."""
+    limits; text must be storable (no NUL: pydantic already refuses lone surrogates in ``str`` fields);
+    JSON must be jsonb (finite numbers)."""
 
-    id: Annotated[str, Field(min_length=1, max_length=200), _STORABLE]
-    title: Annotated[str, Field(min_length=1, max_length=500), _STORABLE]
-    description: Annotated[str, Field(max_length=50_000), _STORABLE] = ""
-    brand: Annotated[str, Field(max_length=200), _STORABLE] | None = None
-    category: Annotated[str, Field(max_length=500), _STORABLE] = ""
+    id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field(default="", max_length=50_000)
+    brand: Annotated[str, Field(max_length=200)] | None = None
+    category: str = Field(default="", max_length=500)
     attributes: Annotated[dict[str, Any], AfterValidator(storable_json)] = {}
     image_url: Annotated[
-        Annotated[str, Field(max_length=2048), _STORABLE] | None,
+        Annotated[str, Field(max_length=2048)] | None,
         BeforeValidator(_blank_to_none),
         AfterValidator(_image_url),
     ] = None
     currency: Annotated[str, BeforeValidator(currency_code)] = "USD"
     variants: list[VariantIn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _storable(self) -> ProductIn:
+        """No NUL in any text: one scan of the joined text per product (a validator per field cost
+        more than the rest of the validation), then the field is looked up only to name it."""
+        texts = [self.id, self.title, self.description, self.brand or "", self.category, self.image_url or ""]
+        for variant in self.variants:
+            texts += [variant.sku, *variant.options, *variant.options.values()]
+        if "\x00" in "".join(texts):
+            raise ValueError(f"{self._with_nul()} contains a NUL byte (PostgreSQL text cannot hold it)")
+        return self
+
+    def _with_nul(self) -> str:
+        fields = ("id", "title", "description", "brand", "category", "image_url")
+        for name in fields:
+            if "\x00" in (getattr(self, name) or ""):
+                return name
+        for i, variant in enumerate(self.variants):
+            options = [*variant.options, *variant.options.values()]
+            for name, texts in (("sku", [variant.sku]), ("options", options)):
+                if any("\x00" in text for text in texts):
+                    return f"variants.{i}.{name}"
+        return "a value"
 
     @model_validator(mode="after")
     def _unique_skus(self) -> ProductIn:

@@ -6,6 +6,7 @@ row's line number (pydantic wraps it) and goes on with the next row."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ ISO_4217 = frozenset(
 )
 
 IMAGE_SCHEMES = ("http", "https")
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters and backslashes
 
 
 def storable_text(value: str) -> str:
@@ -76,7 +78,7 @@ def image_url_problem(url: str) -> str | None:
     """Why ``url`` may not be rendered as an image source, or None: only absolute ``http(s)`` URLs and
     relative paths pass. Control characters and backslashes are refused outright, because browsers drop
     or rewrite them (``java\\tscript:``, ``\\\\host``) before they read the scheme."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url) or "\\" in url:
+    if _UNSAFE_URL_CHARS.search(url):
         return "contains control characters or backslashes"
     if url != url.strip():
         return "has leading or trailing spaces"

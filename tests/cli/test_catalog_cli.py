@@ -100,7 +100,7 @@ def test_import_refuses_a_sku_move_unless_asked_and_reports_hostile_rows(tmp_pat
     assert refused.exit_code == 2, refused.output
     assert "line 1: SKU 'tarp1-1' belongs to product 'tarp1'" in refused.output
     assert "--allow-sku-move" in refused.output
-    assert "line 2: title: Value error, contains a NUL byte" in refused.output
+    assert "line 2: Value error, title contains a NUL byte" in refused.output
     assert "line 3: variants.0.price_minor" in refused.output
     moved = runner.invoke(app, ["catalog", "import", str(second), "--allow-sku-move"])
     assert moved.exit_code == 1, moved.output
