@@ -224,6 +224,17 @@ async def insert_payment_event(
     )
 
 
+async def review_payments(conn: Conn, order_id: UUID) -> list[dict[str, Any]]:
+    """The payments that put an order in review (what was paid, on which session), oldest first."""
+    cur = await conn.execute(
+        "SELECT session_id, amount_minor, currency FROM payment_events"
+        " WHERE order_id = %s AND outcome = 'payment_review' AND kind = 'paid' AND session_id IS NOT NULL"
+        " AND amount_minor IS NOT NULL AND currency IS NOT NULL ORDER BY id",
+        (order_id,),
+    )
+    return await cur.fetchall()
+
+
 async def stale_orders(conn: Conn, now: datetime) -> list[dict[str, Any]]:
     cur = await conn.execute(
         "SELECT id, number, payment_provider, payment_session_id FROM orders"

@@ -135,8 +135,11 @@ async def mark_delivered(conn: Conn, number: str) -> OrderPublic:
 
 
 async def refund_order(conn: Conn, number: str, provider: PaymentProvider) -> OrderPublic:
-    """Merchant refund of a paid, fulfilled or delivered order (stock is not restocked)."""
+    """Merchant refund of a paid, fulfilled or delivered order (stock is not restocked), or of an order
+    held in ``payment_review`` (what was paid is given back, the reserved stock released)."""
     row = await _owned(conn, None, number)
+    if row["status"] == "payment_review":
+        return await _refund_review(conn, row, provider)
     if not await repo.transition(
         conn, row["id"], ("paid", "fulfilled", "delivered"), "refunded", "refunded by the merchant"
     ):
@@ -146,6 +149,18 @@ async def refund_order(conn: Conn, number: str, provider: PaymentProvider) -> Or
             row["payment_session_id"], int(row["total_minor"]), row["currency"].strip(), f"refund-{row['id']}"
         )
     return await render(conn, await _owned(conn, None, number))
+
+
+async def _refund_review(conn: Conn, row: dict[str, Any], provider: PaymentProvider) -> OrderPublic:
+    """Refund each payment that put the order in review (keys from our ids: a retry refunds nothing
+    twice), then release the order and its stock."""
+    for i, paid in enumerate(await repo.review_payments(conn, row["id"])):
+        key = f"review-refund-{row['id']}-{i}"
+        await provider.refund(paid["session_id"], int(paid["amount_minor"]), str(paid["currency"]), key)
+    note = "payment under review refunded by the merchant"
+    if not await repo.release_order(conn, row["id"], "refunded", note, ("payment_review",)):
+        raise Conflict(f"order {row['number']} changed state, try again")
+    return await render(conn, await _owned(conn, None, row["number"]))
 
 
 async def set_stock(conn: Conn, sku: str, stock: int) -> int:
