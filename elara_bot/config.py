@@ -28,6 +28,18 @@ class DatabaseSettings(BaseModel):
     pool_min: int = Field(default=1, ge=1)
     pool_max: int = Field(default=10, ge=1)
     statement_timeout_ms: int = Field(default=15_000, ge=0)
+    connect_timeout_s: int = Field(default=3, ge=1, description="seconds a new connection may take")
+    reconnect_max_delay_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="longest pause between reconnection attempts while the database is down (psycopg_pool"
+        " backs off to minutes by default, so a restarted database was used again only ~20 s later)",
+    )
+    retry_down_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="while the database is known down requests fail at once (503); one may try every this",
+    )
 
 
 class EmbeddingSettings(BaseModel):
@@ -80,6 +92,44 @@ class AuthSettings(BaseModel):
     admin_api_key: SecretStr = SecretStr(DEV_PLACEHOLDER)
 
 
+class LimitsSettings(BaseModel):
+    """Request body caps, enforced while the body is read (a declared Content-Length above the cap is
+    refused before any of it is read): 413 beyond them."""
+
+    body_bytes: int = Field(default=1_048_576, ge=1024, description="every route not listed below")
+    chat_body_bytes: int = Field(default=65_536, ge=1024, description="POST /api/v1/chat")
+    webhook_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="/webhooks/* (Stripe, Telegram) and /slack/*"
+    )
+
+
+class SessionSettings(BaseModel):
+    """Anonymous web sessions (POST /api/v1/sessions): creation rate per client, a cap, the sweep."""
+
+    create_per_minute: int = Field(
+        default=20, ge=1, description="sessions one client (IP) may create per minute; 429 beyond"
+    )
+    max_anonymous: int = Field(
+        default=100_000,
+        ge=1,
+        description="live anonymous sessions; at the cap the oldest idle empty one is evicted, 503 if none",
+    )
+    evict_idle_minutes: int = Field(
+        default=30, ge=1, description="an empty session idle this long may be evicted at the cap"
+    )
+    sweep_idle_hours: int = Field(
+        default=72, ge=1, description="the sweeper deletes empty anonymous sessions idle this long"
+    )
+    sweep_interval_s: float = Field(default=600.0, gt=0)
+
+
+class ObservabilitySettings(BaseModel):
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token for GET /metrics (it shows paid orders and revenue); empty: no /metrics",
+    )
+
+
 class PaymentSettings(BaseModel):
     provider: Literal["dev", "stripe"] | None = Field(
         default=None, description="'stripe' when a Stripe key is set, else 'dev' (only allowed in dev)."
@@ -118,7 +168,9 @@ class SlackSettings(BaseModel):
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     api_base: str | None = None
-    allowed_team_ids: list[str] = []
+    allowed_team_ids: list[str] = Field(
+        default=[], description="Slack team (workspace) ids answered; required when Slack is configured"
+    )
     merchant_user_ids: list[str] = []
     handoff_channel: str | None = None
     alerts_channel: str | None = None
@@ -142,6 +194,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     max_item_quantity: int = Field(default=20, ge=1)
     chat_rate_per_minute: int = Field(default=30, ge=1)
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed (client = the"
+        " rightmost entry not itself a trusted proxy); empty: the TCP peer is the client",
+    )
     shutdown_grace_s: int = Field(
         default=30, ge=1, description="seconds uvicorn lets in-flight requests finish on shutdown"
     )
@@ -154,6 +211,9 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     telegram: TelegramSettings = TelegramSettings()
     slack: SlackSettings = SlackSettings()
+    limits: LimitsSettings = LimitsSettings()
+    sessions: SessionSettings = SessionSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
@@ -163,7 +223,16 @@ class Settings(BaseSettings):
             self.llm.provider = "openai" if (self.llm.base_url or self.llm.api_key) else "offline"
         if self.env == "prod":
             self._refuse_placeholders()
+        self._require_slack_teams()
         return self
+
+    def _require_slack_teams(self) -> None:
+        slack = self.slack
+        if slack.bot_token is not None and slack.signing_secret is not None and not slack.allowed_team_ids:
+            raise ValueError(
+                "ELARA_SLACK__ALLOWED_TEAM_IDS must list your Slack workspace id(s) (e.g. '[\"T0123\"]')"
+                " when Slack is configured: events from any other team are refused"
+            )
 
     def _refuse_placeholders(self) -> None:
         for name, secret in (

@@ -7,8 +7,10 @@ behind :class:`EmbeddedServer` so another wheel (``pgserver``) can replace ``emb
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -76,18 +78,131 @@ async def _configure(conn: Conn) -> None:
 
 
 async def open_pool(url: str, settings: Settings) -> AsyncConnectionPool[Conn]:
-    timeout = settings.database.statement_timeout_ms
-    pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+    """The request pool: fails fast while the database is known down, reconnects within a second of its
+    return (see :class:`ResilientPool`)."""
+    db = settings.database
+    pool = ResilientPool(
         url,
-        min_size=settings.database.pool_min,
-        max_size=settings.database.pool_max,
-        kwargs={"row_factory": dict_row, "options": f"-c statement_timeout={timeout}"},
+        breaker=DatabaseBreaker(db.retry_down_s),
+        reconnect_max_delay_s=db.reconnect_max_delay_s,
+        min_size=db.pool_min,
+        max_size=db.pool_max,
+        kwargs={
+            "row_factory": dict_row,
+            "options": f"-c statement_timeout={db.statement_timeout_ms}",
+            "connect_timeout": db.connect_timeout_s,
+        },
         configure=_configure,
-        check=AsyncConnectionPool.check_connection,
         open=False,
     )
     await pool.open(wait=True, timeout=30)
     return pool
+
+
+class DatabaseUnavailable(psycopg.OperationalError):
+    """Raised at once, without waiting for a connection, while the database is known to be down."""
+
+
+DOWN_MESSAGE = "the database is unavailable (failing fast until it answers again)"
+WAIT_SLICE_S = 1.0  # a waiting request looks at the breaker this often
+TRIAL_WAIT_S = 0.25  # a request let through while the breaker is open waits this long for a connection
+
+
+class DatabaseBreaker:
+    """A circuit breaker fed by the pool's connection attempts: one failed attempt opens it, one
+    successful attempt closes it. While open, one request per ``retry_s`` may try the pool; the others
+    are refused at once."""
+
+    def __init__(self, retry_s: float) -> None:
+        self.retry_s = retry_s
+        self.down_since: float | None = None
+        self._last_trial = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return self.down_since is not None
+
+    def failed(self) -> None:
+        if self.down_since is None:
+            log.warning("database unreachable: requests fail fast (503) until it answers again")
+            self.down_since = time.monotonic()
+            self._last_trial = self.down_since
+
+    def succeeded(self) -> None:
+        if self.down_since is not None:
+            log.warning("database reachable again after %.1f s", time.monotonic() - self.down_since)
+            self.down_since = None
+
+    def admits(self) -> bool:
+        if self.down_since is None:
+            return True
+        now = time.monotonic()
+        if now - self._last_trial >= self.retry_s:
+            self._last_trial = now
+            return True
+        return False
+
+
+class ResilientPool(AsyncConnectionPool[Conn]):
+    """psycopg's pool with three changes for a database outage.
+
+    * ``getconn`` refuses at once (``DatabaseUnavailable``, a 503) while the breaker is open, and a
+      request already waiting gives up within ``WAIT_SLICE_S`` once it opens, instead of each waiting the
+      full pool timeout.
+    * Reconnection attempts back off to at most ``reconnect_max_delay_s`` (psycopg_pool doubles the delay
+      up to minutes, so a database that came back was used again only when the next attempt was due).
+    * A connection failing its check makes the pool check all its idle connections at once (after a
+      restart they are all broken), instead of finding them broken one request at a time.
+    """
+
+    def __init__(
+        self, conninfo: str, *, breaker: DatabaseBreaker, reconnect_max_delay_s: float, **kwargs: Any
+    ) -> None:
+        self.breaker = breaker
+        self.reconnect_max_delay_s = reconnect_max_delay_s
+        self._purge: asyncio.Task[None] | None = None
+        super().__init__(conninfo, check=self._check_or_purge, **kwargs)
+
+    async def getconn(self, timeout: float | None = None) -> Conn:  # noqa: ASYNC109 (psycopg's signature)
+        from psycopg_pool import PoolTimeout
+
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            trial = self.breaker.is_open
+            if not self.breaker.admits():
+                raise DatabaseUnavailable(DOWN_MESSAGE)
+            wait = min(deadline - time.monotonic(), TRIAL_WAIT_S if trial else WAIT_SLICE_S)
+            try:
+                return await super().getconn(max(wait, 0.001))
+            except PoolTimeout:
+                if self.breaker.is_open:  # it opened while this request waited, or this was a trial
+                    raise DatabaseUnavailable(DOWN_MESSAGE) from None
+                if time.monotonic() >= deadline:
+                    raise
+
+    async def _connect(self, timeout: float | None = None) -> Conn:  # noqa: ASYNC109
+        try:
+            conn = await super()._connect(timeout)
+        except Exception:
+            self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return conn
+
+    async def schedule_task(self, task: Any, delay: float) -> None:
+        from psycopg_pool.pool_async import AddConnection
+
+        if isinstance(task, AddConnection):
+            delay = min(delay, self.reconnect_max_delay_s)
+        await super().schedule_task(task, delay)
+
+    async def _check_or_purge(self, conn: Conn) -> None:
+        try:
+            await AsyncConnectionPool.check_connection(conn)
+        except Exception:
+            if self._purge is None or self._purge.done():
+                self._purge = asyncio.create_task(self.check(), name="pool-purge-broken")
+            raise
 
 
 @asynccontextmanager
