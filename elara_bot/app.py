@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from elara_bot import demo, observability
 from elara_bot.agent.model import build_chat_model, build_fallback_model, close_chat_model
 from elara_bot.api import health
+from elara_bot.api.body_limit import BodyLimitMiddleware, BodyTooLarge
 from elara_bot.api.errors import install_error_handlers
 from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.config import Settings, get_settings
@@ -153,6 +155,13 @@ def _mount_routers(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
 
+async def _too_large(_: Request, exc: Exception) -> JSONResponse:
+    detail = exc.detail if isinstance(exc, BodyTooLarge) else str(exc)
+    return JSONResponse(
+        {"error": "PayloadTooLarge", "detail": detail}, status_code=413, headers={"Connection": "close"}
+    )
+
+
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
     settings = settings or get_settings()
     limit_malloc_arenas()
@@ -181,6 +190,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             expose_headers=["Retry-After"],
         )
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limits=settings.limits)  # outside anything that reads bodies
+    app.add_exception_handler(BodyTooLarge, _too_large)
     app.add_middleware(observability.ObservabilityMiddleware)
     _mount_routers(app)
     return app

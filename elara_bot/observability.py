@@ -6,6 +6,7 @@ Other modules record events through the module-level helpers (``observe_tool_cal
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -14,11 +15,14 @@ import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Annotated, TextIO
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from elara_bot.config import Settings
+from elara_bot.errors import NotFound, Unauthorized
 
 request_id_var: ContextVar[str | None] = ContextVar("elara_request_id", default=None)
 conversation_id_var: ContextVar[str | None] = ContextVar("elara_conversation_id", default=None)
@@ -176,5 +180,19 @@ router = APIRouter(tags=["observability"])
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Prometheus text, for a scraper holding ``ELARA_OBSERVABILITY__METRICS_TOKEN`` (it shows paid orders
+    and revenue: never public). Without a configured token the route does not exist."""
+    settings: Settings = request.app.state.runtime.settings
+    check_metrics_token(settings, authorization)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def check_metrics_token(settings: Settings, authorization: str | None) -> None:
+    token = settings.observability.metrics_token
+    if token is None or not token.get_secret_value():
+        raise NotFound("metrics are off: set ELARA_OBSERVABILITY__METRICS_TOKEN and scrape with it")
+    scheme, _, given = (authorization or "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise Unauthorized("send Authorization: Bearer <metrics token>")

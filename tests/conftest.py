@@ -118,6 +118,10 @@ def db_url(make_db: Callable[[], str]) -> str:
     return make_db()
 
 
+METRICS_TOKEN = "test-metrics-token"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
 def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
@@ -125,6 +129,7 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "load_demo": False,
         "database": {"url": db_url, "pool_max": 20},
         "search": {"result_cache_s": 0},  # tests change stock and search again at once
+        "observability": {"metrics_token": METRICS_TOKEN},  # /metrics needs it (tests read the counters)
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(values.get(key), dict):

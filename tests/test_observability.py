@@ -18,6 +18,14 @@ from elara_bot.observability import ObservabilityMiddleware, configure_logging, 
 
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 BEARER = "sess.eyJzaG9wcGVyIjoxfQ.c2lnbmF0dXJl"
+METRICS_TOKEN = "metrics-scraper-token-42"
+SCRAPE = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+def registry_text() -> str:
+    from prometheus_client import REGISTRY, generate_latest
+
+    return generate_latest(REGISTRY).decode()
 
 
 @pytest.fixture
@@ -56,7 +64,6 @@ def test_redact_masks_tokens_and_keys() -> None:
 async def test_middleware_sets_request_id_and_counts_route_templates(log_stream: io.StringIO) -> None:
     app = FastAPI()
     app.add_middleware(ObservabilityMiddleware)
-    app.include_router(observability.router)
     seen: list[str | None] = []
 
     @app.get("/items/{item_id}")
@@ -68,14 +75,14 @@ async def test_middleware_sets_request_id_and_counts_route_templates(log_stream:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         before = sample(
-            (await client.get("/metrics")).text,
+            registry_text(),
             "elara_http_request_seconds_count",
             route="/items/{item_id}",
             status="200",
         )
         given = await client.get("/items/7", headers={"X-Request-ID": "req-abc.1"})
         fresh = await client.get("/items/8", headers={"X-Request-ID": "bad id\nwith newline"})
-        text = (await client.get("/metrics")).text
+        text = registry_text()
 
     assert given.headers["x-request-id"] == "req-abc.1"
     assert fresh.headers["x-request-id"] not in ("", "bad id\nwith newline")
@@ -110,8 +117,8 @@ def test_helpers_feed_the_registry() -> None:
 def test_live_search_shows_in_metrics_and_json_logs(
     live_service: Callable[..., AbstractContextManager[str]], log_stream: io.StringIO
 ) -> None:
-    with live_service() as base:
-        before = httpx.get(f"{base}/metrics").text
+    with live_service(observability={"metrics_token": METRICS_TOKEN}) as base:
+        before = httpx.get(f"{base}/metrics", headers=SCRAPE).text
         response = httpx.get(
             f"{base}/api/v1/products/search",
             params={"q": "waterproof boots"},
@@ -119,7 +126,7 @@ def test_live_search_shows_in_metrics_and_json_logs(
             timeout=30,
         )
         assert response.status_code == 200
-        after = httpx.get(f"{base}/metrics").text
+        after = httpx.get(f"{base}/metrics", headers=SCRAPE).text
         ready = httpx.get(f"{base}/readyz", timeout=30)
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": "ok", "embedder": "ok", "chat_model": "ok"}

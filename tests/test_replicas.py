@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from tests.conftest import METRICS_AUTH, METRICS_TOKEN
 from tests.helpers import free_port
 from tests.test_observability import sample
 
@@ -33,6 +34,7 @@ def service_process(
         "ELARA_DATA_DIR": str(data_dir),
         "ELARA_LOAD_DEMO": "false",
         "ELARA_AUTH__SESSION_SECRET": "shared-by-every-replica",
+        "ELARA_OBSERVABILITY__METRICS_TOKEN": METRICS_TOKEN,
         **env,
     }
     serve = "from elara_bot.cli.main import app; app()"
@@ -90,7 +92,7 @@ def test_two_replicas_share_one_conversation(db_url: str, tmp_path: Path) -> Non
         chat(b, auth, "add the second one")
         chat(a, auth, "make it 2")
         cart = chat(b, auth, "show my cart")["parts"][0]["cart"]  # type: ignore[index]
-        metrics_b = httpx.get(f"{b}/metrics", timeout=10).text
+        metrics_b = httpx.get(f"{b}/metrics", headers=METRICS_AUTH, timeout=10).text
     assert [(line["sku"] in second, line["quantity"]) for line in cart["lines"]] == [(True, 2)]
     with psycopg.connect(db_url) as conn:
         turns = conn.execute(

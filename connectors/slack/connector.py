@@ -2,8 +2,9 @@
 
 Bolt verifies the request signature (401 on a forged, stale or missing one) and answers
 ``url_verification``; retries are deduplicated on ``event_id``. Only merchants get data: a user in
-``settings.slack.merchant_user_ids`` (from an allowed team, when ``allowed_team_ids`` is set) or a
-customer with role merchant/admin linked by a ``slack`` identity. Everyone else gets a polite refusal.
+``settings.slack.merchant_user_ids`` or a customer with role merchant/admin linked by a ``slack``
+identity. Everyone else gets a polite refusal. A request from a team not in ``allowed_team_ids`` (required
+when Slack is configured) gets no answer at all: it is acknowledged, logged and dropped.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class SlackConnector:
         self._register()
 
     def _register(self) -> None:
+        self.app.middleware(self._allowed_team)
         self.app.middleware(self._dedupe)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
@@ -75,9 +77,18 @@ class SlackConnector:
         await next()
         return None
 
+    async def _allowed_team(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """Acknowledge (so Slack does not retry) and drop a request from a team that is not allowed."""
+        team = team_of(body)
+        if team not in self.runtime.settings.slack.allowed_team_ids:
+            log.warning("slack request from team %r refused: not in allowed_team_ids", team)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
     async def is_merchant(self, team_id: str | None, user_id: str | None) -> bool:
         settings = self.runtime.settings.slack
-        if not user_id or (settings.allowed_team_ids and team_id not in settings.allowed_team_ids):
+        if not user_id or team_id not in settings.allowed_team_ids:
             return False
         if user_id in settings.merchant_user_ids:
             return True
@@ -283,6 +294,15 @@ class SlackConnector:
         session = getattr(self.client, "session", None)
         if session is not None:
             await session.close()
+
+
+def team_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request comes from: events carry ``team_id``, slash commands ``team_id`` too,
+    interactions a ``team`` object."""
+    team = body.get("team_id")
+    if team is None and isinstance(body.get("team"), dict):
+        team = body["team"].get("id")
+    return team if isinstance(team, str) else None
 
 
 def _subscribe(hooks: Any, hook: Any) -> None:

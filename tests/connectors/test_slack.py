@@ -158,7 +158,7 @@ def _signed(
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": content_type}
 
 
-def _event(text: str, user: str = MERCHANT, *, kind: str = "app_mention") -> str:
+def _event(text: str, user: str = MERCHANT, *, kind: str = "app_mention", team: str = "T111") -> str:
     event: dict[str, Any] = {
         "type": kind,
         "user": user,
@@ -169,7 +169,7 @@ def _event(text: str, user: str = MERCHANT, *, kind: str = "app_mention") -> str
     if kind == "message":
         event["channel_type"] = "im"
     return json.dumps(
-        {"type": "event_callback", "team_id": "T111", "event_id": f"Ev{uuid.uuid4().hex}", "event": event}
+        {"type": "event_callback", "team_id": team, "event_id": f"Ev{uuid.uuid4().hex}", "event": event}
     )
 
 
@@ -270,6 +270,41 @@ async def test_outsider_refused_linked_merchant_answered(slack: Any) -> None:
     answer = (await stub.wait_for(token, "chat.postMessage", count=2))[1]
     assert "Order EL-S00001 (paid) by Ann" in answer.fields["text"]
     assert money(2 * 12_999) in answer.fields["text"]
+
+
+async def test_a_merchant_id_from_another_team_gets_no_answer(
+    slack: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A correctly signed event and command carrying a merchant's user id, from a team that is not
+    allowed: acknowledged (no Slack retries), logged, and nothing is posted to anyone."""
+    client, stub, token = slack
+    event = _event("revenue today", kind="message", team="TFOREIGN")
+    command = urlencode(
+        {
+            "command": "/elara",
+            "text": "revenue today",
+            "user_id": MERCHANT,
+            "team_id": "TFOREIGN",
+            "channel_id": "C7",
+            "response_url": "http://x/",
+            "trigger_id": "t7",
+        }
+    )
+    form = "application/x-www-form-urlencoded"
+    with caplog.at_level("WARNING", logger="connectors.slack.connector"):
+        answers = [
+            await client.post("/slack/events", content=event, headers=_signed(event)),
+            await client.post("/slack/events", content=command, headers=_signed(command, content_type=form)),
+        ]
+        allowed = _event("revenue today", kind="message")  # the same merchant from the allowed team
+        await client.post("/slack/events", content=allowed, headers=_signed(allowed))
+        await stub.wait_for(token, "chat.postMessage")
+        await asyncio.sleep(0.5)
+    assert [a.status_code for a in answers] == [200, 200]
+    posts = stub.for_token(token, "chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0].fields["channel"] == "C1"
+    assert sum("TFOREIGN" in r.getMessage() for r in caplog.records) == 2
 
 
 async def test_slash_command_chart_upload_sequence(slack: Any) -> None:

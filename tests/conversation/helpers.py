@@ -16,6 +16,8 @@ import psycopg
 from langchain_openai.chat_models import _client_utils
 from psycopg.rows import dict_row
 
+from tests.conftest import METRICS_AUTH
+
 LiveService = Callable[..., AbstractContextManager[str]]
 Reply = dict[str, Any]
 
@@ -202,7 +204,7 @@ METRIC_LINE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^
 
 def metric_total(client: httpx.Client, name: str, **labels: str) -> float:
     """Sum of a Prometheus metric's samples (optionally only those with these label values)."""
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=METRICS_AUTH).text
     total = 0.0
     for line in text.splitlines():
         match = METRIC_LINE.match(line)
