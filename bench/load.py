@@ -117,6 +117,7 @@ def run_service(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
         "ELARA_PORT": str(port),
         "ELARA_LOG_LEVEL": "WARNING",
         "ELARA_CHAT_RATE_PER_MINUTE": "100000",
+        "ELARA_SESSIONS__CREATE_PER_MINUTE": "100000",  # every simulated shopper comes from loopback
         "ELARA_DATABASE__POOL_MAX": "20",
         "HF_HUB_OFFLINE": "1",
         **(extra_env or {}),

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from elara_bot import demo, observability
 from elara_bot.agent.model import build_chat_model, build_fallback_model, close_chat_model
@@ -87,10 +88,12 @@ def release_freed_memory() -> None:
 
 async def _build_services(runtime: Runtime) -> None:
     """Payments, the conversation service, then the connectors that subscribe to it."""
+    from elara_bot.customers.service import start_session_sweeper
     from elara_bot.payments.service import build_provider, start_sweeper
 
     runtime.payments = build_provider(runtime.settings)
     runtime.connectors["order_sweeper"] = start_sweeper(runtime.pool, runtime.payments)
+    runtime.connectors["session_sweeper"] = start_session_sweeper(runtime.pool, runtime.settings)
     runtime.conversation = build_conversation(runtime)
     if runtime.settings.telegram.token is not None:
         from connectors.telegram import start_telegram
@@ -120,8 +123,9 @@ async def stop_runtime(runtime: Runtime) -> None:
     """Finish the chat turns in flight (bounded by the grace period), then close everything."""
     if runtime.conversation is not None:
         await runtime.conversation.drain(runtime.settings.shutdown_grace_s)
-    if "order_sweeper" in runtime.connectors:
-        runtime.connectors["order_sweeper"].cancel()
+    for sweeper in ("order_sweeper", "session_sweeper"):
+        if sweeper in runtime.connectors:
+            runtime.connectors[sweeper].cancel()
     if "telegram" in runtime.connectors:
         await runtime.connectors["telegram"].stop()
     if "slack" in runtime.connectors:
@@ -193,5 +197,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.add_middleware(BodyLimitMiddleware, limits=settings.limits)  # outside anything that reads bodies
     app.add_exception_handler(BodyTooLarge, _too_large)
     app.add_middleware(observability.ObservabilityMiddleware)
+    # the client address (rate limits) comes from X-Forwarded-For only when a configured proxy sent it;
+    # `elara serve` turns uvicorn's own handling (which trusts 127.0.0.1) off
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _mount_routers(app)
     return app

@@ -21,7 +21,9 @@ def free_port() -> int:
 @contextmanager
 def serve_in_thread(app: Any, *, startup_timeout: float = 120.0) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+    )  # as `elara serve`: the app decides whose X-Forwarded-For to believe
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

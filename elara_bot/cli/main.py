@@ -59,6 +59,7 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=None,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
+        proxy_headers=False,  # the app believes X-Forwarded-For from ELARA_TRUSTED_PROXIES only
     )
 
 
