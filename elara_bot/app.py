@@ -20,6 +20,7 @@ from elara_bot.agent.model import build_chat_model, build_fallback_model, close_
 from elara_bot.api import health
 from elara_bot.api.body_limit import BodyLimitMiddleware, BodyTooLarge
 from elara_bot.api.errors import install_error_handlers
+from elara_bot.api.guard import InputGuard
 from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.config import Settings, get_settings
 from elara_bot.conversation.service import ConversationService
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             expose_headers=["Retry-After"],
         )
     install_error_handlers(app)
+    app.add_middleware(InputGuard)  # NUL in path, query or body: 422 before any route
     app.add_middleware(BodyLimitMiddleware, limits=settings.limits)  # outside anything that reads bodies
     app.add_exception_handler(BodyTooLarge, _too_large)
     app.add_middleware(observability.ObservabilityMiddleware)

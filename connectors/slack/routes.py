@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import unquote_to_bytes
+
 from fastapi import APIRouter, Request, Response
 
 from connectors.slack.connector import SlackConnector
 from elara_bot.api.deps import RuntimeDep
+from elara_bot.api.guard import body_has_nul
 from elara_bot.errors import NotFound
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
+
+
+def _has_nul(body: bytes) -> bool:
+    """NUL in an event (JSON) or in a form field (commands; interactivity's URL-encoded JSON payload)."""
+    return body_has_nul(body) or body_has_nul(unquote_to_bytes(body))
 
 
 @router.post("/slack/events", include_in_schema=False)
@@ -16,4 +26,8 @@ async def slack_events(request: Request, runtime: RuntimeDep) -> Response:
     connector: SlackConnector | None = runtime.connectors.get("slack")
     if connector is None:
         raise NotFound("Slack is not configured")
+    if _has_nul(await request.body()):
+        # PostgreSQL cannot store it; acknowledged (Slack retries anything else) and dropped, signed or not
+        log.warning("slack request ignored: it contains a NUL character")
+        return Response(status_code=200)
     return await connector.handler.handle(request)

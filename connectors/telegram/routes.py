@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -11,8 +12,10 @@ from fastapi.responses import JSONResponse
 
 from connectors.telegram.connector import TelegramConnector, webhook_secret
 from elara_bot.api.deps import RuntimeDep
+from elara_bot.api.guard import contains_nul, out_of_bigint
 from elara_bot.errors import ElaraError, Forbidden, InvalidInput, NotFound
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -47,10 +50,23 @@ async def update_payload(request: Request) -> dict[str, Any]:
     return data
 
 
+def unprocessable(data: dict[str, Any]) -> str | None:
+    """Why a well-formed update cannot be stored (PostgreSQL bigint and text limits), or None."""
+    if out_of_bigint(data):
+        return "an integer (update_id, a chat or user id) beyond the 64-bit range"
+    if contains_nul(data):
+        return "a NUL character in a text field"
+    return None
+
+
 @router.post("/webhooks/telegram", include_in_schema=False)
 async def telegram_webhook(
     connector: Annotated[TelegramConnector, Depends(verified_connector)],
     data: Annotated[dict[str, Any], Depends(update_payload)],
 ) -> JSONResponse:
+    if (reason := unprocessable(data)) is not None:
+        # acknowledged, so that Telegram stops redelivering an update that can never be processed
+        log.warning("telegram update ignored: %s", reason)
+        return JSONResponse({"ok": True, "duplicate": False, "ignored": reason})
     new = await connector.accept(data)
     return JSONResponse({"ok": True, "duplicate": not new})

@@ -10,12 +10,17 @@ from fastapi import Depends, Header
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.api.errors import raises
 from elara_bot.config import Settings
 from elara_bot.customers.schemas import CustomerPublic
 from elara_bot.customers.service import get_customer
-from elara_bot.errors import ElaraError, NotFound, Unauthorized
+from elara_bot.errors import NotFound, Unauthorized
 
 SALT = "elara-session"
+ADMIN_CHALLENGE = 'ApiKey realm="elara admin", header="X-Admin-Key"'
+MAX_TOKEN_CHARS = 1024  # issued tokens are ~90 characters; longer ones are refused before any HMAC
+SEND_TOKEN = "send Authorization: Bearer <token> from POST /api/v1/sessions"
+INVALID_TOKEN = 'Bearer realm="elara", error="invalid_token"'
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -31,16 +36,21 @@ def read_token(settings: Settings, token: str) -> UUID:
     try:
         return UUID(str(_serializer(settings).loads(token, max_age=max_age)))
     except (BadSignature, ValueError) as exc:
-        raise Unauthorized("invalid or expired session token") from exc
+        raise Unauthorized("invalid or expired session token", challenge=INVALID_TOKEN) from exc
 
 
 def _bearer(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send Authorization: Bearer <token> from POST /api/v1/sessions")
-    return token.strip()
+    """The token of ``Bearer <token>``; a missing, empty, malformed or oversized one is a 401."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(SEND_TOKEN)
+    if len(token) > MAX_TOKEN_CHARS or not token.isascii() or " " in token:
+        raise Unauthorized("malformed session token: " + SEND_TOKEN, challenge=INVALID_TOKEN)
+    return token
 
 
+@raises(401)
 async def current_shopper(
     runtime: RuntimeDep,
     conn: ConnDep,
@@ -53,6 +63,7 @@ async def current_shopper(
         raise Unauthorized("the session's customer no longer exists") from exc
 
 
+@raises(401, 503)  # its own pooled connection: 503 when the database is down
 async def chat_shopper(
     runtime: RuntimeDep,
     authorization: Annotated[str | None, Header(description="Bearer <session token>")] = None,
@@ -67,13 +78,14 @@ async def chat_shopper(
         raise Unauthorized("the session's customer no longer exists") from exc
 
 
+@raises(401)
 def admin_key(
     runtime: RuntimeDep,
     x_admin_key: Annotated[str | None, Header(description="the admin API key")] = None,
 ) -> None:
     expected = runtime.settings.auth.admin_api_key.get_secret_value()
     if x_admin_key is None or not hmac.compare_digest(x_admin_key.encode(), expected.encode()):
-        raise ElaraError("a valid X-Admin-Key header is required", 401)
+        raise Unauthorized("a valid X-Admin-Key header is required", challenge=ADMIN_CHALLENGE)
 
 
 CurrentShopper = Annotated[CustomerPublic, Depends(current_shopper)]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from elara_bot.api.errors import raises
 from elara_bot.db import Conn
 from elara_bot.runtime import Runtime
 
@@ -19,6 +20,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+@raises(503)  # the database is down or the pool is exhausted (see api/errors.py)
 async def get_conn(runtime: RuntimeDep) -> AsyncIterator[Conn]:
     """Commit when the handler returns, roll back when it raises (ElaraError included)."""
     async with runtime.pool.connection() as conn, conn.transaction():

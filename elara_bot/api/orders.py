@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from elara_bot.api.auth import CurrentShopper
 from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.api.errors import error_responses
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
 
@@ -23,19 +24,19 @@ async def list_orders(shopper: CurrentShopper, conn: ConnDep) -> list[OrderPubli
     return await orders.list_orders(conn, shopper.id)
 
 
-@router.get("/{number}", response_model=OrderPublic, responses={404: {"description": "no such order"}})
+@router.get("/{number}", response_model=OrderPublic, responses=error_responses(404))
 async def get_order(number: str, shopper: CurrentShopper, conn: ConnDep) -> OrderPublic:
     return await orders.get_order(conn, shopper.id, number)
 
 
-@router.post("/{number}/cancel", response_model=OrderPublic)
+@router.post("/{number}/cancel", response_model=OrderPublic, responses=error_responses(404, 409, 502))
 async def cancel_order(
     number: str, shopper: CurrentShopper, conn: ConnDep, runtime: RuntimeDep
 ) -> OrderPublic:
     return await orders.cancel_order(conn, shopper.id, number, runtime.payments)
 
 
-@router.post("/{number}/returns", response_model=OrderPublic)
+@router.post("/{number}/returns", response_model=OrderPublic, responses=error_responses(404, 409))
 async def request_return(
     number: str, body: ReturnRequest, shopper: CurrentShopper, conn: ConnDep
 ) -> OrderPublic:

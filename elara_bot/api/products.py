@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.api.errors import error_responses
+from elara_bot.api.guard import PG_BIGINT_MAX
 from elara_bot.catalog import service
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchResult
-from elara_bot.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
@@ -69,13 +70,15 @@ class ProductPage(BaseModel):
     )
 
 
+# A string with the exact syntax accepted (a Decimal parameter documents "any string" and refuses most)
 Price = Annotated[
-    Decimal | None, Query(ge=0, le=10_000_000, decimal_places=2, description="major units, e.g. 49.99")
+    str | None,
+    Query(pattern=r"^[0-9]{1,8}(\.[0-9]{1,2})?$", description="major units, e.g. 49.99", examples=["49.99"]),
 ]
 
 
-def _minor(value: Decimal | None) -> int | None:
-    return None if value is None else int(value * 100)
+def _minor(value: str | None) -> int | None:
+    return None if value is None else int(Decimal(value) * 100)
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -91,31 +94,50 @@ async def search(
     category: Annotated[str | None, Query(max_length=200, description="category path prefix")] = None,
     in_stock: bool = False,
 ) -> SearchResult:
-    if min_price is not None and max_price is not None and min_price > max_price:
-        raise InvalidInput("min_price must not exceed max_price")
     filters = SearchFilters(
         min_price_minor=_minor(min_price),
         max_price_minor=_minor(max_price),
         category=category,
         in_stock=in_stock,
     )
+    if min_price is not None and max_price is not None and Decimal(min_price) > Decimal(max_price):
+        # an empty price range matches nothing (OpenAPI cannot state "min <= max", so it is no 422)
+        return SearchResult(query=q, filters=filters, hits=[])
     # the request's transaction holds only this search and its log row: a lazy commit is safe
     return await service.search_products(
         conn, runtime.embedder, q, filters, limit, settings=runtime.settings.search, lazy_log=True
     )
 
 
-@router.get("/{product_id}", response_model=ProductResponse)
+@router.get("/{product_id}", response_model=ProductResponse, responses=error_responses(404))
 async def get_product(product_id: str, conn: ConnDep) -> ProductPublic:
     return await service.get_product(conn, product_id)
 
 
-@router.get("", response_model=ProductPage)
+# OpenAPI links: what a client (and schemathesis' stateful phase) can do next with a listed product
+LISTING_LINKS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of the catalog",
+        "links": {
+            "GetProduct": {
+                "operationId": "get_product_api_v1_products__product_id__get",
+                "parameters": {"product_id": "$response.body#/items/0/id"},
+            },
+            "AddToCart": {
+                "operationId": "add_item_api_v1_cart_items_post",
+                "requestBody": {"sku": "$response.body#/items/0/variants/0/sku", "quantity": 1},
+            },
+        },
+    }
+}
+
+
+@router.get("", response_model=ProductPage, responses=LISTING_LINKS)
 async def list_products(
     conn: ConnDep,
     category: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=PG_BIGINT_MAX)] = 0,  # SQL OFFSET is a bigint
 ) -> ProductPage:
     items, total = await service.list_products(conn, category=category, limit=limit, offset=offset)
     return ProductPage(items=items, total=total, limit=limit, offset=offset)

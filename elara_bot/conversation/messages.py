@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from elara_bot.cart.schemas import CartPublic
 from elara_bot.orders.schemas import OrderPublic
@@ -16,13 +16,42 @@ from elara_bot.orders.schemas import OrderPublic
 Channel = Literal["web", "telegram", "slack", "email", "cli"]
 
 
+# The button actions `conversation.actions.plan_action` carries out (tests/api/test_hostile_input.py holds
+# the two together): a request the schema allows is never refused by the grammar.
+ACTION_PATTERN = (
+    r"^(view_cart|checkout|confirm|deny|add:[^:]+(:[0-9]{1,6})?|(remove|more_like|order_status):.+)$"
+)
+# Some character that str.strip() keeps (Python's whitespace, spelled out: regex dialects disagree on \s)
+NOT_BLANK_PATTERN = (
+    "[^\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 class ChatRequest(BaseModel):
     """Body of `POST /api/v1/chat`: typed text, or a button's `action` (its label as `message`)."""
 
     message: str = Field(default="", max_length=4000, examples=["running shoes under $100"])
     action: str | None = Field(
-        default=None, max_length=200, examples=[None, "add:SKU-123:1", "view_cart", "checkout"]
+        default=None,
+        max_length=200,
+        pattern=ACTION_PATTERN,
+        examples=[None, "add:SKU-123:1", "view_cart", "checkout"],
     )
+    model_config = ConfigDict(
+        json_schema_extra={  # what the validator below requires, for clients and schema-driven tests
+            "anyOf": [
+                {"required": ["action"], "properties": {"action": {"type": "string"}}},
+                {"required": ["message"], "properties": {"message": {"pattern": NOT_BLANK_PATTERN}}},
+            ]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ChatRequest:
+        if not self.action and not self.message.strip():
+            raise ValueError("the message is empty: type something or press a button")
+        return self
 
 
 class InboundMessage(BaseModel):

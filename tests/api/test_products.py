@@ -45,7 +45,6 @@ async def test_bad_values_are_422(service: str) -> None:
             {"q": "x", "max_price": "abc"},
             {"q": "x", "limit": "0"},
             {"q": "x", "min_price": "-1"},
-            {"q": "x", "min_price": "50", "max_price": "10"},
             {"q": "x", "max_price": "1.999"},
         ):
             resp = await client.get("/api/v1/products/search", params=params)
