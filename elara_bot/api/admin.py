@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from elara_bot.api.auth import AdminKey
 from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.api.errors import error_responses
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic, OrderStatus
 
@@ -34,21 +35,21 @@ async def list_orders(
     return await orders.admin_list_orders(conn, status, limit)
 
 
-@router.post("/orders/{number}/fulfil", response_model=OrderPublic)
+@router.post("/orders/{number}/fulfil", response_model=OrderPublic, responses=error_responses(404, 409))
 async def fulfil(number: str, body: Fulfil, _: AdminKey, conn: ConnDep) -> OrderPublic:
     return await orders.mark_fulfilled(conn, number, body.tracking)
 
 
-@router.post("/orders/{number}/deliver", response_model=OrderPublic)
+@router.post("/orders/{number}/deliver", response_model=OrderPublic, responses=error_responses(404, 409))
 async def deliver(number: str, _: AdminKey, conn: ConnDep) -> OrderPublic:
     return await orders.mark_delivered(conn, number)
 
 
-@router.post("/orders/{number}/refund", response_model=OrderPublic)
+@router.post("/orders/{number}/refund", response_model=OrderPublic, responses=error_responses(404, 409, 502))
 async def refund(number: str, _: AdminKey, conn: ConnDep, runtime: RuntimeDep) -> OrderPublic:
     return await orders.refund_order(conn, number, runtime.payments)
 
 
-@router.put("/stock/{sku}", response_model=StockOut)
+@router.put("/stock/{sku}", response_model=StockOut, responses=error_responses(404))
 async def set_stock(sku: str, body: StockIn, _: AdminKey, conn: ConnDep) -> StockOut:
     return StockOut(sku=sku, stock=await orders.set_stock(conn, sku, body.stock))

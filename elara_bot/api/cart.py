@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from elara_bot.api.auth import CurrentShopper
 from elara_bot.api.deps import ConnDep, RuntimeDep
+from elara_bot.api.errors import error_responses
 from elara_bot.cart import service as cart
 from elara_bot.cart.schemas import CartPublic
 
@@ -27,13 +28,27 @@ async def view_cart(shopper: CurrentShopper, conn: ConnDep) -> CartPublic:
     return await cart.view_cart(conn, shopper.id)
 
 
-@router.post("/items", response_model=CartPublic)
+# OpenAPI links (documentation): a line of the cart can be changed or removed next
+LINE_LINKS = {
+    name: {"operationId": operation, "parameters": {"sku": "$response.body#/lines/0/sku"}}
+    for name, operation in {
+        "SetQuantity": "set_quantity_api_v1_cart_items__sku__patch",
+        "RemoveItem": "remove_item_api_v1_cart_items__sku__delete",
+    }.items()
+}
+
+
+@router.post(
+    "/items",
+    response_model=CartPublic,
+    responses={**error_responses(404, 409), 200: {"description": "The cart", "links": LINE_LINKS}},
+)
 async def add_item(body: AddItem, shopper: CurrentShopper, conn: ConnDep, runtime: RuntimeDep) -> CartPublic:
     limit = runtime.settings.max_item_quantity
     return await cart.add_item(conn, shopper.id, body.sku, body.quantity, max_quantity=limit)
 
 
-@router.patch("/items/{sku}", response_model=CartPublic)
+@router.patch("/items/{sku}", response_model=CartPublic, responses=error_responses(404, 409))
 async def set_quantity(
     sku: str, body: SetQuantity, shopper: CurrentShopper, conn: ConnDep, runtime: RuntimeDep
 ) -> CartPublic:
@@ -41,6 +56,6 @@ async def set_quantity(
     return await cart.set_quantity(conn, shopper.id, sku, body.quantity, max_quantity=limit)
 
 
-@router.delete("/items/{sku}", response_model=CartPublic)
+@router.delete("/items/{sku}", response_model=CartPublic, responses=error_responses(404, 409))
 async def remove_item(sku: str, shopper: CurrentShopper, conn: ConnDep) -> CartPublic:
     return await cart.remove_item(conn, shopper.id, sku)
