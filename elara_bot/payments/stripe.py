@@ -44,10 +44,10 @@ class StripeProvider:
         )
         secret = settings.payments.stripe_webhook_secret
         self._webhook_secret = secret.get_secret_value() if secret else None
-        if settings.payments.reservation_minutes * 60 < self.min_reservation_s:
+        if settings.payments.reservation_minutes * 60 < STRIPE_MIN_EXPIRY_S:
             log.warning(
                 "ELARA_PAYMENTS__RESERVATION_MINUTES=%d is under Stripe's 30-minute minimum for a payment"
-                " page: Stripe orders reserve stock for %d minutes",
+                " page: Stripe orders reserve stock for %d minutes instead",
                 settings.payments.reservation_minutes,
                 self.min_reservation_s // 60,
             )
