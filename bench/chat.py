@@ -273,11 +273,9 @@ def profile_turns(data_dir: Path, count: int) -> str:
     try:
         text, timings = asyncio.run(main())
     finally:
-        from elara_bot.db import _embedded
+        from elara_bot.db import release_embedded
 
-        for server in list(_embedded.values()):
-            server.stop()  # before the temporary directory goes
-        _embedded.clear()
+        release_embedded(settings.pgdata)  # stop_runtime did, unless the start failed half-way
     means = {step: [s * 1000 for n, s in timings if n == step] for step in EXPECTED}
     steps = "\n".join(f"  {step:<9} mean {sum(ms) / max(1, len(ms)):6.1f} ms" for step, ms in means.items())
     return f"in-process turns (no HTTP, one at a time):\n{steps}\n\n{text}"

@@ -107,7 +107,10 @@ class RssSampler:
 
 @contextmanager
 def run_service(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """``elara serve`` on a free loopback port; yields (base URL, pid)."""
+    """``elara serve`` on a free loopback port; yields (base URL, pid). SIGTERM to the bench stops it too."""
+    from elara_bot.embedded import exit_on_signals
+
+    exit_on_signals()  # a killed bench runs the `finally` below, and the service stops its PostgreSQL
     port = free_port()
     env = {
         **os.environ,

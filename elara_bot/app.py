@@ -24,7 +24,7 @@ from elara_bot.api.guard import InputGuard
 from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.config import Settings, get_settings
 from elara_bot.conversation.service import ConversationService
-from elara_bot.db import database_url, migrate, open_pool
+from elara_bot.db import database_url, migrate, open_pool, release_embedded
 from elara_bot.prompts import load_prompt
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
@@ -134,6 +134,8 @@ async def stop_runtime(runtime: Runtime) -> None:
     if runtime.conversation is not None:
         await close_chat_model(runtime.conversation.model)
     await runtime.pool.close()
+    if runtime.settings.database.url is None:
+        release_embedded(runtime.settings.pgdata)  # the last Elara process out stops the embedded server
 
 
 def _mount_routers(app: FastAPI) -> None:

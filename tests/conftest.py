@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -43,6 +44,9 @@ def pg_admin_url() -> Iterator[str]:
     # Not under pytest's basetemp: pytest resets /tmp/pytest-of-<user> to mode 0700 at each session,
     # which locks out the unprivileged user the embedded server runs as when tests run as root.
     root = Path(tempfile.mkdtemp(prefix="elara-test-pg-"))
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        # SIGTERM (a CI timeout, `kill`) ends the session as Ctrl-C does: the teardown below still runs
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = EmbeddedPostgres(root / "data", delete_on_exit=True)
     try:
         yield server.url("postgres")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
 from elara_bot.config import get_settings
+
+if TYPE_CHECKING:
+    from elara_bot.embedded import EmbeddedStatus
 
 app = typer.Typer(help="Elara: a conversational commerce assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
@@ -31,10 +35,62 @@ def db_migrate() -> None:
 
 @db_app.command("url")
 def db_url() -> None:
-    """Print the database URL in use (starts the embedded server if needed)."""
+    """Print the database URL in use (an embedded server runs only while an Elara process such as
+    `elara serve` uses it)."""
     from elara_bot.db import database_url
 
     typer.echo(database_url(get_settings()))
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the embedded PostgreSQL: running or not, and the Elara processes using it (starts nothing)."""
+    from elara_bot.embedded import status
+
+    settings = get_settings()
+    if settings.database.url is not None:
+        typer.echo("database: external (ELARA_DATABASE__URL); Elara runs no embedded server")
+        return
+    for line in _describe(status(settings.pgdata)):
+        typer.echo(line)
+
+
+def _describe(state: EmbeddedStatus) -> list[str]:
+    lines = [f"data directory: {state.pgdata}"]
+    if not state.initialised:
+        return [*lines, "server: none yet (created by the first Elara command that needs it)"]
+    if state.server_pid is None:
+        stale = f" (stale postmaster.pid of process {state.stale_pid}: cleared at the next start)"
+        lines.append("server: stopped" + (stale if state.stale_pid is not None else ""))
+    else:
+        lines.append(f"server: running, pid {state.server_pid}, socket in {state.socket_dir}")
+    users = [f"  pid {h.pid}: {h.command}" for h in state.holders]
+    lines.append(f"used by: {len(users)} Elara process(es)" + (":" if users else ""))
+    if state.server_pid is not None and not users:
+        lines.append("  none: a killed run left it; the next Elara process adopts it, or `elara db stop`")
+    return lines + users
+
+
+@db_app.command("stop")
+def db_stop(
+    force: bool = typer.Option(False, "--force", help="stop it even while Elara processes use it"),
+) -> None:
+    """Stop the embedded PostgreSQL (it stops by itself when the last Elara process using it exits)."""
+    from elara_bot.embedded import stop
+
+    settings = get_settings()
+    if settings.database.url is not None:
+        typer.echo("database: external (ELARA_DATABASE__URL); Elara runs no embedded server")
+        return
+    outcome = stop(settings.pgdata, force=force)
+    if outcome.refused:
+        pids = ", ".join(str(h.pid) for h in outcome.holders)
+        typer.echo(f"not stopped: Elara processes use it (pids {pids}); stop them, or use --force", err=True)
+        raise typer.Exit(1)
+    if outcome.stopped_pid is None:
+        typer.echo(f"not running: {settings.pgdata}")
+    else:
+        typer.echo(f"stopped the embedded PostgreSQL (pid {outcome.stopped_pid}) in {settings.pgdata}")
 
 
 @app.command()
