@@ -213,8 +213,15 @@ def _arm() -> None:
     global _armed
     if not _armed:
         atexit.register(release_all)
+        os.register_at_fork(after_in_child=_forget_leases)
         _armed = True
     exit_on_signals()
+
+
+def _forget_leases() -> None:
+    """A forked child shares its parent's leases (the locks belong to the open files); it must not stop the
+    server when it exits."""
+    _leases.clear()
 
 
 @contextlib.contextmanager

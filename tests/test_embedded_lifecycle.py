@@ -43,6 +43,12 @@ else:
     from elara_bot.config import get_settings
     from elara_bot.db import database_url
     url = database_url(get_settings())
+if sys.argv[1] == "fork":  # a forked child exiting normally (its atexit runs) must leave the server alone
+    import os
+    child = os.fork()
+    if child == 0:
+        sys.exit(0)
+    os.waitpid(child, 0)
 print(url, flush=True)
 while True:
     time.sleep(1)
@@ -246,6 +252,11 @@ class TestSharing:
             stop_last(second, signal.SIGINT, data_dir)
         assert "joining the embedded PostgreSQL" in holder_log(data_dir)
         assert not list((data_dir / "pgdata.leases").glob("*.lease"))
+
+    def test_a_forked_child_leaving_does_not_stop_its_parents_server(self, data_dir: Path) -> None:
+        with holder(data_dir, "fork") as (process, url):
+            select_one(url)
+            stop_last(process, signal.SIGTERM, data_dir)
 
 
 class TestThrowAway:
