@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResp
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 
+from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
 from elara_bot.observability import observe_llm
 
@@ -79,18 +81,47 @@ class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
         return response
 
 
-_agents: dict[int, Any] = {}
+class ShopperAgents:
+    """The compiled shopper agents of the chat models a service keeps (compiling a graph costs ~5-10 ms).
+
+    At most `size` models are kept, least recently used out first. A button press's `ActionModel` lives
+    for one turn: its graph is compiled for that turn and never kept (keeping one per press held every
+    press's model and graph for the life of the process).
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._agents: OrderedDict[int, tuple[BaseChatModel, Any]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+    def get(self, model: BaseChatModel) -> Any:
+        if isinstance(model, ActionModel):
+            return _compile(model)
+        key = id(model)  # with the model kept alongside, an id is not reused while its entry lives
+        kept = self._agents.get(key)
+        if kept is None:
+            kept = (model, _compile(model))
+            self._agents[key] = kept
+        self._agents.move_to_end(key)
+        while len(self._agents) > self.size:
+            self._agents.popitem(last=False)
+        return kept[1]
+
+
+def _compile(model: BaseChatModel) -> Any:
+    return create_agent(
+        model, tools=SHOPPER_TOOLS, middleware=[ShopperMiddleware()], context_schema=TurnContext
+    )
+
+
+_agents = ShopperAgents()  # the process's default; a service may own a `ShopperAgents` of its own
 
 
 def shopper_agent(model: BaseChatModel) -> Any:
-    """The compiled agent for `model` (cached: compiling the graph costs a few milliseconds)."""
-    key = id(model)
-    if key not in _agents or _agents[key][0] is not model:
-        agent = create_agent(
-            model, tools=SHOPPER_TOOLS, middleware=[ShopperMiddleware()], context_schema=TurnContext
-        )
-        _agents[key] = (model, agent)
-    return _agents[key][1]
+    """The compiled agent for `model` (see `ShopperAgents`)."""
+    return _agents.get(model)
 
 
 async def run_agent(

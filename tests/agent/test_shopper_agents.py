@@ -1,0 +1,78 @@
+"""The compiled shopper agents: a long-lived model's graph is kept, a button press's is not (issue 12)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
+
+from elara_bot.agent import shopper
+from elara_bot.agent.action_model import ActionModel
+from elara_bot.agent.offline_model import OfflineChatModel
+from elara_bot.agent.shopper import shopper_agent
+from elara_bot.conversation.messages import InboundMessage
+from elara_bot.conversation.service import ConversationService
+from elara_bot.db import open_pool
+from elara_bot.payments.dev import build_dev_provider
+from retrieval.embedding import Embedder
+from tests.conftest import make_settings
+
+PRESSES = 200
+
+
+def _live_action_models() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is ActionModel)
+
+
+class TestShopperAgents:
+    def test_action_models_are_not_kept(self) -> None:
+        before = len(shopper._agents)
+        refs = []
+        for _ in range(PRESSES):
+            model = ActionModel(calls=[("view_cart", {})])
+            assert shopper_agent(model) is not None
+            refs.append(weakref.ref(model))
+        del model
+        gc.collect()
+        assert sum(1 for ref in refs if ref() is not None) == 0
+        assert len(shopper._agents) == before
+
+    async def test_button_presses_do_not_grow_the_cache(
+        self, db_url: str, tmp_path: Path, embedder: Embedder
+    ) -> None:
+        settings = make_settings(db_url, tmp_path, chat_rate_per_minute=1000)
+        pool = await open_pool(db_url, settings)
+        try:
+            service = ConversationService(
+                pool=pool, settings=settings, embedder=embedder, provider=build_dev_provider(settings)
+            )
+            press = InboundMessage(
+                channel="web", external_user_id="presser", conversation_key="presser", action="view_cart"
+            )
+            await service.handle(press)  # the first turn builds what every turn shares
+            cached, live = len(shopper._agents), _live_action_models()
+            for _ in range(PRESSES):
+                reply = await service.handle(press)
+                assert "cart" in reply.text.lower()
+            assert len(shopper._agents) == cached
+            assert _live_action_models() <= live + 1  # before: one more model (and graph) per press
+        finally:
+            await pool.close()
+
+    def test_a_kept_model_is_compiled_once(self) -> None:
+        agents, model = shopper.ShopperAgents(), OfflineChatModel()
+        assert agents.get(model) is agents.get(model)
+        assert len(agents) == 1
+
+    def test_the_least_recently_used_model_goes_first(self) -> None:
+        agents = shopper.ShopperAgents(size=2)
+        first, second, third = OfflineChatModel(), OfflineChatModel(), OfflineChatModel()
+        graph = agents.get(first)
+        agents.get(second)
+        assert agents.get(first) is graph  # used again: now the most recent
+        agents.get(third)
+        assert len(agents) == 2
+        assert agents.get(first) is graph  # kept; `second` went
+        assert agents.get(second) is not None
+        assert len(agents) == 2
