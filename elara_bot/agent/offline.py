@@ -32,6 +32,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from elara_bot.agent.confirmation import Decision, decide, describe
+
 ORDINALS = {
     "first": 1,
     "1st": 1,
@@ -301,10 +303,19 @@ def _has(msg: str, *phrases: str) -> bool:
 
 
 def _confirmation(msg: str, pending: dict[str, Any]) -> Understanding | None:
-    if _has(msg, "yes", "yep", "yeah", "sure", "confirm", "ok", "okay", "do it", "please do"):
-        return _call(str(pending["name"]), **dict(pending["args"]))
-    if _has(msg, "no", "nope", "don't", "do not", "keep it", "never mind", "nevermind"):
+    """A clear yes runs exactly the pending call; a no (negation anywhere) declines; a yes with a but
+    ("yes but for the other order") is asked again; anything else is understood as a new request."""
+    args = dict(pending.get("args") or {})
+    decision = decide(msg, args)
+    if decision is Decision.YES:
+        return _call(str(pending["name"]), **args)
+    if decision is Decision.NO:
         return _answer("No problem, I have left it as it is.", "denied")
+    if decision is Decision.UNCLEAR:
+        what = describe(str(pending["name"]), args)
+        return Understanding(
+            answer=f"I need a clear yes or no: do you want me to {what}?", pending=pending, kind="confirm"
+        )
     return None
 
 
@@ -368,7 +379,7 @@ def _cancel_or_return(msg: str, memory: OfflineMemory) -> Understanding | None:
             if memory.last_order is None or not _refers_to_an_order(msg):
                 return _answer("Which order would you like to cancel? Please give me its number.", "ask")
         number = order.group(1).upper() if order else str(memory.last_order)
-        return _confirm("cancel_order", {"order_number": number}, f"cancel order {number}")
+        return _confirm("cancel_order", {"order_number": number})
     if _has(msg, "return", "send back", "send it back", "send them back"):
         known = memory.last_order is not None and re.search(r"\b(my|this|that|the) (order|purchase)\b", msg)
         if (order is None and not known) or _has(msg, "policy"):
@@ -376,7 +387,7 @@ def _cancel_or_return(msg: str, memory: OfflineMemory) -> Understanding | None:
             return _call("store_policy", question=msg)
         number = order.group(1).upper() if order else str(memory.last_order)
         skus: list[str] = []  # empty: every item of the order
-        return _confirm("request_return", {"order_number": number, "skus": skus}, f"return order {number}")
+        return _confirm("request_return", {"order_number": number, "skus": skus})
     return None
 
 
@@ -385,10 +396,12 @@ def _refers_to_an_order(msg: str) -> bool:
     return re.search(r"\b(it|that|this|my (last |latest )?(order|purchase)|the order)\b", msg) is not None
 
 
-def _confirm(name: str, args: dict[str, Any], what: str) -> Understanding:
+def _confirm(name: str, args: dict[str, Any]) -> Understanding:
     pending = {"name": name, "args": args}
     return Understanding(
-        answer=f"Do you want me to {what}? Please answer yes or no.", pending=pending, kind="confirm"
+        answer=f"Do you want me to {describe(name, args)}? Please answer yes or no.",
+        pending=pending,
+        kind="confirm",
     )
 
 

@@ -2,8 +2,9 @@
 
 The shopper's identity, the connection and the services come from the run's context (`ShopperContext`),
 never from tool arguments; no tool takes a price. Every tool answers JSON; an `ElaraError` is answered as
-`{"error", "detail"}` for the model to read, never raised. Cancel and return only run once the conversation
-service has seen the shopper confirm (`ShopperContext.confirmed`).
+`{"error", "detail"}` for the model to read, never raised. Cancel and return only run as the one call the
+shopper confirmed (`ShopperContext.confirmed`, granted by the conversation service on a clear yes to exactly
+that tool and those arguments, used once; see agent/confirmation.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
 from pydantic import BaseModel
 
+from elara_bot.agent.confirmation import Confirmation, describe
 from elara_bot.cart import service as cart
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit
@@ -39,7 +41,7 @@ class ShopperContext:
     settings: Settings
     embedder: Embedder
     provider: Any  # elara_bot.payments.base.PaymentProvider
-    confirmed: set[str] = field(default_factory=set)  # tool names the shopper confirmed this turn
+    confirmed: Confirmation | None = None  # the one call (tool and arguments) the shopper said yes to
     handoff_reasons: list[str] = field(default_factory=list)
     # Orders checked out this turn: their payment pages are opened after the turn's transaction commits
     # (conversation.payment_links), never while it holds the reserved stock rows' locks.
@@ -196,8 +198,15 @@ async def order_status(runtime: Runtime, order_number: str | None = None) -> str
     return await _run(act)
 
 
-def _unconfirmed(name: str, what: str) -> str:
-    detail = f"Ask the shopper to confirm first: do they really want to {what}? Act only after a yes."
+def _confirmed(ctx: ShopperContext, name: str, args: dict[str, Any]) -> bool:
+    return ctx.confirmed is not None and ctx.confirmed.use(name, args)
+
+
+def _unconfirmed(name: str, args: dict[str, Any]) -> str:
+    detail = (
+        f"Ask the shopper to confirm first: do they really want to {describe(name, args)}?"
+        " Act only after a yes, and then only on exactly this."
+    )
     return json.dumps({"error": "ConfirmationRequired", "detail": detail, "tool": name})
 
 
@@ -205,8 +214,8 @@ def _unconfirmed(name: str, what: str) -> str:
 async def cancel_order(order_number: str, runtime: Runtime) -> str:
     """Cancel an order (needs the shopper's explicit confirmation)."""
     ctx = _ctx(runtime)
-    if "cancel_order" not in ctx.confirmed:
-        return _unconfirmed("cancel_order", f"cancel order {order_number}")
+    if not _confirmed(ctx, "cancel_order", args := {"order_number": order_number}):
+        return _unconfirmed("cancel_order", args)
 
     async def act() -> dict[str, Any]:
         order = await orders.cancel_order(ctx.conn, ctx.customer_id, order_number, ctx.provider)
@@ -219,8 +228,8 @@ async def cancel_order(order_number: str, runtime: Runtime) -> str:
 async def request_return(order_number: str, skus: list[str], runtime: Runtime) -> str:
     """Request a return of some items (or all when skus is empty) of a delivered order; needs confirmation."""
     ctx = _ctx(runtime)
-    if "request_return" not in ctx.confirmed:
-        return _unconfirmed("request_return", f"return items of order {order_number}")
+    if not _confirmed(ctx, "request_return", args := {"order_number": order_number, "skus": skus}):
+        return _unconfirmed("request_return", args)
 
     async def act() -> dict[str, Any]:
         wanted = skus

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from elara_bot.agent.confirmation import Confirmation, Decision, decide
 from elara_bot.errors import InvalidInput
 
 ToolCall = tuple[str, dict[str, Any]]
@@ -14,7 +15,7 @@ ToolCall = tuple[str, dict[str, Any]]
 class ActionPlan:
     calls: list[ToolCall] = field(default_factory=list)
     answer: str | None = None  # a reply that needs no tool
-    confirmed: str | None = None  # the tool name the shopper has just confirmed
+    confirmed: Confirmation | None = None  # the one call the shopper has just confirmed
 
 
 def plan_action(action: str, pending: dict[str, Any] | None) -> ActionPlan:
@@ -25,7 +26,7 @@ def plan_action(action: str, pending: dict[str, Any] | None) -> ActionPlan:
     if name in simple and not rest:
         return ActionPlan(calls=[simple[name]])
     if name in {"confirm", "deny"} and not rest:
-        return _decide(name == "confirm", pending)
+        return _decide(decide(name) is Decision.YES, pending)
     if name == "add" and rest:
         sku, _, quantity = rest.rpartition(":") if rest.count(":") else (rest, "", "1")
         return ActionPlan(calls=[("add_to_cart", {"sku": sku, "quantity": _quantity(quantity)})])
@@ -41,8 +42,8 @@ def _decide(yes: bool, pending: dict[str, Any] | None) -> ActionPlan:
         return ActionPlan(answer="There is nothing waiting for a yes or no right now.")
     if not yes:
         return ActionPlan(answer="All right, I've left it as it is.")
-    name = str(pending["name"])
-    return ActionPlan(calls=[(name, dict(pending.get("args", {})))], confirmed=name)
+    confirmed = Confirmation.of(pending)
+    return ActionPlan(calls=[(confirmed.name, dict(confirmed.args))], confirmed=confirmed)
 
 
 def _quantity(text: str) -> int:

@@ -2,7 +2,8 @@
 
 The state holds what older messages would otherwise have to carry: the products last shown (with their
 positions, for "the second one"), the last search and filters (for "cheaper"), the cart's lines, a
-confirmation waiting for a yes, the handoff flag. It survives trimming of the message history.
+confirmation waiting for a yes (one exact call, for one turn), the handoff flag. It survives trimming of
+the message history.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from uuid import UUID
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 
+from elara_bot.agent.confirmation import Confirmation, Decision, decide, describe
 from elara_bot.agent.offline import OfflineMemory, ShownProduct
 from elara_bot.conversation.messages import (
     CartPart,
@@ -24,14 +26,26 @@ from elara_bot.conversation.messages import (
     ReplyPart,
 )
 
-YES_WORDS = {"yes", "yep", "yeah", "sure", "confirm", "ok", "okay", "y", "please do", "do it"}
 NOTE_PRODUCTS = 10
 NOTE_VARIANTS = 12
 
 
-def is_yes(text: str) -> bool:
-    words = set(text.lower().replace(",", " ").replace("!", " ").replace(".", " ").split())
-    return bool(words & YES_WORDS)
+def confirmation(state: dict[str, Any], text: str) -> Confirmation | None:
+    """The shopper's clear yes to the question the last reply asked: a grant for exactly that call."""
+    pending = state.get("pending")
+    if pending is None or decide(text, pending.get("args")) is not Decision.YES:
+        return None
+    return Confirmation.of(pending)
+
+
+def ask_to_confirm(reply: OutboundReply, pending: dict[str, Any] | None) -> None:
+    """Make sure the reply names the exact action a yes will confirm (a hosted model's own wording may
+    not, or may name another order than the call it was refused)."""
+    if pending is None:
+        return
+    what = describe(str(pending["name"]), dict(pending.get("args") or {}))
+    if what.lower() not in reply.text.lower():
+        reply.text = f"{reply.text}\n\nTo confirm: do you want me to {what}? Please answer yes or no."
 
 
 def _json(message: ToolMessage) -> dict[str, Any]:
@@ -86,19 +100,32 @@ def tool_calls(produced: list[BaseMessage]) -> list[dict[str, Any]]:
     ]
 
 
-def remember(state: dict[str, Any], produced: list[BaseMessage], *, handoff: bool) -> None:
-    """Fold a turn's messages into the state."""
+def remember(
+    state: dict[str, Any],
+    produced: list[BaseMessage],
+    *,
+    handoff: bool,
+    confirmed: Confirmation | None = None,
+) -> None:
+    """Fold a turn's messages into the state. A question waiting for a yes lives one turn and names one
+    exact call: the offline model's question, or the one call a hosted model was refused for want of a
+    confirmation. None when it was refused several different calls (which one would a yes mean?), nor
+    right after a confirmed call ran (more irreversible calls straight after one: the shopper asks anew)."""
     calls = {
         call["id"]: call for m in produced if isinstance(m, AIMessage) for call in m.tool_calls if call["id"]
     }
     state.pop("pending", None)
+    refused: list[dict[str, Any]] = []
     for message in produced:
         if isinstance(message, AIMessage):
             _remember_call_args(state, message)
             if pending := message.response_metadata.get("elara_pending"):
-                state["pending"] = pending
+                refused.append(pending)
         elif isinstance(message, ToolMessage):
-            _remember_result(state, message, calls.get(message.tool_call_id))
+            _remember_result(state, message, calls.get(message.tool_call_id), refused)
+    distinct = {json.dumps(p, sort_keys=True, default=str): p for p in refused}
+    if len(distinct) == 1 and not (confirmed is not None and confirmed.used):
+        state["pending"] = next(iter(distinct.values()))
     if handoff:
         state["handoff"] = "active"
 
@@ -113,10 +140,12 @@ def _remember_call_args(state: dict[str, Any], message: AIMessage) -> None:
             state["last_sku"] = args["sku"]
 
 
-def _remember_result(state: dict[str, Any], message: ToolMessage, call: ToolCall | None) -> None:
+def _remember_result(
+    state: dict[str, Any], message: ToolMessage, call: ToolCall | None, refused: list[dict[str, Any]]
+) -> None:
     data = _json(message)
     if data.get("error") == "ConfirmationRequired" and call is not None:
-        state["pending"] = {"name": call["name"], "args": call["args"]}
+        refused.append({"name": call["name"], "args": call["args"]})
         return
     if "error" in data:
         return

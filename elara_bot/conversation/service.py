@@ -220,7 +220,8 @@ class ConversationService:
             plan = plan_action(message.action, state.get("pending")) if message.action else None
             produced = await self._run(ctx, conversation_id, message, plan, model, state, emit, stream_tokens)
             reply = memory.build_reply(conversation_id, produced, plan.answer if plan else None)
-            memory.remember(state, produced, handoff=bool(ctx.handoff_reasons))
+            memory.remember(state, produced, handoff=bool(ctx.handoff_reasons), confirmed=ctx.confirmed)
+            memory.ask_to_confirm(reply, state.get("pending"))
             reply.parts.extend(suggest(reply.parts, state.get("pending"), first_turn=not state.get("turns")))
             state["turns"] = int(state.get("turns", 0)) + 1
             await store.save_state(conn, conversation_id, state)
@@ -261,10 +262,9 @@ class ConversationService:
             return []
         if plan is not None:
             model = ActionModel(calls=plan.calls)
-            if plan.confirmed:
-                ctx.confirmed.add(plan.confirmed)
-        elif state.get("pending") and memory.is_yes(message.text):
-            ctx.confirmed.add(str(state["pending"]["name"]))
+            ctx.confirmed = plan.confirmed
+        else:  # only a clear yes to the question just asked, for exactly that call, once
+            ctx.confirmed = memory.confirmation(state, message.text)
         history = await store.recent_messages(ctx.conn, conversation_id, HISTORY_MESSAGES)
         produced: list[BaseMessage] = []
         configurable = {"offline_memory": memory.offline_memory(state)}

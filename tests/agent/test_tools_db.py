@@ -9,6 +9,7 @@ from typing import Any
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 
+from elara_bot.agent.confirmation import Confirmation
 from elara_bot.agent.offline import OfflineMemory, ShownProduct
 from elara_bot.agent.offline_model import OfflineChatModel
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
@@ -62,7 +63,7 @@ async def test_cancel_needs_confirmation_and_errors_are_returned(
     pending = {"name": "cancel_order", "args": {"order_number": "ELR-99999"}}
     unconfirmed = await _turn(ctx, "yes", OfflineMemory(pending=pending))
     assert json.loads(unconfirmed[2].text)["error"] == "ConfirmationRequired"
-    ctx.confirmed.add("cancel_order")
+    ctx.confirmed = Confirmation.of(pending)
     confirmed = await _turn(ctx, "yes", OfflineMemory(pending=pending))
     assert json.loads(confirmed[2].text)["error"] == "NotFound"
     assert "ELR-99999" in confirmed[-1].text
