@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from connectors.slack.connector import SlackConnector
 from elara_bot.api.deps import RuntimeDep
-from elara_bot.api.guard import body_has_nul
-from elara_bot.errors import NotFound
+from elara_bot.api.guard import body_has_nul, json_problem
+from elara_bot.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -26,7 +26,11 @@ async def slack_events(request: Request, runtime: RuntimeDep) -> Response:
     connector: SlackConnector | None = runtime.connectors.get("slack")
     if connector is None:
         raise NotFound("Slack is not configured")
-    if _has_nul(await request.body()):
+    body = await request.body()
+    for json_part in (body, unquote_to_bytes(body).partition(b"payload=")[2]):  # event, interactivity
+        if json_part and json_problem(json_part) is not None:
+            raise InvalidInput("the body is nested too deeply or holds a huge integer", status_code=400)
+    if _has_nul(body):
         # PostgreSQL cannot store it; acknowledged (Slack retries anything else) and dropped, signed or not
         log.warning("slack request ignored: it contains a NUL character")
         return Response(status_code=200)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from connectors.telegram.connector import TelegramConnector, webhook_secret
 from elara_bot.api.deps import RuntimeDep
-from elara_bot.api.guard import contains_nul, out_of_bigint
+from elara_bot.api.guard import MAX_JSON_DEPTH, contains_nul, json_depth, out_of_bigint
 from elara_bot.errors import ElaraError, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ async def update_payload(request: Request) -> dict[str, Any]:
         raise UnsupportedMediaType("Telegram updates are JSON")
     try:
         data = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..."
         raise InvalidInput("the body is not valid JSON", status_code=400) from exc
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise InvalidInput("not a Telegram update (no integer update_id)", status_code=400)
@@ -52,6 +52,8 @@ async def update_payload(request: Request) -> dict[str, Any]:
 
 def unprocessable(data: dict[str, Any]) -> str | None:
     """Why a well-formed update cannot be stored (PostgreSQL bigint and text limits), or None."""
+    if json_depth(data) > MAX_JSON_DEPTH:  # before the recursive checks below
+        return "nested too deeply"
     if out_of_bigint(data):
         return "an integer (update_id, a chat or user id) beyond the 64-bit range"
     if contains_nul(data):

@@ -27,6 +27,7 @@ UNGUARDED_PREFIXES = ("/webhooks/", "/slack/")
 # PostgreSQL's integer columns: bigint is the widest; pagination and ids are bounded to it in the API.
 PG_BIGINT_MAX = 2**63 - 1
 PG_INT_MAX = 2**31 - 1
+MAX_JSON_DEPTH = 32  # no request of this API nests half as deep
 
 
 def has_nul(value: str) -> bool:
@@ -78,9 +79,7 @@ def body_problem(body: bytes) -> str | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return "the request body is not UTF-8"
-    if text and _has_huge_integer(text):
-        return "the request body holds an integer beyond the 64-bit range"
-    return None
+    return json_problem(text) if text else None
 
 
 class _HugeInteger(Exception):
@@ -97,15 +96,33 @@ def _bigint(literal: str) -> int:
     return value
 
 
-def _has_huge_integer(text: str) -> bool:
-    """Any JSON integer literal out of bigint range; a body that is not JSON is left to the route."""
+def json_problem(text: str | bytes) -> str | None:
+    """An integer beyond bigint, or nesting deeper than MAX_JSON_DEPTH (deep enough nesting makes any
+    recursive parser or validator raise RecursionError: a 500). Text that is not JSON is left to the route."""
     try:
-        json.loads(text, parse_int=_bigint)
+        data = json.loads(text, parse_int=_bigint)
     except _HugeInteger:
-        return True
+        return "the request body holds an integer beyond the 64-bit range"
+    except RecursionError:
+        return "the request body is nested too deeply"
     except ValueError:
-        return False
-    return False
+        return None
+    if json_depth(data) > MAX_JSON_DEPTH:
+        return "the request body is nested too deeply"
+    return None
+
+
+def json_depth(data: Any) -> int:
+    """Nesting depth of decoded JSON, without recursion (a scalar is 0, ``[]`` is 1)."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth + 1)
+            stack.extend((item, depth + 1) for item in node)
+    return deepest
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:

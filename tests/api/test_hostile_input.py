@@ -18,6 +18,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_sdk.signature import SignatureVerifier
 
 from elara_bot.api.guard import PG_BIGINT_MAX, body_problem
 from elara_bot.conversation.actions import plan_action
@@ -25,9 +26,9 @@ from elara_bot.conversation.messages import ACTION_PATTERN
 from elara_bot.errors import InvalidInput
 
 LiveService = Callable[..., AbstractContextManager[str]]
-HIKING_BOOTS = "7363354090"
 ADMIN_KEY = "hostile-admin-key"
 TELEGRAM_SECRET = "hostile-secret_token"
+SLACK_SECRET = "hostile-slack-signing-secret"
 ids = itertools.count(int(time.time()) % 100_000 * 1000)
 
 
@@ -87,6 +88,19 @@ class TestNul:
         assert body_problem(b'{"message": "C:\\\\u0000 is a path"}') is None
         assert body_problem(b'{"message": "\\\\\\u0000"}') is not None  # \\ then \u0000
         assert body_problem(b'{"message": "\\u0000"}') is not None
+
+
+class TestNesting:
+    def test_deeply_nested_json_is_422_not_500(self, client: httpx.Client) -> None:
+        auth = {**session(client), "Content-Type": "application/json"}
+        for body in (b"[" * 30_000 + b"]" * 30_000, b'{"a":' * 5_000 + b"1" + b"}" * 5_000):
+            assert_invalid(client.post("/api/v1/chat", content=body, headers=auth))
+            assert_invalid(client.post("/api/v1/cart/items", content=body, headers=auth))
+        nested = {
+            "message": "hi",
+            "extra": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+        }
+        assert_invalid(client.post("/api/v1/chat", json=nested, headers=auth))
 
 
 class TestIntegers:
@@ -184,6 +198,37 @@ class TestTelegram:
         normal = self.post(telegram_service, self.message(next(ids), 10_000_000 + next(ids), "hi"))
         assert normal.status_code == 200
         assert "ignored" not in normal.json()
+
+
+class TestSlack:
+    @pytest.fixture
+    def slack_service(self, live_service: LiveService, stubs: Any) -> Iterator[str]:
+        slack = {
+            "bot_token": f"xoxb-{uuid.uuid4().hex[:12]}",
+            "signing_secret": SLACK_SECRET,
+            "api_base": f"{stubs.base_url}/api/",
+            "allowed_team_ids": ["T111"],
+            "merchant_user_ids": ["U1"],
+        }
+        with live_service(slack=slack) as base:
+            yield base
+
+    def post(self, base: str, body: bytes) -> httpx.Response:
+        ts = str(int(time.time()))
+        signature = SignatureVerifier(SLACK_SECRET).generate_signature(timestamp=ts, body=body.decode())
+        headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+        headers["Content-Type"] = "application/json"
+        return httpx.post(f"{base}/slack/events", content=body, headers=headers, timeout=30)
+
+    def test_signed_but_deeply_nested_or_nul_bodies_never_500(self, slack_service: str) -> None:
+        deep = self.post(
+            slack_service, b'{"type": "event_callback", "x": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+        )
+        assert deep.status_code == 400, deep.text
+        event = {"type": "app_mention", "user": "U1", "text": "hi\x00", "ts": "1.1", "channel": "C1"}
+        nul = {"type": "event_callback", "team_id": "T111", "event_id": "EvNUL", "event": event}
+        acknowledged = self.post(slack_service, json.dumps(nul).encode())
+        assert acknowledged.status_code == 200, acknowledged.text  # Slack retries anything else
 
 
 class TestOpenApi:
