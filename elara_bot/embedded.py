@@ -179,7 +179,8 @@ def exit_on_signals() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in EXIT_SIGNALS:
-        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+        current = signal.getsignal(signum)
+        if current is signal.SIG_DFL or (signum == signal.SIGINT and current is signal.default_int_handler):
             signal.signal(signum, _exit)
 
 

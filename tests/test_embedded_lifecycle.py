@@ -221,6 +221,21 @@ def operator(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Operat
     get_settings.cache_clear()
 
 
+class TestSignals:
+    def test_handlers_installed_by_others_are_kept(self) -> None:
+        """pytest's session (conftest) turns SIGTERM into KeyboardInterrupt; starting a server keeps that."""
+        script = (
+            "import signal\n"
+            "from elara_bot.embedded import exit_on_signals\n"
+            "signal.signal(signal.SIGTERM, signal.default_int_handler)\n"
+            "exit_on_signals()\n"
+            "assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler\n"
+            "assert signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+
+
 class TestServe:
     def test_sigterm_stops_the_server(self, data_dir: Path) -> None:
         with serve(data_dir) as (process, _):
