@@ -361,7 +361,23 @@ def _terminate_strays(pgdata: Path) -> None:
         log.warning("terminating a leftover PostgreSQL process %d in %s", process.pid, pgdata)
         with contextlib.suppress(psutil.Error):
             process.kill()
-    psutil.wait_procs(strays, timeout=5)
+    for process in strays:
+        _exited(process, 5.0)
+
+
+def _exited(process: psutil.Process, timeout: float) -> bool:
+    """Wait until ``process`` has exited. A zombie counts: it holds nothing, and whoever reaps it (init, a
+    container's first process) may take its time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
 
 
 def _start(pgdata: Path) -> Any:
@@ -415,13 +431,10 @@ def _stop_server(pgdata: Path, why: str) -> int | None:
     started = time.monotonic()
     process = psutil.Process(pid)
     for signum, wait_s in ((signal.SIGINT, FAST_SHUTDOWN_S), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             process.send_signal(signum)
-            process.wait(wait_s)
+        if _exited(process, wait_s):
             break
-        except psutil.NoSuchProcess:
-            break
-        except psutil.TimeoutExpired:
-            log.warning("the embedded PostgreSQL (pid %d) did not stop in %.0f s", pid, wait_s)
+        log.warning("the embedded PostgreSQL (pid %d) did not stop in %.0f s", pid, wait_s)
     log.info("stopped the embedded PostgreSQL (pid %d) in %.2f s", pid, time.monotonic() - started)
     return pid
