@@ -1,19 +1,49 @@
 """Pull shopping constraints out of free text.
 
-Recognised (case-insensitive), removed from the text and returned as filters:
+**Prices.** A number is a price only with a money cue; everything else (gauges, sizes, dimensions, model
+numbers, pack counts) is a word of the query and stays in the text search. The cues, strongest first:
 
-* upper price: "under $50", "below 200", "less than 80", "cheaper than 30", "max $40", "up to 60"
-* lower price: "over $50", "above 100", "more than 20", "at least 30", "from $10" (when no "to" follows)
-* range: "between 50 and 100", "$50-$100", "50 to 100 dollars"
-* "size 10", "size XL"                       -> options {"size": ["10"]}
-* colour words the catalog knows (red, navy, space grey ...) -> options {"color": [...]}
-* material words the catalog knows (leather, mesh ...)      -> options {"material": [...]}
-* "in stock", "available now"                -> in_stock = True
+* a currency attached to the number: ``$50``, ``50$``, ``€40``, ``£30``, ``USD 20``, ``20 dollars``,
+  ``20 bucks``, ``20 euros``, ``30 quid``, ``$1.2k`` (a currency is only a cue: the amount is read in the
+  store's currency and the symbol's code is reported in :attr:`Parsed.currency`);
+* a price word before it: ``budget of 60``, ``my budget is 80``, ``price under 50``, ``costs less than 30``,
+  ``spend up to 70``, ``cheaper than 30``, ``more expensive than 100``;
+* a plain comparative (``under``, ``below``, ``less than``, ``over``, ``above``, ``more than``, ``at least``,
+  ``at most``, ``up to``, ``between … and …``) before a *bare* number, only when all of these hold: the
+  comparative is a word of its own (``under-sink``), the number stands alone (not ``10-3``, ``3/8``, ``4x4``,
+  ``2.375``, ``50ft``), no unit or count follows it (``under 2 kg``, ``over 100 hz``, ``up to 4 people``), and
+  the query is not written in hardware notation, which leaves units off measures: a fraction (``1/2``), a
+  dimension (``2 x 4``, ``4 in. x 4 in``), a gauge (``12 gauge``, ``14 awg``, ``18 ga``), ``#8`` or a pair
+  like ``10-3``. So "boots under 200" is a $200 ceiling; a number *with* its unit elsewhere ("power bank
+  20000 mah below 40", "3 drawer dresser under 200") does not block, as a shopper who writes units on
+  measures leaves them off prices; but "2x4 stud 8 ft under 10" and "wire 12/2 over 100" get no price: in
+  hardware notation a bare number may be a measure, and a missing filter costs less than a wrong one.
+* never without a currency or a price word: ``max``/``min`` (product names: "air max 90", "z-max 4"),
+  ``from``, ``starting at``, ``within``, ``around``/``about``, and bare ranges (``50-100``, ``50 to 100``).
 
-A number with a unit after it ("30-50 lbs", "under 2 kg", "64 GB", "over 1000 mAh") is a measure and
-stays in the text. Prices are major units (dollars) and come back as minor units (cents). The option
-vocabulary is loaded from the variants table by the caller (:func:`load_vocabulary`) and cached for ten
-minutes.
+**Direction.** Maximum: under, below, less than, cheaper than, up to, at most, max, within, and the trailing
+forms ``$X or less``, ``$X max``, ``$X tops``, ``$X and under``. Minimum: over, above, more than, at least,
+from, starting at, more expensive than, exceed, ``$X or more``, ``$X and up``, ``$X+``. A negation in the
+same clause flips a comparative ("nothing above 60 bucks", "can't go over $300", "don't want to spend more
+than $80" are ceilings; "not under $20", "nothing cheaper than 20 bucks" are floors). Ranges: ``between $50
+and $100``, ``$50-$100``, ``50 to 100 dollars``, ``50-100 bucks``, ``budget 50-80``. ``around``/``about``/
+``roughly``/``~`` a price is that price ±20 %. A money amount with no direction ("a 30 dollar gift", "budget
+of 60") is a ceiling. Several bounds combine to the narrowest; a reversed pair is read as a range.
+
+**Text.** Only a recognised price phrase (with its negation and price words: "don't want to spend more than
+$80") and a stock phrase ("in stock", "available now") leave the text. Option words stay in it.
+
+**Options** (returned in :attr:`Parsed.options`, kept in the text; the search treats them as soft, see
+``elara_bot.catalog.service.search_products``):
+
+* "size 10", "size XL", "size medium" -> {"size": ["10"]}
+* colour and material words the catalog knows (red, navy, space grey, leather ...), unless negated
+  ("no leather", "not red", "non-leather")
+* "in stock", "available now" -> in_stock = True
+
+:attr:`Parsed.applied` lists the phrases read as constraints, in text order. Prices come back as minor units
+(cents). The option vocabulary is loaded from the variants table by the caller (:func:`load_vocabulary`) and
+cached for ten minutes.
 """
 
 from __future__ import annotations
@@ -21,24 +51,113 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 from psycopg import AsyncConnection
 
-# A number followed by a unit ("30-50 lbs", "under 2 kg", "over 1000 mAh") is a measure, not a price.
+Bound = Literal["max", "min", "around", "none"]
+
+# A unit after a number makes it a measure or a count. "in" counts only as "in." or before "x"/the end
+# ("4 in x 4 in"), so "under 50 in stock" or "under 40 in red" keep their price.
 _UNITS = (
-    r"lbs?|pounds?|kg|kgs|g|grams?|oz|ounces?|inch(?:es)?|cm|mm|m|ft|feet"
-    r"|gb|tb|mb|w|watts?|mah|v|l|ml|hz|mp"
+    r"lbs?|pounds?|kgs?|g|grams?|mg|oz|ounces?|tons?|inch(?:es)?|in(?=\.|\s*(?:x|×|by)\b|\s*$)|cm|mm|m|km"
+    r"|ft|feet|foot|yds?|yards?|mil|gb|tb|mb|kb|gbps|mbps|ghz|mhz|hz|w|watts?|kw|kwh|wh|mah|ah|v|volts?"
+    r"|amps?|ohms?|l|liters?|litres?|ml|gal|gallons?|qts?|quarts?|pints?|cups?|mp|megapixels?|mph|rpm|psi"
+    r"|bar|db|lumens?|lm|btu|cc|cfm|gpm|dpi|ppi|fps|pcs?|pieces?|pack|pk|count|ct|sheets?|pages?|sq|gauge"
+    r"|ga|awg|ply|tpi|grit|degrees?|hours?|hrs?|h|minutes?|mins?|days?|weeks?|months?|years?|yrs?|people"
+    r"|persons?|guests?|players?|seats?|seater|servings?|drawers?|shelves|shelf|tiers?|doors?|burners?"
+    r"|speeds?|ports?|outlets?|slots?|bays?|cores?|threads?|stars?|x"
 )
-_NUM = rf"\$?\s*(\d+(?:[.,]\d{{1,2}})?)(?![\d.,])(?!\s*(?:{_UNITS})\b|\s*[%\"'])\s*(?:dollars|usd|bucks|\$)?"
-_RANGE = re.compile(rf"\bbetween\s+{_NUM}\s+and\s+{_NUM}|{_NUM}\s*(?:-|–|to)\s*{_NUM}(?=\s|$)", re.I)
-_UPPER = re.compile(
-    rf"\b(?:under|below|less\s+than|cheaper\s+than|max(?:imum)?|up\s+to|at\s+most|no\s+more\s+than|<)\s*{_NUM}",
+# Hardware notation writes measures without units: a query with a fraction, a dimension, a gauge or a
+# "10-3" pair gives no bare number the benefit of the doubt.
+_MEASURE = re.compile(
+    r"\d+/\d+|\d\s*(?:in\.?|[\"”″'’]|ft|mm|cm|m)?\s*(?:x|×|by)\s*\d|\b(?:gauge|awg)\b|\b\d+\s*ga\b|#\d"
+    rf"|(?<![\w.$€£])\d+\s?-\s?\d+(?![\d.,]|\s*(?:{_UNITS})(?!\w)|\s*(?:\$|€|£|dollars?|bucks?|euros?|quid))",
     re.I,
 )
-_LOWER = re.compile(rf"\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|>)\s*{_NUM}", re.I)
-_SIZE = re.compile(r"\bsize\s+([a-z0-9.]+)\b", re.I)
+_CUR_PRE = r"(?:us\$|c\$|a\$|\$|€|£|¥|₹|usd|eur|gbp|cad|aud)"
+_CUR_POST = r"(?:\$|€|£|usd|eur|gbp|cad|aud|chf|dollars?|bucks?|euros?|quid|yen|rupees?|dlrs?)"
+_CURRENCY_CODES = {
+    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "buck": "USD", "bucks": "USD",
+    "dlr": "USD", "dlrs": "USD", "c$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD", "€": "EUR",
+    "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "quid": "GBP", "¥": "JPY",
+    "yen": "JPY", "₹": "INR", "rupee": "INR", "rupees": "INR", "chf": "CHF",
+}  # fmt: skip
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_GLUED_BEFORE = r"(?<![\w.,/×#:+-])"  # "-10" of "3/8 -10", "8" of "3/8", "5" of "ps5"
+_GLUED_AFTER = r"(?![\w/×%°\"'’”″]|[.,]\d|\s*(?:x|×|by)\s*\d)"  # "50ft", "2.375", "4 x 4", 12"
+_DASH_AFTER = r"(?!\s*[-–—]\s*\d)"  # "10-3": a pair, read only as a range
+
+
+def _amount(p: str, first_of_range: bool = False, second_of_range: bool = False) -> str:
+    """One amount: an optional currency before, the number ("k" only after a currency), an optional
+    currency after; the number stands alone."""
+    return (
+        ("" if second_of_range else _GLUED_BEFORE)
+        + rf"(?:(?P<{p}pre>{_CUR_PRE})\s?)?(?P<{p}num>{_NUMBER})(?:(?<=\d)(?P<{p}k>k)(?![\w]))?"
+        + rf"(?:\s?(?P<{p}post>{_CUR_POST})(?!\w))?"
+        + _GLUED_AFTER
+        + ("" if first_of_range else _DASH_AFTER)
+    )
+
+
+_UNIT_AFTER = re.compile(rf"\s*(?:{_UNITS})(?!\w)", re.I)
+_NEG = (
+    r"(?:not|no|nothing|never|none|without|cannot|can\s+not"
+    r"|(?:do|does|did|can|could|wo|would|should|is|are|ca)n[’']?t)"
+)
+# words that may stand between a negation and its comparative ("don't want to spend more than")
+_FILLER = (
+    r"(?:i|we|want(?:s|ed)?|wanna|to|spend(?:ing)?|pay(?:ing)?|go(?:ing)?|be|really|even|anything|something"
+    r"|stuff|items?|a|willing|able|afford|looking|plan(?:ning)?|like|need|it|that|cost(?:s|ing)?|priced"
+    r"|gonna|much|way|my|budget|can|should|too|any|show|me|anymore|that's|thats|is|are|being|at|all)"
+)
+_PRICE_WORD = (
+    r"(?:budget(?:ed)?|price[ds]?|pric(?:e|ing)\s+range|costs?|costing|spend(?:ing)?|pay(?:ing)?|afford)"
+)
+_MAX_WORDS = (
+    r"under|below|beneath|less\s+than|lower\s+than|up\s+to|at\s+most|at\s+the\s+most|max(?:imum)?|within"
+    r"|cheaper\s+than|less\s+expensive\s+than|lower\s+priced\s+than"
+)
+_MIN_WORDS = (
+    r"over|above|beyond|more\s+than|greater\s+than|higher\s+than|at\s+least|min(?:imum)?|exceed(?:s|ing)?"
+    r"|from|starting\s+(?:at|from)|more\s+expensive\s+than|pricier\s+than|dearer\s+than"
+)
+_AROUND_WORDS = r"around|about|approximately|approx\.?|roughly|close\s+to|near|circa"
+_SYMBOLS = {"<": "max", "<=": "max", "≤": "max", ">": "min", ">=": "min", "≥": "min", "~": "around"}
+_PRICE_CMP = re.compile(r"cheaper|less\s+expensive|lower\s+priced|more\s+expensive|pricier|dearer", re.I)
+# product names use these ("air max 90", "z-max 4"): a price only with a currency or price word
+_CUE_ONLY = re.compile(rf"(?:from|starting|within|max|min|{_AROUND_WORDS}|~)", re.I)
+# What may stand just before an amount: [negation fillers] [my budget is] [comparative] [of]
+_LEFT = re.compile(
+    rf"(?:(?P<neg>(?<![\w-]){_NEG}(?:\s+{_FILLER}){{0,5}}\s+))?"
+    rf"(?:(?:\b(?:my|our|the|a|total|max|maximum)\s+)?(?P<pw>(?<![\w-]){_PRICE_WORD})\b"
+    rf"(?:\s*[:=]|\s+(?:is|of|at|should\s+be|would\s+be|be|limit(?:\s+is)?|range(?:\s+is)?))?"
+    rf"\s*)?(?P<cmp>(?<![\w-])(?:{_MAX_WORDS}|{_MIN_WORDS}|{_AROUND_WORDS})(?![\w-])|[<>]=?|[≤≥~])?"
+    rf"(?:\s+(?:of|about|around|roughly))?\s*(?:an?\s+)?$",
+    re.I,
+)
+_RIGHT = re.compile(
+    r"(?P<dir>\s*(?:or|and)\s+(?:less|under|below|cheaper|lower|so|more|up|over|above|higher|greater)"
+    r"|\s+(?:max(?:imum)?|tops|at\s+(?:the\s+)?most|at\s+least|min(?:imum)?|or\s+thereabouts)"
+    r"|\s*\+|\s*-?ish)(?!\w)",
+    re.I,
+)
+_RANGE = re.compile(
+    rf"(?:(?<![\w-])(?P<between>between)\s+|(?<![\w-])from\s+)?{_amount('a', first_of_range=True)}"
+    rf"\s*(?P<joiner>-|–|—|to|and|until|till)\s*{_amount('b', second_of_range=True)}",
+    re.I,
+)
+_LEAD = re.compile(r"(?<![\w-])(?:at|for)\s+$", re.I)
+_SINGLE = re.compile(_amount(""), re.I)
+_CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\b(?:but|though|although)\b", re.I)
+_SIZE = re.compile(
+    r"\bsize\s+(\d+(?:\.5)?|x{0,3}s|x{0,4}l|[2-5]xl|m|small|medium|large|x-?large|x-?small)(?![\w-])", re.I
+)
 _STOCK = re.compile(r"\b(?:in\s+stock|available\s+now|available)\b", re.I)
+_OPTION_NEGATION = re.compile(rf"(?:(?<![\w-]){_NEG}\s+(?:\w+\s+)?|\bnon-?\s*)$", re.I)
 _VOCAB_TTL_S = 600.0  # a catalog import rarely brings new colours; the query reads every variant
+_AROUND = 0.2  # "around $50" is $40 to $60
 
 
 @dataclass
@@ -55,13 +174,15 @@ class Parsed:
     max_price_minor: int | None = None
     options: dict[str, list[str]] = field(default_factory=dict)
     in_stock: bool = False
+    applied: list[str] = field(default_factory=list)  # the phrases read as constraints, in text order
+    currency: str | None = None  # ISO code of the currency named with a price, if one was
 
 
 _cache: dict[str, tuple[float, Vocabulary]] = {}
 
 
 async def load_vocabulary(conn: AsyncConnection[dict[str, object]]) -> Vocabulary:
-    """Colour and material values offered by any variant; cached per database for a minute."""
+    """Colour and material values offered by any variant; cached per database for ten minutes."""
     key = conn.info.dbname
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < _VOCAB_TTL_S:
@@ -79,38 +200,202 @@ async def load_vocabulary(conn: AsyncConnection[dict[str, object]]) -> Vocabular
     return vocab
 
 
-def _cents(text: str) -> int:
-    return round(float(text.replace(",", ".")) * 100)
+@dataclass
+class _Price:
+    start: int
+    end: int
+    low: int | None
+    high: int | None
+    currency: str | None
 
 
-def _cut(text: str, match: re.Match[str]) -> str:
-    return text[: match.start()] + " " + text[match.end() :]
+def _minor(number: str, thousands: str | None) -> int:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?", number):
+        number = number.replace(",", "")
+    value = float(number.replace(",", "."))
+    return round(value * (1000 if thousands else 1) * 100)
+
+
+def _currency(*marks: str | None) -> str | None:
+    for mark in marks:
+        if mark:
+            return _CURRENCY_CODES.get(mark.lower())
+    return None
+
+
+def _direction(cmp: str | None, negated: bool, right: str | None) -> Bound:
+    """Which bound a comparative (flipped by a negation) or a trailing "or less"/"and up" sets."""
+    if cmp:
+        word = " ".join(cmp.lower().split())
+        if word in _SYMBOLS:
+            found = _SYMBOLS[word]
+            bound: Bound = "around" if found == "around" else "max" if found == "max" else "min"
+        elif re.fullmatch(_AROUND_WORDS, word):
+            return "around"
+        else:
+            bound = "max" if re.fullmatch(_MAX_WORDS, word) else "min"
+        if negated and bound != "around":
+            bound = "min" if bound == "max" else "max"
+        return bound
+    if right:
+        words = right.strip().lower()
+        if re.search(r"more|up|over|above|higher|greater|least|min|\+", words):
+            return "min"
+        if re.search(r"so|thereabouts|ish", words):
+            return "around"
+        return "max"
+    return "none"
+
+
+def _bounds(bound: Bound, value: int) -> tuple[int | None, int | None]:
+    if bound == "min":
+        return value, None
+    if bound == "around":
+        return round(value * (1 - _AROUND)), round(value * (1 + _AROUND))
+    return None, value  # "max", and an amount without direction: a budget
+
+
+@dataclass
+class _Left:
+    """The words before an amount that bear on it."""
+
+    start: int  # where the price phrase begins (its negation, price word or comparative)
+    cmp: str | None
+    price_word: bool
+    negated: bool
+
+
+class _Reader:
+    """One query's price phrases, found left to right: ranges first, then single amounts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.measured = _MEASURE.search(text) is not None
+        self.prices: list[_Price] = []
+
+    def _free(self, start: int, end: int) -> bool:
+        return all(end <= p.start or start >= p.end for p in self.prices)
+
+    def _left(self, start: int) -> _Left:
+        begin = 0
+        for brk in _CLAUSE_BREAK.finditer(self.text, 0, start):
+            begin = brk.end()
+        m = _LEFT.search(self.text, begin, start)
+        if m is None or not (m.group("cmp") or m.group("pw")):
+            lead = _LEAD.search(self.text, begin, start)  # "at $25 or under", "for 30 dollars"
+            return _Left(lead.start() if lead else start, None, False, False)
+        negated = m.group("neg") is not None and m.group("cmp") is not None
+        phrase_start = m.start() if negated else m.start() + len(m.group("neg") or "")
+        return _Left(phrase_start, m.group("cmp"), m.group("pw") is not None, negated)
+
+    def _is_price(self, cued: bool, left: _Left, unit_after: bool, between: bool = False) -> bool:
+        """The rule of the module docstring: a currency, a price word, or a plain comparative before a
+        bare, unit-less number in a query without hardware measures."""
+        if cued or left.price_word or (left.cmp and _PRICE_CMP.fullmatch(" ".join(left.cmp.split()))):
+            return True
+        if unit_after or (left.cmp is None and not between):
+            return False
+        if left.cmp is not None and _CUE_ONLY.match(left.cmp):
+            return False
+        return not self.measured
+
+    def ranges(self) -> None:
+        for m in _RANGE.finditer(self.text):
+            between = m.group("between") is not None
+            if not self._free(m.start(), m.end()) or (m.group("joiner").lower() == "and") != between:
+                continue  # "50 and 100" without "between"
+            left = self._left(m.start())
+            if left.cmp is not None and not between:
+                continue  # "under 50-100"
+            cued = any(m.group(g) for g in ("apre", "apost", "bpre", "bpost"))
+            unit = _UNIT_AFTER.match(self.text, m.end()) is not None
+            if not self._is_price(cued, left, unit, between) or not (cued or between or left.price_word):
+                continue
+            low, high = sorted(
+                (_minor(m.group("anum"), m.group("ak")), _minor(m.group("bnum"), m.group("bk")))
+            )
+            start = left.start if left.price_word else m.start()
+            cur = _currency(m.group("apre"), m.group("bpre"), m.group("apost"), m.group("bpost"))
+            self._add(start, m.end(), low, high, cur)
+
+    def singles(self) -> None:
+        for m in _SINGLE.finditer(self.text):
+            cued = bool(m.group("pre") or m.group("post"))
+            if not self._free(m.start(), m.end()) or (m.group("k") and not cued):
+                continue  # "4k tv"
+            left = self._left(m.start())
+            right = _RIGHT.match(self.text, m.end())
+            unit = right is None and _UNIT_AFTER.match(self.text, m.end()) is not None
+            if not self._is_price(cued, left, unit):
+                continue
+            trailing = right.group("dir") if right and (cued or left.price_word) else None
+            bound = _direction(left.cmp, left.negated, trailing)
+            low, high = _bounds(bound, _minor(m.group("num"), m.group("k")))
+            end = right.end() if trailing and right else m.end()
+            self._add(left.start, end, low, high, _currency(m.group("pre"), m.group("post")))
+
+    def _add(self, start: int, end: int, low: int | None, high: int | None, cur: str | None) -> None:
+        while start < end and self.text[start].isspace():
+            start += 1
+        self.prices.append(_Price(start, end, low, high, cur))
+
+
+def _combine(parsed: Parsed, prices: list[_Price]) -> None:
+    """The narrowest bounds of all price phrases; a reversed pair ("over $100 under $50") is a range."""
+    lows = [p.low for p in prices if p.low is not None]
+    highs = [p.high for p in prices if p.high is not None]
+    low, high = (max(lows) if lows else None), (min(highs) if highs else None)
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    parsed.min_price_minor, parsed.max_price_minor = low, high
+    parsed.currency = next((p.currency for p in prices if p.currency), None)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < e and end > s for s, e in spans)
+
+
+def _options(
+    text: str, vocab: Vocabulary | None, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, str, str]]:
+    """(start, end, key, value) of each size, colour and material phrase outside ``taken``; a negated
+    word ("no leather", "non-leather") is not a wish."""
+    found: list[tuple[int, int, str, str]] = []
+    for m in _SIZE.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken):
+            found.append((m.start(), m.end(), "size", m.group(1)))
+    for kind, values in sorted((vocab.values if vocab else {}).items()):
+        for value in sorted(values, key=lambda v: (-len(v), v)):
+            for m in re.finditer(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, re.I):
+                spans = taken + [(s, e) for s, e, _, _ in found]
+                if not _overlaps(m.start(), m.end(), spans) and not _OPTION_NEGATION.search(
+                    text, 0, m.start()
+                ):
+                    found.append((m.start(), m.end(), kind, value))
+    return sorted(found)
 
 
 def parse_query(text: str, vocab: Vocabulary | None = None) -> Parsed:
+    """The constraints of ``text`` and the text left for the search (see the module docstring)."""
+    reader = _Reader(text)
+    reader.ranges()
+    reader.singles()
     parsed = Parsed(text=text)
+    _combine(parsed, reader.prices)
+    cut = [(p.start, p.end) for p in reader.prices]
+    for m in _STOCK.finditer(text):
+        if not _overlaps(m.start(), m.end(), cut):
+            parsed.in_stock = True
+            cut.append((m.start(), m.end()))
+    phrases = list(cut)
+    for start, end, key, value in _options(text, vocab, cut):
+        values = parsed.options.setdefault(key, [])
+        if value not in values:
+            values.append(value)
+        phrases.append((start, end))
+    parsed.applied = [text[s:e].strip() for s, e in sorted(phrases)]
     rest = text
-    if m := _RANGE.search(rest):
-        low, high = [g for g in m.groups() if g is not None]
-        parsed.min_price_minor, parsed.max_price_minor = sorted((_cents(low), _cents(high)))
-        rest = _cut(rest, m)
-    if m := _UPPER.search(rest):
-        parsed.max_price_minor = _cents(m.group(1))
-        rest = _cut(rest, m)
-    if m := _LOWER.search(rest):
-        parsed.min_price_minor = _cents(m.group(1))
-        rest = _cut(rest, m)
-    if m := _SIZE.search(rest):
-        parsed.options["size"] = [m.group(1)]
-        rest = _cut(rest, m)
-    if m := _STOCK.search(rest):
-        parsed.in_stock = True
-        rest = _cut(rest, m)
-    for kind, values in (vocab.values if vocab else {}).items():
-        for value in sorted(values, key=len, reverse=True):
-            pattern = re.compile(rf"\b{re.escape(value)}\b", re.I)
-            if pattern.search(rest):
-                parsed.options.setdefault(kind, []).append(value)
-                rest = pattern.sub(" ", rest)
+    for start, end in sorted(cut, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
     parsed.text = " ".join(rest.split())
     return parsed

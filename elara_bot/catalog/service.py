@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import OrderedDict
 from typing import Any, Literal
@@ -76,6 +77,51 @@ def _matches(variant: VariantPublic, flt: SearchFilters) -> bool:
     return True
 
 
+def _option_values(variant: VariantPublic, key: str) -> set[str]:
+    """The variant's values of option ``key`` ("color" also reads "frame color", as the SQL filter does)."""
+    key = key.lower()
+    return {
+        v.lower() for k, v in variant.options.items() if k.lower() == key or k.lower().endswith(" " + key)
+    }
+
+
+def _mentions(text: str, values: set[str]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, re.I) for value in values)
+
+
+def _soft_match(
+    product: ProductPublic, soft: dict[str, list[str]], variants: list[VariantPublic]
+) -> list[VariantPublic] | None:
+    """The variants left by the option words read from a query, or None when they rule the product out.
+
+    An option word also names products ("fleece jacket", "leather wallet", "wool socks"), so it is soft: a
+    product offering the value keeps only those variants; one that does not is still kept, whole, when its
+    title has the word, or when it has no such option at all and its description has the word (a wallet
+    "made of leather" with no material choice). Anything else is ruled out, as a filter would.
+    """
+    for key, values in soft.items():
+        wanted = {v.lower() for v in values}
+        chosen = [v for v in variants if _option_values(v, key) & wanted]
+        if chosen:
+            variants = chosen
+            continue
+        if _mentions(product.title, wanted):
+            continue
+        offered = any(_option_values(v, key) for v in product.variants)
+        words = {w for w in wanted if sum(c.isalpha() for c in w) >= 3}  # not "10" or "M" of a size
+        if offered or not _mentions(product.description, words):
+            return None
+    return variants
+
+
+def _union(first: list[tuple[str, float]], second: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Two rankings as one, each product at its better score."""
+    scores = dict(second)
+    for product_id, score in first:
+        scores[product_id] = max(score, scores.get(product_id, score))
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
 def merge_filters(explicit: SearchFilters, parsed: SearchFilters) -> SearchFilters:
     """Explicit values win; parsed ones fill the gaps."""
     return SearchFilters(
@@ -109,9 +155,11 @@ async def search_products(
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
     flt = filters or SearchFilters()
     text = query.strip()
+    soft: dict[str, list[str]] = {}  # options read from the text (explicit ones stay strict filters)
     if parse and text:
         parsed = parse_query(text, await load_vocabulary(conn))
         text = parsed.text
+        soft = {key: values for key, values in parsed.options.items() if key not in flt.options}
         flt = merge_filters(
             flt,
             SearchFilters(
@@ -128,22 +176,21 @@ async def search_products(
     ):
         raise InvalidInput("min_price must not exceed max_price")
     tuning = settings or SearchSettings()
-    key = (conn.info.dbname, text, flt.model_dump_json(), limit, mode)
     ttl = tuning.result_cache_s if settings is not None else 0
-    ranked = _rankings.get(key, ttl)
-    if ranked is None:
-        ranked = await _rank(conn, embedder, text, flt, limit, mode, tuning)
-        _rankings.put(key, ranked, ttl)
+    strict = flt.model_copy(update={"options": {k: v for k, v in flt.options.items() if k not in soft}})
+    ranked = await _rank_cached(conn, embedder, text, flt, limit, mode, tuning, ttl)
+    if soft:  # the products the option words name without offering them as a choice rank too
+        ranked = _union(ranked, await _rank_cached(conn, embedder, text, strict, limit, mode, tuning, ttl))
     products = await load_products(conn, [pid for pid, _ in ranked])  # prices and stock: always current
     scores = dict(ranked)
-    hits = [
-        SearchHit(
-            product=p, score=scores[p.id], matching_variants=[v for v in p.variants if _matches(v, flt)]
-        )
-        for p in products
-    ]
+    hits = []
+    for p in products:
+        variants = _soft_match(p, soft, [v for v in p.variants if _matches(v, strict)])
+        if variants is not None:
+            hits.append(SearchHit(product=p, score=scores[p.id], matching_variants=variants))
     if flt != SearchFilters():  # a remembered ranking: drop what no longer matches (sold out, repriced)
         hits = [h for h in hits if h.matching_variants]
+    hits = hits[:limit]
     if log:
         await repo.log_search(
             conn,
@@ -155,6 +202,24 @@ async def search_products(
         )
     observe_search(time.perf_counter() - started)
     return SearchResult(query=text, filters=flt, hits=hits)
+
+
+async def _rank_cached(
+    conn: Conn,
+    embedder: Embedder,
+    text: str,
+    flt: SearchFilters,
+    limit: int,
+    mode: Literal["hybrid", "vector", "text"],
+    tuning: SearchSettings,
+    ttl: float,
+) -> list[tuple[str, float]]:
+    key = (conn.info.dbname, text, flt.model_dump_json(), limit, mode)
+    ranked = _rankings.get(key, ttl)
+    if ranked is None:
+        ranked = await _rank(conn, embedder, text, flt, limit, mode, tuning)
+        _rankings.put(key, ranked, ttl)
+    return ranked
 
 
 async def _rank(

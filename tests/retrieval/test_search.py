@@ -159,3 +159,55 @@ async def test_evaluation_searches_with_the_given_settings(conn: Conn, embedder:
         conn, embedder, queries, qrels, "hybrid", settings=SearchSettings(text_any_weight=0.3)
     )
     assert default.ndcg_at_10 > weighted.ndcg_at_10
+
+
+FLEECE_JACKET = "8560156827"
+PET_BED = "2747247837"
+
+
+async def test_an_option_word_in_a_title_does_not_filter_the_product_away(
+    conn: Conn, embedder: Embedder
+) -> None:
+    """Fleece is a material of the pet bed and the name of the jacket (which has no material option): the
+    word stays in the text and the jacket is found, whole; products offering fleece keep only those."""
+    result = await search_products(conn, embedder, "fleece jacket", log=False)
+    assert result.query == "fleece jacket"
+    assert result.filters.options == {"material": ["fleece"]}
+    top = result.hits[0]
+    assert top.product.id == FLEECE_JACKET
+    assert {v.sku for v in top.matching_variants} == {v.sku for v in top.product.variants}
+    for hit in result.hits:
+        if any("material" in v.options for v in hit.product.variants):
+            assert hit.matching_variants
+            assert all(v.options["material"] == "fleece" for v in hit.matching_variants)
+
+
+async def test_an_option_word_still_narrows_the_products_that_offer_it(
+    conn: Conn, embedder: Embedder
+) -> None:
+    bed = await search_products(conn, embedder, "fleece pet bed", log=False)
+    assert bed.hits[0].product.id == PET_BED
+    assert bed.hits[0].matching_variants
+    assert all(v.options["material"] == "fleece" for v in bed.hits[0].matching_variants)
+    red = await search_products(conn, embedder, "red fleece jacket", log=False)
+    assert red.hits[0].product.id == FLEECE_JACKET
+    assert red.hits[0].matching_variants
+    assert all(v.options["color"] == "red" for v in red.hits[0].matching_variants)
+
+
+async def test_a_number_without_a_money_cue_is_a_search_word(conn: Conn, embedder: Embedder) -> None:
+    """The "500-1000" (puzzle pieces) once became a $500-$1000 filter that no puzzle passed."""
+    result = await search_products(conn, embedder, "jigsaw puzzle 500-1000", log=False)
+    assert result.filters.min_price_minor is None
+    assert result.filters.max_price_minor is None
+    assert result.query == "jigsaw puzzle 500-1000"
+    assert result.hits[0].product.title == "Jigsaw Puzzle"
+
+
+async def test_a_negated_floor_is_a_ceiling(conn: Conn, embedder: Embedder) -> None:
+    result = await search_products(conn, embedder, "headphones, I can't go over 350 bucks", log=False)
+    assert (result.filters.min_price_minor, result.filters.max_price_minor) == (None, 35000)
+    assert result.hits[0].product.title == "Headphones"
+    for hit in result.hits:
+        assert hit.matching_variants
+        assert all(v.price_minor <= 35000 for v in hit.matching_variants)
