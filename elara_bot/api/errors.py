@@ -57,10 +57,13 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 ERROR_REF = "#/components/schemas/ErrorBody"
 NO_NUL_PATTERN = "^[^\\x00]*$"
 NUL_FREE_REF = "#/components/schemas/NulFreeJson"
-NUL_FREE_JSON: dict[str, Any] = {  # any JSON value without a NUL in any string or key
-    "description": "Any JSON value with no NUL character in its strings or keys",
+NUL_FREE_JSON: dict[str, Any] = {  # what api/guard.py lets through, wherever a body allows any JSON
+    "description": "Any JSON value with no NUL in its strings or keys, integers within bigint, at most "
+    "32 levels deep",
     "anyOf": [
-        {"type": ["null", "boolean", "number"]},
+        {"type": ["null", "boolean"]},
+        {"type": "integer", "minimum": -PG_BIGINT_MAX - 1, "maximum": PG_BIGINT_MAX},
+        {"type": "number", "not": {"type": "integer"}},
         {"type": "string", "pattern": NO_NUL_PATTERN},
         {"type": "array", "items": {"$ref": NUL_FREE_REF}},
         {
