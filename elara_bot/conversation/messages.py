@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from elara_bot.cart.schemas import CartPublic
 from elara_bot.orders.schemas import OrderPublic
@@ -35,7 +36,7 @@ class ChatRequest(BaseModel):
     action: str | None = Field(
         default=None,
         max_length=200,
-        pattern=ACTION_PATTERN,
+        json_schema_extra={"pattern": ACTION_PATTERN},  # checked below, with a clearer message
         examples=[None, "add:SKU-123:1", "view_cart", "checkout"],
     )
     model_config = ConfigDict(
@@ -46,6 +47,13 @@ class ChatRequest(BaseModel):
             ]
         }
     )
+
+    @field_validator("action")
+    @classmethod
+    def _known_action(cls, action: str | None) -> str | None:
+        if action is not None and re.fullmatch(ACTION_PATTERN, action) is None:
+            raise ValueError(f"unknown action {action!r}")
+        return action
 
     @model_validator(mode="after")
     def _says_something(self) -> ChatRequest:
