@@ -48,6 +48,7 @@ cached for ten minutes.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -83,7 +84,15 @@ _CURRENCY_CODES = {
     "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "quid": "GBP", "¥": "JPY",
     "yen": "JPY", "₹": "INR", "rupee": "INR", "rupees": "INR", "chf": "CHF",
 }  # fmt: skip
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_UNIT_WORDS = "one two three four five six seven eight nine".split()
+_TEEN_WORDS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TEN_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS_RE, _TEENS_RE, _TENS_RE = ("|".join(words) for words in (_UNIT_WORDS, _TEEN_WORDS, _TEN_WORDS))
+_BELOW_100 = rf"(?:(?:{_TENS_RE})(?:[\s-](?:{_UNITS_RE}))?|{_TEENS_RE}|{_UNITS_RE})"
+_WORDS_NUMBER = (
+    rf"(?:(?:a|{_UNITS_RE})\s+hundred(?:\s+(?:and\s+)?{_BELOW_100}(?![\w-]))?|{_BELOW_100})(?![\w-])"
+)
+_NUMBER = rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,2}})?|\d+(?:[.,]\d{{1,2}})?|{_WORDS_NUMBER}"
 _GLUED_BEFORE = r"(?<![\w.,/×#:+-])"  # "-10" of "3/8 -10", "8" of "3/8", "5" of "ps5"
 _GLUED_AFTER = r"(?![\w/×%°\"'’”″]|[.,]\d|\s*(?:x|×|by)\s*\d)"  # "50ft", "2.375", "4 x 4", 12"
 _DASH_AFTER = r"(?!\s*[-–—]\s*\d)"  # "10-3": a pair, read only as a range
@@ -103,14 +112,14 @@ def _amount(p: str, first_of_range: bool = False, second_of_range: bool = False)
 
 _UNIT_AFTER = re.compile(rf"\s*(?:{_UNITS})(?!\w)", re.I)
 _NEG = (
-    r"(?:not|no|nothing|never|none|without|cannot|can\s+not"
+    r"(?:(?:(?:do|does|did|will|would|could|should|must)\s+)?not|no|nothing|never|none|without|cannot|can\s+not"
     r"|(?:do|does|did|can|could|wo|would|should|is|are|ca)n[’']?t)"
 )
 # words that may stand between a negation and its comparative ("don't want to spend more than")
 _FILLER = (
     r"(?:i|we|want(?:s|ed)?|wanna|to|spend(?:ing)?|pay(?:ing)?|go(?:ing)?|be|really|even|anything|something"
     r"|stuff|items?|a|willing|able|afford|looking|plan(?:ning)?|like|need|it|that|cost(?:s|ing)?|priced"
-    r"|gonna|much|way|my|budget|can|should|too|any|show|me|anymore|that's|thats|is|are|being|at|all)"
+    r"|gonna|much|way|my|budget|can|should|too|any|show|me|anymore|that's|thats|is|are|being|at|all|and|just)"
 )
 _PRICE_WORD = (
     r"(?:budget(?:ed)?|price[ds]?|pric(?:e|ing)\s+range|costs?|costing|spend(?:ing)?|pay(?:ing)?|afford)"
@@ -130,17 +139,17 @@ _PRICE_CMP = re.compile(r"cheaper|less\s+expensive|lower\s+priced|more\s+expensi
 _CUE_ONLY = re.compile(rf"(?:from|starting|within|max|min|{_AROUND_WORDS}|~)", re.I)
 # What may stand just before an amount: [negation fillers] [my budget is] [comparative] [of]
 _LEFT = re.compile(
-    rf"(?:(?P<neg>(?<![\w-]){_NEG}(?:\s+{_FILLER}){{0,5}}\s+))?"
+    rf"(?:(?P<neg>(?<![\w-]){_NEG}(?:\s+{_FILLER}){{0,7}}\s+))?"
     rf"(?:(?:\b(?:my|our|the|a|total|max|maximum)\s+)?(?P<pw>(?<![\w-]){_PRICE_WORD})\b"
     rf"(?:\s*[:=]|\s+(?:is|of|at|should\s+be|would\s+be|be|limit(?:\s+is)?|range(?:\s+is)?))?"
-    rf"\s*)?(?P<cmp>(?<![\w-])(?:{_MAX_WORDS}|{_MIN_WORDS}|{_AROUND_WORDS})(?![\w-])|[<>]=?|[≤≥~])?"
-    rf"(?:\s+(?:of|about|around|roughly))?\s*(?:an?\s+)?$",
+    rf"\s*)?(?:(?P<cmp>(?<![\w-])(?:{_MAX_WORDS}|{_MIN_WORDS}|{_AROUND_WORDS})(?![\w-])|[<>]=?|[≤≥~])\.?"
+    rf"(?:\s+(?:of|about|around|roughly))?)?\s*(?:an?\s+)?$",
     re.I,
 )
 _RIGHT = re.compile(
     r"(?P<dir>\s*(?:or|and)\s+(?:less|under|below|cheaper|lower|so|more|up|over|above|higher|greater)"
     r"|\s+(?:max(?:imum)?|tops|at\s+(?:the\s+)?most|at\s+least|min(?:imum)?|or\s+thereabouts)"
-    r"|\s*\+|\s*-?ish)(?!\w)",
+    r"|\s*\+|\s*-?ish)(?!\w)(?!\s*(?:\$|€|£)?\s*\d)",  # not "under $50 or under $60"
     re.I,
 )
 _RANGE = re.compile(
@@ -148,6 +157,13 @@ _RANGE = re.compile(
     rf"\s*(?P<joiner>-|–|—|to|and|until|till)\s*{_amount('b', second_of_range=True)}",
     re.I,
 )
+# "toys for kids under 10": an age; "at least two": a count
+_PERSON = re.compile(
+    r"\b(?:kids?|children|child|boys?|girls?|toddlers?|bab(?:y|ies)|teens?|teenagers?|infants?|ages?|aged)\s*$",
+    re.I,
+)
+_RATING = re.compile(r"\b(?:rated|ratings?|reviews?|scored?|stars?)\s*$", re.I)
+_RANGE_WORD = re.compile(r"\s+(?:price\s+)?range\b", re.I)
 _LEAD = re.compile(r"(?<![\w-])(?:at|for)\s+$", re.I)
 _SINGLE = re.compile(_amount(""), re.I)
 _CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\b(?:but|though|although)\b", re.I)
@@ -158,6 +174,7 @@ _STOCK = re.compile(r"\b(?:in\s+stock|available\s+now|available)\b", re.I)
 _OPTION_NEGATION = re.compile(rf"(?:(?<![\w-]){_NEG}\s+(?:\w+\s+)?|\bnon-?\s*)$", re.I)
 _VOCAB_TTL_S = 600.0  # a catalog import rarely brings new colours; the query reads every variant
 _AROUND = 0.2  # "around $50" is $40 to $60
+_LEFT_WINDOW = 60  # characters before a number that may belong to its phrase (bounds the work per number)
 
 
 @dataclass
@@ -209,7 +226,24 @@ class _Price:
     currency: str | None
 
 
+def _word_value(words: str) -> int:
+    """ "fifty" -> 50, "twenty-five" -> 25, "a hundred and ten" -> 110."""
+    value = 0
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word == "hundred":
+            value = max(value, 1) * 100
+        elif word in _UNIT_WORDS:
+            value += _UNIT_WORDS.index(word) + 1
+        elif word in _TEEN_WORDS:
+            value += _TEEN_WORDS.index(word) + 10
+        elif word in _TEN_WORDS:
+            value += (_TEN_WORDS.index(word) + 2) * 10
+    return value
+
+
 def _minor(number: str, thousands: str | None) -> int:
+    if number[0].isalpha():
+        return _word_value(number) * 100
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?", number):
         number = number.replace(",", "")
     value = float(number.replace(",", "."))
@@ -277,8 +311,8 @@ class _Reader:
         return all(end <= p.start or start >= p.end for p in self.prices)
 
     def _left(self, start: int) -> _Left:
-        begin = 0
-        for brk in _CLAUSE_BREAK.finditer(self.text, 0, start):
+        begin = max(0, start - _LEFT_WINDOW)
+        for brk in _CLAUSE_BREAK.finditer(self.text, begin, start):
             begin = brk.end()
         m = _LEFT.search(self.text, begin, start)
         if m is None or not (m.group("cmp") or m.group("pw")):
@@ -299,6 +333,18 @@ class _Reader:
             return False
         return not self.measured
 
+    def _count_or_age(self, number: str, value: int, left: _Left, cued: bool) -> bool:
+        """A bare small number in words ("at least two"), after a child ("kids under 10") or a rating ("rated
+        over 4.5") is no price."""
+        if cued or left.price_word:
+            return False
+        if number[0].isalpha() and value < 2000:
+            return True
+        before = max(0, left.start - _LEFT_WINDOW)
+        if _RATING.search(self.text, before, left.start):
+            return True  # "rated over 4.5"
+        return value <= 1800 and _PERSON.search(self.text, before, left.start) is not None
+
     def ranges(self) -> None:
         for m in _RANGE.finditer(self.text):
             between = m.group("between") is not None
@@ -309,14 +355,19 @@ class _Reader:
                 continue  # "under 50-100"
             cued = any(m.group(g) for g in ("apre", "apost", "bpre", "bpost"))
             unit = _UNIT_AFTER.match(self.text, m.end()) is not None
+            ranged = _RANGE_WORD.match(self.text, m.end())  # "the 50-100 range"
+            if ranged:
+                left.price_word = True
             if not self._is_price(cued, left, unit, between) or not (cued or between or left.price_word):
                 continue
             low, high = sorted(
                 (_minor(m.group("anum"), m.group("ak")), _minor(m.group("bnum"), m.group("bk")))
             )
+            if self._count_or_age(m.group("anum"), low, left, cued):
+                continue
             start = left.start if left.price_word else m.start()
             cur = _currency(m.group("apre"), m.group("bpre"), m.group("apost"), m.group("bpost"))
-            self._add(start, m.end(), low, high, cur)
+            self._add(start, ranged.end() if ranged else m.end(), low, high, cur)
 
     def singles(self) -> None:
         for m in _SINGLE.finditer(self.text):
@@ -330,7 +381,10 @@ class _Reader:
                 continue
             trailing = right.group("dir") if right and (cued or left.price_word) else None
             bound = _direction(left.cmp, left.negated, trailing)
-            low, high = _bounds(bound, _minor(m.group("num"), m.group("k")))
+            value = _minor(m.group("num"), m.group("k"))
+            if self._count_or_age(m.group("num"), value, left, cued):
+                continue
+            low, high = _bounds(bound, value)
             end = right.end() if trailing and right else m.end()
             self._add(left.start, end, low, high, _currency(m.group("pre"), m.group("post")))
 
@@ -355,23 +409,37 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < e and end > s for s, e in spans)
 
 
+@functools.lru_cache(maxsize=32)
+def _vocabulary_pattern(values: frozenset[str]) -> re.Pattern[str]:
+    """One alternation of the values, longest first ("rose gold" before "gold")."""
+    ordered = sorted(values, key=lambda v: (-len(v), v))
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(v) for v in ordered)})(?![\w-])", re.I)
+
+
 def _options(
     text: str, vocab: Vocabulary | None, taken: list[tuple[int, int]]
 ) -> list[tuple[int, int, str, str]]:
     """(start, end, key, value) of each size, colour and material phrase outside ``taken``; a negated
     word ("no leather", "non-leather") is not a wish."""
+    used = bytearray(len(text))
+    for start, end in taken:
+        used[start:end] = b"\x01" * (end - start)
     found: list[tuple[int, int, str, str]] = []
+
+    def take(m: re.Match[str], kind: str, value: str) -> None:
+        if any(used[m.start() : m.end()]):
+            return
+        if kind != "size" and _OPTION_NEGATION.search(text, max(0, m.start() - _LEFT_WINDOW), m.start()):
+            return
+        used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        found.append((m.start(), m.end(), kind, value))
+
     for m in _SIZE.finditer(text):
-        if not _overlaps(m.start(), m.end(), taken):
-            found.append((m.start(), m.end(), "size", m.group(1)))
+        take(m, "size", m.group(1))
     for kind, values in sorted((vocab.values if vocab else {}).items()):
-        for value in sorted(values, key=lambda v: (-len(v), v)):
-            for m in re.finditer(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, re.I):
-                spans = taken + [(s, e) for s, e, _, _ in found]
-                if not _overlaps(m.start(), m.end(), spans) and not _OPTION_NEGATION.search(
-                    text, 0, m.start()
-                ):
-                    found.append((m.start(), m.end(), kind, value))
+        if values:
+            for m in _vocabulary_pattern(frozenset(values)).finditer(text):
+                take(m, kind, m.group(0).lower())
     return sorted(found)
 
 
@@ -397,5 +465,14 @@ def parse_query(text: str, vocab: Vocabulary | None = None) -> Parsed:
     rest = text
     for start, end in sorted(cut, reverse=True):
         rest = rest[:start] + " " + rest[end:]
-    parsed.text = " ".join(rest.split())
+    parsed.text = _tidy(rest) if cut else " ".join(rest.split())
     return parsed
+
+
+def _tidy(rest: str) -> str:
+    """The text around cut phrases without the punctuation they leave ("boots ( )", "lamp," at the end)."""
+    rest = re.sub(r"\(\s*\)|\[\s*\]", " ", rest)
+    words = [w for w in rest.split() if re.search(r"\w", w)]
+    if words:
+        words[-1] = words[-1].rstrip(",;:-–—")
+    return " ".join(words)
