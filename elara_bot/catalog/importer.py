@@ -45,7 +45,7 @@ from elara_bot.catalog.schemas import ImportReport, ProductIn, RowError
 from elara_bot.catalog.service import forget_rankings
 from elara_bot.catalog.validation import storable_text
 from elara_bot.db import Conn
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, embed_documents_async
 from retrieval.indexing import content_hash, embedding_text
 
 Format = Literal["jsonl", "csv"]
@@ -257,7 +257,7 @@ async def _prepare(conn: Conn, lines: list[int], batch: list[ProductIn], report:
 
 
 async def _encode(embedder: Embedder, batch: _Batch) -> list[Any]:
-    return list(await asyncio.to_thread(embedder.embed_documents, batch.texts))
+    return list(await embed_documents_async(embedder, batch.texts))
 
 
 def _refused(exc: Exception) -> str:

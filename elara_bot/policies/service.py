@@ -1,19 +1,18 @@
 """Store policies: parse a markdown file into passages, upsert them with embeddings, hybrid search.
 
-The table is small (tens of passages), so search scans it exactly: cosine distance on the embedding and an
-OR-ed full-text query on ``search_tsv`` (a chatty question must not need every word to match), each ranked,
-then fused with reciprocal rank fusion. Functions take a connection and never commit.
+The SQL (and how search ranks and fuses) is in :mod:`elara_bot.policies.repository`. Functions take a
+connection and never commit.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput
+from elara_bot.policies import repository as repo
 from elara_bot.policies.schemas import Passage, PolicyPassage
-from retrieval.embedding import Embedder, embed_query_async
+from retrieval.embedding import Embedder, embed_documents_async, embed_query_async
 from retrieval.indexing import vector_literal
 from retrieval.search import or_tsquery
 
@@ -89,11 +88,7 @@ async def import_policies(conn: Conn, embedder: Embedder, passages: list[Passage
     _validate(passages)
     if not passages:
         return 0
-    cur = await conn.execute(
-        "SELECT title, body, embedding IS NOT NULL AS embedded FROM store_policies WHERE title = ANY(%s)",
-        [[p.title for p in passages]],
-    )
-    current = {row["title"]: row for row in await cur.fetchall()}
+    current = await repo.stored(conn, [p.title for p in passages])
     changed = [
         p
         for p in passages
@@ -101,42 +96,9 @@ async def import_policies(conn: Conn, embedder: Embedder, passages: list[Passage
     ]
     if not changed:
         return 0
-    vectors = embedder.embed_documents([embedding_text(p) for p in changed])
-    async with conn.cursor() as cursor:
-        await cursor.executemany(
-            "INSERT INTO store_policies (title, body, embedding) VALUES (%s, %s, %s::vector) "
-            "ON CONFLICT (title) DO UPDATE SET body = EXCLUDED.body, embedding = EXCLUDED.embedding",
-            [(p.title, p.body, vector_literal(v)) for p, v in zip(changed, vectors, strict=True)],
-        )
+    vectors = await embed_documents_async(embedder, [embedding_text(p) for p in changed])
+    await repo.upsert(conn, changed, vectors)
     return len(changed)
-
-
-_SEARCH_SQL = """
-WITH vec AS (
-    SELECT id, row_number() OVER (ORDER BY embedding <=> %(vector)s::vector, id) AS rank
-    FROM store_policies
-    WHERE embedding IS NOT NULL
-    ORDER BY embedding <=> %(vector)s::vector, id
-    LIMIT %(candidates)s
-), txt AS (
-    SELECT id, row_number() OVER (ORDER BY r DESC, id) AS rank
-    FROM (
-        SELECT p.id, ts_rank_cd(p.search_tsv, q) AS r
-        FROM store_policies p, to_tsquery('english', %(tsquery)s) q
-        WHERE %(tsquery)s <> '' AND p.search_tsv @@ q
-        ORDER BY r DESC, p.id
-        LIMIT %(candidates)s
-    ) ranked
-), fused AS (
-    SELECT id, sum(1.0 / (%(k)s + rank))::float8 AS score
-    FROM (SELECT id, rank FROM vec UNION ALL SELECT id, rank FROM txt) both_lists
-    GROUP BY id
-)
-SELECT p.title, p.body, f.score
-FROM fused f JOIN store_policies p ON p.id = f.id
-ORDER BY f.score DESC, p.id
-LIMIT %(limit)s
-"""
 
 
 async def search_policies(
@@ -148,15 +110,5 @@ async def search_policies(
     text = question.strip()
     if not text:
         return []
-    params: dict[str, Any] = {
-        "vector": vector_literal(await embed_query_async(embedder, text)),
-        "tsquery": or_tsquery(text),
-        "candidates": CANDIDATES,
-        "k": RRF_K,
-        "limit": limit,
-    }
-    cur = await conn.execute(_SEARCH_SQL, params)
-    return [
-        PolicyPassage(title=row["title"], body=row["body"], score=float(row["score"]))
-        for row in await cur.fetchall()
-    ]
+    vector = vector_literal(await embed_query_async(embedder, text))
+    return await repo.search(conn, vector, or_tsquery(text), candidates=CANDIDATES, rrf_k=RRF_K, limit=limit)
