@@ -6,8 +6,10 @@ compact `table` parts (and, for trends, a `chart` part: a matplotlib PNG of the 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -154,8 +156,16 @@ async def wanted_out_of_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
     return ToolResult(f"Most asked-for out-of-stock product: {rows[0].title}.", [table])
 
 
+_MATPLOTLIB = threading.Lock()  # matplotlib is not thread-safe: one chart renders at a time
+
+
 def revenue_png(series: list[DailyRevenue], title: str) -> bytes:
     """A line chart of daily revenue (major units), as PNG bytes."""
+    with _MATPLOTLIB:
+        return _render(series, title)
+
+
+def _render(series: list[DailyRevenue], title: str) -> bytes:
     # imported on the first chart: matplotlib costs the service ~40 MB that shoppers' turns never need
     from matplotlib.figure import Figure  # the object API needs no GUI backend
 
@@ -178,7 +188,8 @@ async def revenue_chart(conn: Conn, args: dict[str, Any]) -> ToolResult:
     period = _period(args)
     series = await analytics.daily_revenue(conn, period)
     title = f"Daily revenue, {period.label}"
-    png = base64.b64encode(revenue_png(series, title)).decode()
+    # rendering takes ~0.2 s of CPU (more for the first chart, which imports matplotlib): off the event loop
+    png = base64.b64encode(await asyncio.to_thread(revenue_png, series, title)).decode()
     best = max(series, key=lambda p: p.revenue_minor)
     text = f"Best day {period.label}: {best.day.isoformat()} with {money(best.revenue_minor)}."
     return ToolResult(text, [ChartPart(title=title, png_base64=png)])
