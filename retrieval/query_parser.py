@@ -4,8 +4,9 @@
 numbers, pack counts) is a word of the query and stays in the text search. The cues, strongest first:
 
 * a currency attached to the number: ``$50``, ``50$``, ``€40``, ``£30``, ``USD 20``, ``20 dollars``,
-  ``20 bucks``, ``20 euros``, ``30 quid``, ``$1.2k`` (a currency is only a cue: the amount is read in the
-  store's currency and the symbol's code is reported in :attr:`Parsed.currency`);
+  ``20 bucks``, ``20 euros``, ``30 quid``, ``$1.2k``, ``fifty bucks`` (a currency is only a cue: the amount
+  is read in the store's currency and its code is reported in :attr:`Parsed.currency`; "pounds" is a
+  weight, so "£30" or "30 quid");
 * a price word before it: ``budget of 60``, ``my budget is 80``, ``price under 50``, ``costs less than 30``,
   ``spend up to 70``, ``cheaper than 30``, ``more expensive than 100``;
 * a plain comparative (``under``, ``below``, ``less than``, ``over``, ``above``, ``more than``, ``at least``,
@@ -19,7 +20,10 @@ numbers, pack counts) is a word of the query and stays in the text search. The c
   measures leaves them off prices; but "2x4 stud 8 ft under 10" and "wire 12/2 over 100" get no price: in
   hardware notation a bare number may be a measure, and a missing filter costs less than a wrong one.
 * never without a currency or a price word: ``max``/``min`` (product names: "air max 90", "z-max 4"),
-  ``from``, ``starting at``, ``within``, ``around``/``about``, and bare ranges (``50-100``, ``50 to 100``).
+  ``from``, ``starting at``, ``within``, ``around``/``about``, and bare ranges (``50-100``, ``50 to 100``;
+  "the 50-100 range" has its price word);
+* never without a currency: a bare number after a child or a rating ("kids under 10", "rated over 4.5"),
+  a number in words under twenty ("at least two").
 
 **Direction.** Maximum: under, below, less than, cheaper than, up to, at most, max, within, and the trailing
 forms ``$X or less``, ``$X max``, ``$X tops``, ``$X and under``. Minimum: over, above, more than, at least,
@@ -325,7 +329,7 @@ class _Reader:
     def _is_price(self, cued: bool, left: _Left, unit_after: bool, between: bool = False) -> bool:
         """The rule of the module docstring: a currency, a price word, or a plain comparative before a
         bare, unit-less number in a query without hardware measures."""
-        if cued or left.price_word or (left.cmp and _PRICE_CMP.fullmatch(" ".join(left.cmp.split()))):
+        if cued or left.price_word or (left.cmp and _PRICE_CMP.match(left.cmp)):
             return True
         if unit_after or (left.cmp is None and not between):
             return False
