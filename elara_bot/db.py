@@ -9,6 +9,7 @@ With no ``ELARA_DATABASE__URL`` an embedded PostgreSQL (with pgvector) is starte
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -228,29 +229,72 @@ def migration_files() -> list[tuple[str, str]]:
     return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
 
 
+class MigrationChanged(RuntimeError):
+    """A migration file differs from the one applied to this database: the schema is not what it says."""
+
+
+def migration_checksum(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
 async def migrate(url: str) -> list[str]:
     """Apply pending migrations in order, each in its own transaction, under an advisory lock.
 
-    Safe to run from several replicas at once; returns the names applied by this call.
+    Each applied file's sha256 is recorded; an applied file that has changed since stops the run with
+    `MigrationChanged` before anything is applied (a change goes in a new migration). Safe to run from
+    several replicas at once; returns the names applied by this call.
     """
     applied: list[str] = []
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_ID,))
         try:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            cur = await conn.execute("SELECT name FROM schema_migrations")
-            done = {row[0] for row in await cur.fetchall()}
-            for name, sql in migration_files():
+            done = await _applied_migrations(conn)
+            files = migration_files()
+            await _check_applied(conn, files, done)
+            for name, sql in files:
                 if name in done:
                     continue
                 async with conn.transaction():
                     await conn.execute(sql.encode())
-                    await conn.execute("INSERT INTO schema_migrations (name) VALUES (%s)", (name,))
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
+                        (name, migration_checksum(sql)),
+                    )
                 log.info("applied migration %s", name)
                 applied.append(name)
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_ID,))
     return applied
+
+
+async def _applied_migrations(conn: AsyncConnection[Any]) -> dict[str, str | None]:
+    """The applied migrations and their checksums (None: applied before checksums were recorded)."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), checksum text)"
+    )
+    await conn.execute("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text")
+    cur = await conn.execute("SELECT name, checksum FROM schema_migrations")
+    return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+async def _check_applied(
+    conn: AsyncConnection[Any], files: list[tuple[str, str]], done: dict[str, str | None]
+) -> None:
+    """Refuse an applied file that has changed; record the checksum of one applied before they were kept."""
+    for name, sql in files:
+        if name not in done:
+            continue
+        digest, recorded = migration_checksum(sql), done[name]
+        if recorded is None:
+            await conn.execute(
+                "UPDATE schema_migrations SET checksum = %s WHERE name = %s AND checksum IS NULL",
+                (digest, name),
+            )
+            log.info("recorded the checksum of migration %s (applied before checksums were kept)", name)
+        elif recorded != digest:
+            raise MigrationChanged(
+                f"migrations/{name}.sql has changed since it was applied to this database (sha256 "
+                f"{digest[:12]}..., applied {recorded[:12]}...): restore the file and put the change in a "
+                "new migration"
+            )
