@@ -423,27 +423,28 @@ def _vocabulary_pattern(values: frozenset[str]) -> re.Pattern[str]:
 def _options(
     text: str, vocab: Vocabulary | None, taken: list[tuple[int, int]]
 ) -> list[tuple[int, int, str, str]]:
-    """(start, end, key, value) of each size, colour and material phrase outside ``taken``; a negated
-    word ("no leather", "non-leather") is not a wish."""
+    """(start, end, key, value) of each size, colour and material phrase outside ``taken``. A negated word
+    ("no leather", "non-leather") is no wish, and a word of two kinds ("stainless steel": a kettle's
+    material, a thermostat's colour) says nothing sure about either: both stay words of the text alone."""
     used = bytearray(len(text))
     for start, end in taken:
         used[start:end] = b"\x01" * (end - start)
     found: list[tuple[int, int, str, str]] = []
-
-    def take(m: re.Match[str], kind: str, value: str) -> None:
+    kinds: dict[str, set[str]] = {}
+    for kind, values in (vocab.values if vocab else {}).items():
+        for value in values:
+            kinds.setdefault(value, set()).add(kind)
+    matches = [(m, "size", m.group(1)) for m in _SIZE.finditer(text)]
+    if kinds:
+        matches += [(m, "", m.group(0).lower()) for m in _vocabulary_pattern(frozenset(kinds)).finditer(text)]
+    for m, kind, value in matches:
         if any(used[m.start() : m.end()]):
-            return
-        if kind != "size" and _OPTION_NEGATION.search(text, max(0, m.start() - _LEFT_WINDOW), m.start()):
-            return
+            continue
         used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-        found.append((m.start(), m.end(), kind, value))
-
-    for m in _SIZE.finditer(text):
-        take(m, "size", m.group(1))
-    for kind, values in sorted((vocab.values if vocab else {}).items()):
-        if values:
-            for m in _vocabulary_pattern(frozenset(values)).finditer(text):
-                take(m, kind, m.group(0).lower())
+        key = kind or (next(iter(kinds[value])) if len(kinds.get(value, ())) == 1 else "")
+        negated = _OPTION_NEGATION.search(text, max(0, m.start() - _LEFT_WINDOW), m.start())
+        if key and (kind == "size" or not negated):
+            found.append((m.start(), m.end(), key, value))
     return sorted(found)
 
 

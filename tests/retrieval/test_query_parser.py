@@ -88,3 +88,10 @@ def test_without_vocabulary_only_patterns_apply() -> None:
     parsed = parse_query("red boots size 9", None)
     assert parsed.options == {"size": ["9"]}
     assert parsed.text == "red boots size 9"
+
+
+def test_a_word_of_two_option_kinds_is_no_option() -> None:
+    vocab = Vocabulary(values={"color": {"red", "stainless steel"}, "material": {"stainless steel", "steel"}})
+    parsed = parse_query("red stainless steel kettle", vocab)
+    assert parsed.options == {"color": ["red"]}  # not "steel" inside "stainless steel" either
+    assert parsed.text == "red stainless steel kettle"

@@ -211,3 +211,12 @@ async def test_a_negated_floor_is_a_ceiling(conn: Conn, embedder: Embedder) -> N
     for hit in result.hits:
         assert hit.matching_variants
         assert all(v.price_minor <= 35000 for v in hit.matching_variants)
+
+
+async def test_a_word_that_is_a_colour_and_a_material_filters_neither(conn: Conn, embedder: Embedder) -> None:
+    """Stainless steel is the coffee maker's colour and the water bottle's material: read as either, it
+    would rule out the products that offer it as the other."""
+    for query, title in (("stainless steel water bottle", "Water Bottle"), ("wood bookshelf", "Bookshelf")):
+        result = await search_products(conn, embedder, query, log=False)
+        assert result.filters.options == {}, query
+        assert result.hits[0].product.title == title, query
