@@ -21,6 +21,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from telegram.helpers import escape_markdown
 
+from elara_bot.money import format_amount
+
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 CALLBACK_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
@@ -30,8 +32,6 @@ SAY_PREFIX = "say:"  # a quick reply without an action: the button sends its mes
 _BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
 BOLD_MARGIN = 200  # room for the bold markers model_text adds after splitting
 _SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-_ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF"}
 
 
 # --- views of the reply wire format -------------------------------------------------------------
@@ -107,10 +107,7 @@ def model_text(text: str) -> str:
 
 
 def format_money(minor: int, currency: str) -> str:
-    code = currency.upper()
-    amount = f"{minor:,}" if code in _ZERO_DECIMAL else f"{minor / 100:,.2f}"
-    symbol = _SYMBOLS.get(code)
-    return f"{symbol}{amount}" if symbol else f"{amount} {code}"
+    return format_amount(minor, currency)
 
 
 def _escaped_len(char: str) -> int:

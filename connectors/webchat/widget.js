@@ -82,7 +82,10 @@
       var digits = fmt.resolvedOptions().maximumFractionDigits;
       return fmt.format(Number(minor) / Math.pow(10, digits));
     } catch (e) {
-      return (Number(minor) / 100).toFixed(2) + " " + cur;
+      // no Intl for this code: ISO 4217's exponent, as elara_bot/money.py keeps it
+      var places = /^(BIF|CLP|DJF|GNF|ISK|JPY|KMF|KRW|PYG|RWF|UGX|UYI|VND|VUV|XAF|XOF|XPF)$/.test(cur) ? 0
+        : /^(BHD|IQD|JOD|KWD|LYD|OMR|TND)$/.test(cur) ? 3 : /^(CLF|UYW)$/.test(cur) ? 4 : 2;
+      return (Number(minor) / Math.pow(10, places)).toFixed(places) + " " + cur;
     }
   }
 

@@ -19,8 +19,7 @@ from elara_bot.analytics import service as analytics
 from elara_bot.analytics.schemas import DailyRevenue, Period
 from elara_bot.conversation.messages import ChartPart, ReplyPart, TablePart
 from elara_bot.db import Conn
-
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+from elara_bot.money import format_amount, to_major
 
 
 @dataclass
@@ -30,9 +29,7 @@ class ToolResult:
 
 
 def money(minor: int, currency: str = "USD") -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    amount = f"{minor / 100:,.2f}"
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+    return format_amount(minor, currency)
 
 
 def _period(args: dict[str, Any]) -> Period:
@@ -171,7 +168,8 @@ def _render(series: list[DailyRevenue], title: str) -> bytes:
 
     fig = Figure(figsize=(6, 3), dpi=100)
     ax = fig.subplots()
-    ax.plot(range(len(series)), [p.revenue_minor / 100 for p in series], marker="o")
+    revenue = [float(to_major(p.revenue_minor, analytics.DEFAULT_CURRENCY)) for p in series]
+    ax.plot(range(len(series)), revenue, marker="o")
     step = max(1, len(series) // 8)
     ticks = list(range(0, len(series), step))
     ax.set_xticks(ticks, [series[i].day.strftime("%m-%d") for i in ticks])

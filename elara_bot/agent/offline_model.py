@@ -24,6 +24,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from elara_bot.agent.offline import OfflineMemory, Understanding, understand
+from elara_bot.money import format_amount
 
 
 def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:
@@ -135,7 +136,7 @@ def _phrase(name: str, content: str) -> str:
 
 
 def _money(minor: int, currency: str) -> str:
-    return f"{minor / 100:.2f} {currency}"
+    return format_amount(minor, currency, symbol=False, grouping=False)
 
 
 def _products(data: dict[str, Any]) -> str:

@@ -9,16 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.errors import NotFound
+from elara_bot.money import format_amount
+from elara_bot.orders.announcements import announce
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.orders.service import apply_payment, order_for_payment_session
 from elara_bot.payments.base import PaymentEvent, PaymentEventKind
-from elara_bot.payments.service import announce
 
 router = APIRouter(tags=["payments"], include_in_schema=False)
 
 
 def _money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.2f} {currency}"
+    return format_amount(minor, currency, symbol=False)
 
 
 def _page(order: OrderPublic, token: str) -> str:

@@ -13,6 +13,7 @@ from elara_bot.api.errors import error_responses
 from elara_bot.api.guard import PG_BIGINT_MAX
 from elara_bot.catalog import service
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchResult
+from elara_bot.money import to_minor
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
@@ -77,8 +78,9 @@ Price = Annotated[
 ]
 
 
-def _minor(value: str | None) -> int | None:
-    return None if value is None else int(Decimal(value) * 100)
+def _minor(value: str | None, currency: str) -> int | None:
+    """A typed major-unit price in the store's currency's minor units (2 places for USD, 0 for JPY)."""
+    return None if value is None else to_minor(value, currency)
 
 
 @router.get("/search", response_model=SearchResponse)
@@ -95,8 +97,8 @@ async def search(
     in_stock: bool = False,
 ) -> SearchResult:
     filters = SearchFilters(
-        min_price_minor=_minor(min_price),
-        max_price_minor=_minor(max_price),
+        min_price_minor=_minor(min_price, runtime.settings.payments.currency),
+        max_price_minor=_minor(max_price, runtime.settings.payments.currency),
         category=category,
         in_stock=in_stock,
     )

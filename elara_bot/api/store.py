@@ -13,6 +13,7 @@ from elara_bot.api.deps import ConnDep
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.schemas import ProductPublic
 from elara_bot.catalog.validation import safe_image_url
+from elara_bot.money import format_amount
 
 router = APIRouter(tags=["store"])
 
@@ -28,9 +29,7 @@ def templates() -> jinja2.Environment:
 
 
 def price_text(minor: int, currency: str) -> str:
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency.upper())
-    amount = f"{minor / 100:,.2f}"
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+    return format_amount(minor, currency)
 
 
 def product_view(product: ProductPublic) -> dict[str, object]:

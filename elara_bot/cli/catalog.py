@@ -6,7 +6,6 @@ import asyncio
 import json
 import sys
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, cast
 
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from elara_bot.catalog.schemas import ImportReport, SearchFilters, SearchResult
 from elara_bot.config import get_settings
+from elara_bot.money import format_amount, to_minor
 from retrieval.embedding import Embedder
 
 catalog_app = typer.Typer(help="Catalog import and export.", no_args_is_help=True)
@@ -103,7 +103,8 @@ def export_command(
 
 
 def _minor(value: float | None) -> int | None:
-    return None if value is None else int(Decimal(str(value)) * 100)
+    """A typed major-unit price in the store's currency's minor units (2 places for USD, 0 for JPY)."""
+    return None if value is None else to_minor(value, get_settings().payments.currency)
 
 
 async def _search(query: str, filters: SearchFilters, limit: int) -> SearchResult:
@@ -123,7 +124,7 @@ async def _search(query: str, filters: SearchFilters, limit: int) -> SearchResul
 
 
 def _money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.2f} {currency}"
+    return format_amount(minor, currency, symbol=False)
 
 
 def search_command(
