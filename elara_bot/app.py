@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,6 +30,9 @@ from elara_bot.prompts import load_prompt
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
 
+if TYPE_CHECKING:
+    from connectors.slack import SlackConnector
+
 log = logging.getLogger(__name__)
 
 
@@ -42,8 +46,13 @@ def build_embedder(settings: Settings) -> Embedder:
     )
 
 
-async def start_runtime(settings: Settings, embedder: Embedder | None = None) -> Runtime:
-    """Migrate, open the pool, load the demo store into an empty database, build the services."""
+async def start_runtime(
+    settings: Settings, embedder: Embedder | None = None, *, serve: bool = True
+) -> Runtime:
+    """Migrate, open the pool, load the demo store into an empty database, build the services.
+
+    ``serve=False`` (``elara chat``) leaves out what only a serving process runs: the connectors and the
+    sweepers."""
     url = database_url(settings)
     await migrate(url)
     pool = await open_pool(url, settings)
@@ -56,7 +65,7 @@ async def start_runtime(settings: Settings, embedder: Embedder | None = None) ->
         if seeded:
             async with pool.connection() as conn:
                 await vacuum_catalog(conn)
-    await _build_services(runtime)
+    await _build_services(runtime, serve=serve)
     release_freed_memory()
     return runtime
 
@@ -87,24 +96,48 @@ def release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-async def _build_services(runtime: Runtime) -> None:
-    """Payments, the conversation service, then the connectors that subscribe to it."""
+async def _build_services(runtime: Runtime, *, serve: bool) -> None:
+    """Payments and the conversation service; when serving, the sweepers and the connectors, whose
+    handlers are then subscribed to the hooks."""
     from elara_bot.customers.service import start_session_sweeper
-    from elara_bot.payments.service import build_provider, start_sweeper
+    from elara_bot.orders.sweeper import start_sweeper
+    from elara_bot.payments import build_provider
 
     runtime.payments = build_provider(runtime.settings)
-    runtime.connectors["order_sweeper"] = start_sweeper(runtime.pool, runtime.payments)
-    runtime.connectors["session_sweeper"] = start_session_sweeper(runtime.pool, runtime.settings)
     runtime.conversation = build_conversation(runtime)
+    if not serve:
+        return
+    runtime.tasks["order_sweeper"] = start_sweeper(runtime.pool, runtime.payments)
+    runtime.tasks["session_sweeper"] = start_session_sweeper(runtime.pool, runtime.settings)
+    slack = await _start_connectors(runtime)
+    if slack is not None:
+        wire_hooks(runtime, slack)
+
+
+async def _start_connectors(runtime: Runtime) -> SlackConnector | None:
+    """Telegram, then Slack (which pushes a merchant's handoff replies to Telegram shoppers)."""
+    telegram = None
     if runtime.settings.telegram.token is not None:
         from connectors.telegram import start_telegram
 
-        runtime.connectors["telegram"] = await start_telegram(runtime)
+        telegram = runtime.connectors["telegram"] = await start_telegram(runtime)
     slack = runtime.settings.slack
-    if slack.bot_token is not None and slack.signing_secret is not None:
-        from connectors.slack import start_slack
+    if slack.bot_token is None or slack.signing_secret is None:
+        return None
+    from connectors.slack import start_slack
 
-        runtime.connectors["slack"] = await start_slack(runtime)  # subscribes to handoffs and paid orders
+    runtime.connectors["slack"] = connector = await start_slack(runtime, telegram=telegram)
+    return connector
+
+
+def wire_hooks(runtime: Runtime, slack: SlackConnector) -> None:
+    """Every subscription, here and nowhere else: paid orders (with low stock) and payment alerts go to
+    Slack's alerts channel; handoffs and a shopper's words during one go to Slack's handoff threads."""
+    conversation = runtime.chat()  # built before the connectors: a handoff is never dropped silently
+    runtime.on_order_paid.append(slack.notify_order_paid)
+    runtime.on_payment_alert.append(slack.notify_payment_alert)
+    conversation.on_handoff.append(slack.on_handoff)
+    conversation.on_shopper_message_in_handoff.append(slack.on_shopper_message)
 
 
 def build_conversation(runtime: Runtime) -> ConversationService:
@@ -117,6 +150,7 @@ def build_conversation(runtime: Runtime) -> ConversationService:
         model=build_chat_model(settings.llm),
         fallback=build_fallback_model(settings.llm),
         prompt=load_prompt("shopper_assistant"),
+        search_caches=runtime.search_caches,
     )
 
 
@@ -124,13 +158,10 @@ async def stop_runtime(runtime: Runtime) -> None:
     """Finish the chat turns in flight (bounded by the grace period), then close everything."""
     if runtime.conversation is not None:
         await runtime.conversation.drain(runtime.settings.shutdown_grace_s)
-    for sweeper in ("order_sweeper", "session_sweeper"):
-        if sweeper in runtime.connectors:
-            runtime.connectors[sweeper].cancel()
-    if "telegram" in runtime.connectors:
-        await runtime.connectors["telegram"].stop()
-    if "slack" in runtime.connectors:
-        await runtime.connectors["slack"].stop()
+    for task in runtime.tasks.values():
+        task.cancel()
+    for connector in runtime.connectors.values():
+        await connector.stop()
     if runtime.conversation is not None:
         await close_chat_model(runtime.conversation.model)
     await runtime.pool.close()

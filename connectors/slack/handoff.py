@@ -1,90 +1,175 @@
-"""Human handoff over Slack: SQL for the thread <-> conversation map and the thread's Block Kit."""
+"""Human handoff over Slack: a thread per conversation in the handoff channel, with a Close button.
+
+The shopper's words go to the thread while a person has the conversation; a merchant's reply in the
+thread goes to the shopper on their own channel; the Close button or ``/elara resume <id>`` gives the
+conversation back to the assistant.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 from uuid import UUID
 
-from connectors.slack.blocks import escape
+from psycopg_pool import AsyncConnectionPool
+from slack_sdk.web.async_client import AsyncWebClient
+
+from connectors.slack import repository
+from connectors.slack.blocks import escape, plain_text
+from elara_bot.cart import service as carts
+from elara_bot.config import SlackSettings
+from elara_bot.conversation import store
+from elara_bot.conversation.messages import OutboundReply
 from elara_bot.db import Conn
 
+log = logging.getLogger(__name__)
 CLOSE_ACTION = "close_handoff"
+CLOSED = "Handoff closed: the assistant answers again."
+NOT_DELIVERED = ":warning: Not delivered: the shopper has blocked the bot on Telegram."
+LAST_WORDS = 6
 
 
-async def remember(conn: Conn, conversation_id: UUID, channel: str, thread_ts: str) -> None:
-    await conn.execute(
-        "INSERT INTO slack_handoffs (conversation_id, channel, thread_ts) VALUES (%s, %s, %s)"
-        " ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel,"
-        " thread_ts = excluded.thread_ts, status = 'open', closed_at = NULL",
-        (conversation_id, channel, thread_ts),
-    )
+class HandoffConversation(Protocol):
+    """What the handoff asks of the conversation service."""
+
+    async def relay_from_human(self, conn: Conn, conversation_id: UUID, text: str) -> None: ...
+
+    async def close_handoff(self, conn: Conn, conversation_id: UUID) -> OutboundReply: ...
 
 
-async def open_for_thread(conn: Conn, channel: str, thread_ts: str) -> UUID | None:
-    cur = await conn.execute(
-        "SELECT conversation_id FROM slack_handoffs"
-        " WHERE channel = %s AND thread_ts = %s AND status = 'open'",
-        (channel, thread_ts),
-    )
-    row = await cur.fetchone()
-    return UUID(str(row["conversation_id"])) if row else None
+class ShopperPush(Protocol):
+    """A shopper channel that takes pushed replies (Telegram); False when the shopper blocked the bot."""
+
+    async def send_reply(self, chat_id: int | str, reply: Any) -> bool: ...
 
 
-async def open_thread(conn: Conn, conversation_id: UUID) -> tuple[str, str] | None:
-    """(channel, thread_ts) of the conversation's open handoff thread."""
-    cur = await conn.execute(
-        "SELECT channel, thread_ts FROM slack_handoffs WHERE conversation_id = %s AND status = 'open'",
-        (conversation_id,),
-    )
-    row = await cur.fetchone()
-    return (row["channel"], row["thread_ts"]) if row else None
+IsMerchant = Callable[[str | None, str | None], Awaitable[bool]]
 
 
-async def close(conn: Conn, conversation_id: UUID) -> bool:
-    cur = await conn.execute(
-        "UPDATE slack_handoffs SET status = 'closed', closed_at = now()"
-        " WHERE conversation_id = %s AND status = 'open'",
-        (conversation_id,),
-    )
-    return cur.rowcount == 1
+class HandoffDesk:
+    def __init__(
+        self,
+        settings: SlackSettings,
+        pool: AsyncConnectionPool[Conn],
+        client: AsyncWebClient,
+        conversation: HandoffConversation,
+        is_merchant: IsMerchant,
+        telegram: ShopperPush | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.client = client
+        self.conversation = conversation
+        self.is_merchant = is_merchant
+        self.telegram = telegram
+
+    async def on_handoff(self, conversation_id: UUID, reason: str) -> None:
+        """The conversation service's ``on_handoff``: open a thread with a Close button.
+
+        A conversation with an open thread is not posted again (a repeated notification). When the thread
+        cannot be opened (no handoff channel, a Slack error), the handoff is released so that the shopper
+        is not left waiting for a person who was never told: the assistant answers again.
+        """
+        async with self.pool.connection() as conn:
+            if await repository.thread_of(conn, conversation_id) is not None:
+                return
+            summary = await describe(conn, conversation_id, reason)
+        text = f":raising_hand: A shopper asked for a person\n{summary}"
+        try:
+            if self.settings.handoff_channel is None:
+                raise RuntimeError("ELARA_SLACK__HANDOFF_CHANNEL is not set")
+            sent = await self.client.chat_postMessage(
+                channel=self.settings.handoff_channel, text=text, blocks=thread_blocks(conversation_id, text)
+            )
+        except Exception:
+            log.exception("handoff of conversation %s could not be posted: releasing it", conversation_id)
+            async with self.pool.connection() as conn, conn.transaction():
+                await self.conversation.close_handoff(conn, conversation_id)
+            return
+        async with self.pool.connection() as conn:
+            await repository.remember(conn, conversation_id, str(sent["channel"]), str(sent["ts"]))
+
+    async def on_shopper_message(self, conversation_id: UUID, text: str) -> None:
+        """``on_shopper_message_in_handoff``: the shopper's words go to the open thread."""
+        async with self.pool.connection() as conn:
+            thread = await repository.thread_of(conn, conversation_id)
+        if thread is None or not text.strip():
+            return
+        channel, thread_ts = thread
+        await self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=f":speech_balloon: *Shopper:* {escape(text)}"
+        )
+
+    async def relay(
+        self, team: str | None, user: str | None, channel: str, thread_ts: str, text: str
+    ) -> None:
+        """A merchant's reply in a handoff thread goes to the shopper on their own channel."""
+        async with self.pool.connection() as conn:
+            conversation_id = await repository.open_for_thread(conn, channel, thread_ts)
+        if conversation_id is None or not await self.is_merchant(team, user):
+            return
+        text = plain_text(text)  # the shopper sees what the merchant typed, not Slack's wire format
+        async with self.pool.connection() as conn, conn.transaction():
+            await self.conversation.relay_from_human(conn, conversation_id, text)
+        if not await self._to_shopper(conversation_id, OutboundReply(text=text)):
+            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_DELIVERED)
+
+    async def close_handoff(self, conversation_id: UUID, channel: str, thread_ts: str) -> None:
+        async with self.pool.connection() as conn:
+            closed = await repository.close(conn, conversation_id)
+        if closed:
+            async with self.pool.connection() as conn, conn.transaction():
+                back = await self.conversation.close_handoff(conn, conversation_id)
+            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=CLOSED)
+            await self._to_shopper(conversation_id, back)  # the shopper learns the assistant is back
+
+    async def resume(self, channel: str, args: list[str]) -> None:
+        """``/elara resume <conversation id>`` closes that handoff."""
+        try:
+            conversation_id = UUID(args[0])
+        except (IndexError, ValueError):
+            await self.client.chat_postMessage(channel=channel, text="Usage: /elara resume <conversation id>")
+            return
+        async with self.pool.connection() as conn:
+            thread = await repository.thread_of(conn, conversation_id, open_only=False)
+        if thread is None:
+            await self.client.chat_postMessage(channel=channel, text=f"No handoff for {conversation_id}.")
+            return
+        await self.close_handoff(conversation_id, *thread)
+
+    async def _to_shopper(self, conversation_id: UUID, reply: OutboundReply) -> bool:
+        """Push a reply to a shopper whose channel takes pushes (Telegram); the web widget reads it from
+        the conversation's history instead. False when Telegram refused it (the shopper blocked the bot)."""
+        async with self.pool.connection() as conn:
+            target = await store.channel_and_key(conn, conversation_id)
+        if target is not None and target[0] == "telegram" and self.telegram is not None:
+            return bool(await self.telegram.send_reply(target[1], reply))
+        return True
 
 
 async def describe(conn: Conn, conversation_id: UUID, reason: str) -> str:
     """Shopper, channel, open cart and last messages of a conversation, as Slack mrkdwn."""
-    cur = await conn.execute(
-        "SELECT c.channel, cu.display_name, cu.id AS customer_id FROM conversations c"
-        " LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = %s",
-        (conversation_id,),
-    )
-    head = await cur.fetchone()
     lines = [f"*Reason:* {escape(reason)}", f"*Conversation:* `{conversation_id}`"]
-    if head is None:
+    shopper = await store.shopper_of(conn, conversation_id)
+    if shopper is None:
         return "\n".join(lines)
-    lines.append(f"*Shopper:* {escape(head['display_name'] or 'guest')} on {head['channel']}")
-    cur = await conn.execute(
-        "SELECT cl.quantity, p.title FROM carts ca JOIN cart_lines cl ON cl.cart_id = ca.id"
-        " JOIN variants v ON v.sku = cl.sku JOIN products p ON p.id = v.product_id"
-        " WHERE ca.customer_id = %s AND ca.status = 'open' ORDER BY p.title",
-        (head["customer_id"],),
-    )
-    cart = ", ".join(f"{r['quantity']} x {escape(r['title'])}" for r in await cur.fetchall())
-    lines.append(f"*Cart:* {cart or 'empty'}")
-    cur = await conn.execute(
-        "SELECT role, text FROM (SELECT id, role, text FROM conversation_messages"
-        " WHERE conversation_id = %s AND role IN ('user', 'assistant', 'human_agent') AND text <> ''"
-        " ORDER BY id DESC LIMIT 6) m ORDER BY id",
-        (conversation_id,),
-    )
-    lines += [f"> *{r['role']}:* {escape(' '.join(r['text'][:300].split()))}" for r in await cur.fetchall()]
+    channel, name, customer_id = shopper
+    lines.append(f"*Shopper:* {escape(name or 'guest')} on {channel}")
+    lines.append(f"*Cart:* {await _cart_text(conn, customer_id) or 'empty'}")
+    words = await store.last_words(conn, conversation_id, LAST_WORDS)
+    lines += [f"> *{role}:* {escape(' '.join(text[:300].split()))}" for role, text in words]
     return "\n".join(lines)
 
 
-async def conversation_channel(conn: Conn, conversation_id: UUID) -> tuple[str, str] | None:
-    cur = await conn.execute(
-        "SELECT channel, conversation_key FROM conversations WHERE id = %s", (conversation_id,)
+async def _cart_text(conn: Conn, customer_id: UUID | None) -> str:
+    if customer_id is None:
+        return ""
+    async with conn.transaction(force_rollback=True):  # a look only: no open cart is created for it
+        cart = await carts.view_cart(conn, customer_id)
+    return ", ".join(
+        f"{ln.quantity} x {escape(ln.title)}" for ln in sorted(cart.lines, key=lambda ln: ln.title)
     )
-    row = await cur.fetchone()
-    return (row["channel"], row["conversation_key"]) if row else None
 
 
 def thread_blocks(conversation_id: UUID, summary: str) -> list[dict[str, Any]]:

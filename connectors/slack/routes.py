@@ -23,8 +23,8 @@ def _has_nul(body: bytes) -> bool:
 
 @router.post("/slack/events", include_in_schema=False)
 async def slack_events(request: Request, runtime: RuntimeDep) -> Response:
-    connector: SlackConnector | None = runtime.connectors.get("slack")
-    if connector is None:
+    connector = runtime.connectors.get("slack")
+    if not isinstance(connector, SlackConnector):
         raise NotFound("Slack is not configured")
     body = await request.body()
     for json_part in (body, unquote_to_bytes(body).partition(b"payload=")[2]):  # event, interactivity

@@ -29,8 +29,8 @@ def verified_connector(
     secret: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
 ) -> TelegramConnector:
     """The connector, once the request carries the webhook's secret token (compared in constant time)."""
-    connector: TelegramConnector | None = runtime.connectors.get("telegram")
-    if connector is None:
+    connector = runtime.connectors.get("telegram")
+    if not isinstance(connector, TelegramConnector):
         raise NotFound("Telegram is not configured")
     expected = webhook_secret(runtime.settings.telegram).encode()
     if secret is None or not hmac.compare_digest(secret.encode(), expected):

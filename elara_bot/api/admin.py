@@ -47,7 +47,7 @@ async def deliver(number: str, _: AdminKey, conn: ConnDep) -> OrderPublic:
 
 @router.post("/orders/{number}/refund", response_model=OrderPublic, responses=error_responses(404, 409, 502))
 async def refund(number: str, _: AdminKey, conn: ConnDep, runtime: RuntimeDep) -> OrderPublic:
-    return await orders.refund_order(conn, number, runtime.payments)
+    return await orders.refund_order(conn, number, runtime.provider())
 
 
 @router.put("/stock/{sku}", response_model=StockOut, responses=error_responses(404))

@@ -46,12 +46,12 @@ ORDER_LINKS = {
     responses={**PROVIDER_DOWN, 201: {"description": "The order and its payment page", "links": ORDER_LINKS}},
 )
 async def checkout(shopper: ChatShopper, runtime: RuntimeDep) -> CheckoutResult:
-    return await checkout_service.checkout(runtime.pool, shopper.id, runtime.payments, runtime.settings)
+    return await checkout_service.checkout(runtime.pool, shopper.id, runtime.provider(), runtime.settings)
 
 
 @router.post("/orders/{number}/pay", response_model=CheckoutResult, responses=PROVIDER_DOWN)
 async def resume_payment(number: str, shopper: ChatShopper, runtime: RuntimeDep) -> CheckoutResult:
     """The payment page of a pending order (the one already opened, or a new one)."""
     return await checkout_service.open_payment(
-        runtime.pool, shopper.id, number, runtime.payments, runtime.settings
+        runtime.pool, shopper.id, number, runtime.provider(), runtime.settings
     )

@@ -33,7 +33,7 @@ async def get_order(number: str, shopper: CurrentShopper, conn: ConnDep) -> Orde
 async def cancel_order(
     number: str, shopper: CurrentShopper, conn: ConnDep, runtime: RuntimeDep
 ) -> OrderPublic:
-    return await orders.cancel_order(conn, shopper.id, number, runtime.payments)
+    return await orders.cancel_order(conn, shopper.id, number, runtime.provider())
 
 
 @router.post("/{number}/returns", response_model=OrderPublic, responses=error_responses(404, 409))

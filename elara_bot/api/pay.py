@@ -66,7 +66,7 @@ async def pay(
         amount_minor=order.total_minor,
         currency=order.currency,
     )
-    outcome = await apply_payment(conn, event, runtime.payments)
+    outcome = await apply_payment(conn, event, runtime.provider())
     if outcome.paid_order or outcome.alert:
         background.add_task(announce, runtime.pool, runtime.on_order_paid, runtime.on_payment_alert, outcome)
     values = {"public_url": runtime.settings.public_url.rstrip("/"), "order_number": order.number}

@@ -15,7 +15,7 @@ from elara_bot.api.errors import error_responses
 from elara_bot.errors import NotFound
 from elara_bot.orders.schemas import PaymentOutcome
 from elara_bot.orders.service import apply_payment
-from elara_bot.payments.service import announce
+from elara_bot.orders.announcements import announce
 
 router = APIRouter(tags=["webhooks"])
 
@@ -37,7 +37,7 @@ async def stripe_webhook(
     if parse is None:
         raise NotFound("Stripe is not the configured payment provider")
     event = parse(await request.body(), stripe_signature)
-    outcome = await apply_payment(conn, event, runtime.payments) if event is not None else PaymentOutcome()
+    outcome = await apply_payment(conn, event, runtime.provider()) if event is not None else PaymentOutcome()
     if outcome.paid_order or outcome.alert:
         background.add_task(announce, runtime.pool, runtime.on_order_paid, runtime.on_payment_alert, outcome)
     return WebhookAck(received=True, applied=outcome.applied)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from elara_bot.config import get_settings
+from elara_bot.config import Settings, get_settings
 from elara_bot.conversation.messages import (
     CartPart,
     CheckoutLinkPart,
@@ -30,6 +30,8 @@ from elara_bot.conversation.messages import (
 )
 from elara_bot.conversation.service import ConversationService
 from elara_bot.errors import ElaraError
+from elara_bot.runtime import Runtime
+from retrieval.embedding import Embedder
 
 EXIT_WORDS = {"quit", "exit", "bye", ":q"}
 
@@ -96,13 +98,21 @@ async def _turn(console: Console, service: ConversationService, inbound: Inbound
             console.print(f"[red]{data.detail}[/red]")
 
 
+async def chat_runtime(settings: Settings, embedder: Embedder | None = None) -> Runtime:
+    """The runtime of a terminal chat: the services, without the connectors and the sweepers (the
+    serving process runs those; a second copy would answer webhooks it never receives)."""
+    from elara_bot.app import start_runtime
+
+    return await start_runtime(settings, embedder, serve=False)
+
+
 async def _session(user: str, messages: list[str]) -> None:
-    from elara_bot.app import start_runtime, stop_runtime
+    from elara_bot.app import stop_runtime
 
     console = Console()
     with console.status("Starting Elara (database, catalog, model)…"):
-        runtime = await start_runtime(get_settings())
-    service: ConversationService = runtime.conversation
+        runtime = await chat_runtime(get_settings())
+    service = runtime.chat()
     console.print(f"[b]Elara[/b] ({service.model._llm_type}). Ask for products; 'quit' leaves.")
     try:
         for text in messages or _prompts(console):

@@ -56,7 +56,8 @@ async def _poll(once: bool) -> int:
 
     runtime = await start_runtime(get_settings())
     try:
-        connector: TelegramConnector = runtime.connectors["telegram"]
+        connector = runtime.connectors["telegram"]
+        assert isinstance(connector, TelegramConnector)
         return await connector.poll(once=once)
     finally:
         await stop_runtime(runtime)

@@ -62,6 +62,45 @@ async def save_message(
     )
 
 
+async def clear_handoff(conn: Conn, conversation_id: UUID) -> None:
+    """The assistant answers the conversation again (its state forgets the handoff)."""
+    await conn.execute(
+        "UPDATE conversations SET state = state - 'handoff', updated_at = now() WHERE id = %s",
+        (conversation_id,),
+    )
+
+
+async def channel_and_key(conn: Conn, conversation_id: UUID) -> tuple[str, str] | None:
+    """(channel, conversation key) of a conversation: where its shopper can be reached."""
+    cur = await conn.execute(
+        "SELECT channel, conversation_key FROM conversations WHERE id = %s", (conversation_id,)
+    )
+    row = await cur.fetchone()
+    return (row["channel"], row["conversation_key"]) if row else None
+
+
+async def shopper_of(conn: Conn, conversation_id: UUID) -> tuple[str, str | None, UUID | None] | None:
+    """(channel, shopper's display name, customer id) of a conversation."""
+    cur = await conn.execute(
+        "SELECT c.channel, cu.display_name, cu.id AS customer_id FROM conversations c"
+        " LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = %s",
+        (conversation_id,),
+    )
+    row = await cur.fetchone()
+    return (row["channel"], row["display_name"], row["customer_id"]) if row else None
+
+
+async def last_words(conn: Conn, conversation_id: UUID, limit: int) -> list[tuple[str, str]]:
+    """(role, text) of the last ``limit`` non-empty shopper, assistant and person messages, oldest first."""
+    cur = await conn.execute(
+        "SELECT role, text FROM (SELECT id, role, text FROM conversation_messages"
+        " WHERE conversation_id = %s AND role IN ('user', 'assistant', 'human_agent') AND text <> ''"
+        " ORDER BY id DESC LIMIT %s) m ORDER BY id",
+        (conversation_id, limit),
+    )
+    return [(r["role"], r["text"]) for r in await cur.fetchall()]
+
+
 async def recent_messages(conn: Conn, conversation_id: UUID, limit: int) -> list[BaseMessage]:
     """The last `limit` user/assistant messages, oldest first: what the model sees of the past."""
     cur = await conn.execute(

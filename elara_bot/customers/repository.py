@@ -125,3 +125,14 @@ async def delete_expired_anonymous(conn: Conn, expired_before: datetime, limit: 
         _DELETE.format(where=_EXPIRED).encode(), {"expired_before": expired_before, "limit": limit}
     )
     return cur.rowcount
+
+
+async def is_staff_identity(conn: Conn, channel: str, external_id: str) -> bool:
+    """An active identity on ``channel`` of an active merchant or admin."""
+    cur = await conn.execute(
+        "SELECT 1 FROM customer_identities i JOIN customers c ON c.id = i.customer_id"
+        " WHERE i.channel = %s AND i.external_id = %s AND i.active AND c.active"
+        " AND c.role IN ('merchant', 'admin')",
+        (channel, external_id),
+    )
+    return await cur.fetchone() is not None

@@ -107,7 +107,7 @@ async def request_return(
 
 async def expire_stale_orders(conn: Conn, now: datetime) -> list[ReleasedOrder]:
     """Expire pending orders whose reservation ran out and release their stock. The caller closes their
-    payment sessions at the provider after committing (``payments.service.sweep_once``)."""
+    payment sessions at the provider after committing (``orders.sweeper.sweep_once``)."""
     expired: list[ReleasedOrder] = []
     for row in await repo.stale_orders(conn, now):
         if await repo.release_order(conn, row["id"], "expired", "payment window ran out"):

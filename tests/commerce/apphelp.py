@@ -13,7 +13,7 @@ from elara_bot.api import admin, cart, checkout, orders, pay, sessions, webhooks
 from elara_bot.api.errors import install_error_handlers
 from elara_bot.config import Settings
 from elara_bot.db import open_pool
-from elara_bot.payments.service import build_provider
+from elara_bot.payments import build_provider
 from elara_bot.runtime import Runtime
 from tests.helpers import serve_in_thread
 

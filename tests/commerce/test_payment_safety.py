@@ -27,8 +27,9 @@ from elara_bot.conversation.messages import CartPart, CheckoutLinkPart, InboundM
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import open_pool
 from elara_bot.errors import PaymentError
+from elara_bot.orders.sweeper import sweep_once
+from elara_bot.payments import build_provider
 from elara_bot.payments.base import CheckoutSession, CheckoutSessionRequest
-from elara_bot.payments.service import build_provider, sweep_once
 from tests.commerce.apphelp import ADMIN_KEY, build_commerce_app, commerce_settings
 from tests.commerce.test_api import add, session, stock
 from tests.conftest import make_settings

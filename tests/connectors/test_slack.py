@@ -140,6 +140,7 @@ async def slack(slack_db: str, stubs: Any) -> AsyncIterator[tuple[httpx.AsyncCli
     runtime = Runtime(settings=settings, pool=pool, embedder=None)  # type: ignore[arg-type]
     connector = await start_slack(runtime)
     runtime.connectors["slack"] = connector
+    runtime.on_order_paid.append(connector.notify_order_paid)  # the app wires it (app.wire_hooks)
     app = FastAPI()
     app.state.runtime = runtime
     app.include_router(slack_routes.router)
