@@ -33,6 +33,7 @@ async def test_chat_runtime_has_no_connectors_and_no_sweeper(
         names = {task.get_name() for task in asyncio.all_tasks()}
         assert not names & {"order-expiry-sweeper", "anonymous-session-sweeper"}
         assert runtime.conversation is not None  # the chat itself is there
-        assert runtime.on_order_paid == [] and runtime.conversation.on_handoff == []
+        assert runtime.on_order_paid == []
+        assert runtime.conversation.on_handoff == []
     finally:
         await stop_runtime(runtime)
