@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from elara_bot.api.auth import AdminKey
 from elara_bot.api.deps import ConnDep, RuntimeDep
@@ -18,9 +20,16 @@ class Fulfil(BaseModel):
     tracking: list[str] = Field(min_length=1, max_length=10, examples=[["1Z999AA10123456784"]])
 
 
+def _json_number(value: object) -> object:
+    """false, true and "7" are refused (422) instead of being read as 0, 1 and 7; 7.0 is JSON's 7 (JSON Schema
+    calls it an integer), 7.5 is refused by the int type."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("stock must be a JSON number")
+    return value
+
+
 class StockIn(BaseModel):
-    # strict: false, true, "7" and 7.0 are refused (422) instead of being read as 0, 1 and 7
-    stock: int = Field(strict=True, ge=0, le=1_000_000, examples=[25])
+    stock: Annotated[int, BeforeValidator(_json_number)] = Field(ge=0, le=1_000_000, examples=[25])
 
 
 class StockOut(BaseModel):

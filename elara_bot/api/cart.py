@@ -16,11 +16,11 @@ router = APIRouter(prefix="/api/v1/cart", tags=["cart"])
 
 class AddItem(BaseModel):
     sku: str = Field(min_length=1, max_length=100, examples=["BOOT-10"])
-    quantity: int = Field(default=1, examples=[1])
+    quantity: int = Field(default=1, ge=1, examples=[1])
 
 
 class SetQuantity(BaseModel):
-    quantity: int = Field(examples=[2], description="0 removes the line")
+    quantity: int = Field(ge=0, examples=[2], description="0 removes the line")
 
 
 @router.get("", response_model=CartPublic)

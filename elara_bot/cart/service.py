@@ -8,7 +8,6 @@ limits in the WHERE clause, so adds interleaved on one connection count too.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from elara_bot.cart import repository as repo
@@ -19,7 +18,7 @@ from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
 DEFAULT_CURRENCY = "USD"
 
 
-def _line(row: dict[str, Any]) -> CartLine:
+def _line(row: repo.CartLineRow) -> CartLine:
     unit = int(row["price_minor"])
     return CartLine(
         sku=row["sku"],
@@ -53,7 +52,7 @@ def _check_quantity(quantity: int, max_quantity: int, *, allow_zero: bool) -> No
     if quantity < lowest:
         raise InvalidInput(f"quantity must be at least {lowest}, got {quantity}")
     if quantity > max_quantity:
-        raise InvalidInput(f"quantity {quantity} is above the maximum of {max_quantity} per item")
+        raise Conflict(f"quantity {quantity} is above the maximum of {max_quantity} per item")
 
 
 async def _checked_variant(conn: Conn, sku: str, wanted: int) -> None:
@@ -90,7 +89,7 @@ async def _refusal(conn: Conn, cart_id: int, sku: str, quantity: int, max_quanti
     """Why an add was refused: the per-item maximum, an unknown SKU or too little stock."""
     held = await repo.line_quantity(conn, cart_id, sku)
     if held + quantity > max_quantity:
-        raise InvalidInput(
+        raise Conflict(
             f"quantity {held + quantity} is above the maximum of {max_quantity} per item"
             + (f" (the cart already holds {held})" if held else "")
         )

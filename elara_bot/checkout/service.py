@@ -13,32 +13,33 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 
 from elara_bot.checkout import repository as repo
+from elara_bot.checkout.repository import CheckoutLineRow
 from elara_bot.checkout.schemas import CheckoutResult
 from elara_bot.config import Settings
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock, PaymentError
 from elara_bot.orders import repository as orders_repo
 from elara_bot.orders import service as orders
+from elara_bot.orders.repository import OrderRow
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.payments.base import CheckoutSession, CheckoutSessionRequest, PaymentProvider
 
 log = logging.getLogger(__name__)
 
 
-def _currency(lines: list[dict[str, Any]]) -> str:
+def _currency(lines: list[CheckoutLineRow]) -> str:
     currencies = {str(line["currency"]).strip() for line in lines}
     if len(currencies) != 1:
         raise InvalidInput(f"the cart mixes currencies {sorted(currencies)}; check out one at a time")
     return currencies.pop()
 
 
-async def _reserve(conn: Conn, lines: list[dict[str, Any]]) -> None:
+async def _reserve(conn: Conn, lines: list[CheckoutLineRow]) -> None:
     for line in lines:  # ordered by SKU, so concurrent checkouts lock rows in the same order
         if not line["active"] or not await orders_repo.reserve_stock(conn, line["sku"], line["quantity"]):
             raise OutOfStock(f"not enough stock left for {line['sku']} ({line['title']})")
@@ -63,7 +64,7 @@ async def place_order(
     must commit before ``open_payment``)."""
     cart_id, lines = await repo.lock_cart_lines(conn, customer_id)
     if cart_id is None or not lines:
-        raise InvalidInput("the cart is empty")
+        raise Conflict("the cart is empty")
     currency = _currency(lines)
     total = sum(int(line["unit_price_minor"]) * int(line["quantity"]) for line in lines)
     until = datetime.now(UTC) + reservation(settings, provider)
@@ -106,7 +107,7 @@ async def open_payment(
     return await _record(pool, customer_id, row, session, provider)
 
 
-def payment_request(row: dict[str, Any], settings: Settings) -> CheckoutSessionRequest:
+def payment_request(row: OrderRow, settings: Settings) -> CheckoutSessionRequest:
     success, cancel = _urls(settings, row["number"])
     return CheckoutSessionRequest(
         order_id=row["id"],
@@ -133,7 +134,7 @@ async def _give_back(
 async def _record(
     pool: AsyncConnectionPool[Conn],
     customer_id: UUID,
-    row: dict[str, Any],
+    row: OrderRow,
     session: CheckoutSession,
     provider: PaymentProvider,
 ) -> CheckoutResult:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from elara_bot.cart import service as cart
 from elara_bot.customers.service import customer_for_identity, get_customer
 from elara_bot.db import Conn
-from elara_bot.errors import InvalidInput, NotFound, OutOfStock
+from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
 
 
 async def test_customer_for_identity_is_get_or_create(cconn: Conn) -> None:
@@ -50,7 +50,7 @@ async def test_cart_refuses_bad_input_with_reasons(cconn: Conn) -> None:
         await cart.add_item(cconn, me.id, "NOPE", 1, max_quantity=20)
     with pytest.raises(InvalidInput):
         await cart.add_item(cconn, me.id, "MUG-1", -1, max_quantity=20)
-    with pytest.raises(InvalidInput, match="maximum of 20"):
+    with pytest.raises(Conflict, match="maximum of 20"):
         await cart.add_item(cconn, me.id, "MUG-1", 21, max_quantity=20)
     with pytest.raises(NotFound):
         await cart.remove_item(cconn, me.id, "MUG-1")
