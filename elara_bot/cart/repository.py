@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, cast
 from uuid import UUID
 
 from elara_bot.db import Conn
 
 LOCK_ATTEMPTS = 5  # checkouts committed under one cart write before it gives up
+
+
+class CartLineRow(TypedDict):
+    """A cart line with its variant's current price and stock (``currency`` is ``char(3)``: strip it)."""
+
+    sku: str
+    product_id: str
+    title: str
+    options: dict[str, str]
+    quantity: int
+    price_minor: int
+    currency: str
+    stock: int
+
+
+class CartVariantRow(TypedDict):
+    sku: str
+    stock: int
+    active: bool
+    currency: str
+    title: str
 
 
 async def open_cart_id(conn: Conn, customer_id: UUID) -> int:
@@ -25,23 +46,23 @@ async def open_cart_id(conn: Conn, customer_id: UUID) -> int:
     return int(row["id"])
 
 
-async def cart_lines(conn: Conn, cart_id: int) -> list[dict[str, Any]]:
+async def cart_lines(conn: Conn, cart_id: int) -> list[CartLineRow]:
     cur = await conn.execute(
         "SELECT l.sku, v.product_id, p.title, v.options, l.quantity, v.price_minor,"
         " v.currency, v.stock FROM cart_lines l JOIN variants v ON v.sku = l.sku"
         " JOIN products p ON p.id = v.product_id WHERE l.cart_id = %s ORDER BY l.added_at, l.sku",
         (cart_id,),
     )
-    return await cur.fetchall()
+    return cast(list[CartLineRow], await cur.fetchall())
 
 
-async def variant(conn: Conn, sku: str) -> dict[str, Any] | None:
+async def variant(conn: Conn, sku: str) -> CartVariantRow | None:
     cur = await conn.execute(
         "SELECT v.sku, v.stock, v.active, v.currency, p.title FROM variants v"
         " JOIN products p ON p.id = v.product_id WHERE v.sku = %s",
         (sku,),
     )
-    return await cur.fetchone()
+    return cast(CartVariantRow | None, await cur.fetchone())
 
 
 async def lock_open_cart(conn: Conn, customer_id: UUID) -> int | None:

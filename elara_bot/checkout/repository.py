@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 from uuid import UUID
 
 from elara_bot.db import Conn
+from elara_bot.orders.repository import OrderLineRow
 
 
-async def lock_cart_lines(conn: Conn, customer_id: UUID) -> tuple[int | None, list[dict[str, Any]]]:
+class CheckoutLineRow(OrderLineRow):
+    """A cart line about to become an order line, with what checkout checks first."""
+
+    currency: str  # char(3): strip it
+    active: bool
+
+
+async def lock_cart_lines(conn: Conn, customer_id: UUID) -> tuple[int | None, list[CheckoutLineRow]]:
     """The open cart (row-locked against a concurrent checkout by the same customer) and its lines."""
     cur = await conn.execute(
         "SELECT id FROM carts WHERE customer_id = %s AND status = 'open' FOR UPDATE", (customer_id,)
@@ -23,7 +31,7 @@ async def lock_cart_lines(conn: Conn, customer_id: UUID) -> tuple[int | None, li
         " WHERE l.cart_id = %s ORDER BY l.sku",
         (cart["id"],),
     )
-    return int(cart["id"]), await cur.fetchall()
+    return int(cart["id"]), cast(list[CheckoutLineRow], await cur.fetchall())
 
 
 async def close_cart(conn: Conn, cart_id: int) -> None:

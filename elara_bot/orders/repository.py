@@ -4,10 +4,75 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from elara_bot.db import Conn
+
+
+# --- rows -----------------------------------------------------------------------------------------
+class NewOrder(TypedDict):
+    id: UUID
+    number: str
+
+
+class OrderRow(TypedDict):
+    """An order as ``ORDER_COLUMNS`` reads it (``currency`` is ``char(3)``: strip it)."""
+
+    id: UUID
+    number: str
+    customer_id: UUID
+    status: str
+    currency: str
+    total_minor: int
+    created_at: datetime
+    tracking: list[str]
+    payment_url: str | None
+    payment_provider: str | None
+    payment_session_id: str | None
+    stock_reserved: bool
+    reserved_until: datetime | None
+
+
+class OrderLineRow(TypedDict):
+    """A line as ordered, its unit price captured at order time (also what `insert_line` writes)."""
+
+    sku: str
+    product_id: str
+    title: str
+    options: dict[str, str]
+    quantity: int
+    unit_price_minor: int
+
+
+class OrderEventRow(TypedDict):
+    status: str
+    note: str | None
+    created_at: datetime
+
+
+class PaymentEventRow(TypedDict):
+    """What `insert_payment_event` keeps of a provider event."""
+
+    provider: str
+    event_id: str
+    kind: str
+    session_id: str | None
+    amount_minor: int | None
+    currency: str | None
+
+
+class ReviewPaymentRow(TypedDict):
+    session_id: str
+    amount_minor: int
+    currency: str
+
+
+class StaleOrderRow(TypedDict):
+    id: UUID
+    number: str
+    payment_provider: str | None
+    payment_session_id: str | None
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -18,7 +83,7 @@ def new_number() -> str:
 
 async def insert_order(
     conn: Conn, customer_id: UUID, currency: str, total_minor: int, reserved_until: datetime
-) -> dict[str, Any]:
+) -> NewOrder:
     cur = await conn.execute(
         "INSERT INTO orders (number, customer_id, status, currency, total_minor, reserved_until)"
         " VALUES (%s, %s, 'pending_payment', %s, %s, %s) RETURNING id, number",
@@ -27,10 +92,10 @@ async def insert_order(
     row = await cur.fetchone()
     assert row is not None
     await add_event(conn, row["id"], "pending_payment", "order placed, stock reserved")
-    return row
+    return cast(NewOrder, row)
 
 
-async def insert_line(conn: Conn, order_id: UUID, line: dict[str, Any]) -> None:
+async def insert_line(conn: Conn, order_id: UUID, line: OrderLineRow) -> None:
     await conn.execute(
         "INSERT INTO order_lines (order_id, sku, product_id, title, options, quantity,"
         " unit_price_minor) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s)",
@@ -94,27 +159,27 @@ ORDER_COLUMNS = (
 )
 
 
-async def order_by_number(conn: Conn, customer_id: UUID | None, number: str) -> dict[str, Any] | None:
+async def order_by_number(conn: Conn, customer_id: UUID | None, number: str) -> OrderRow | None:
     """One order; with a customer id, only that customer's (anyone else's is simply absent)."""
     cur = await conn.execute(
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE number = %s"
         " AND (%s::uuid IS NULL OR customer_id = %s::uuid)",
         (number.strip().upper(), customer_id, customer_id),
     )
-    return await cur.fetchone()
+    return cast(OrderRow | None, await cur.fetchone())
 
 
-async def order_for_payment_session(conn: Conn, provider: str, session_id: str) -> dict[str, Any] | None:
+async def order_for_payment_session(conn: Conn, provider: str, session_id: str) -> OrderRow | None:
     cur = await conn.execute(
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE payment_provider = %s AND payment_session_id = %s",
         (provider, session_id),
     )
-    return await cur.fetchone()
+    return cast(OrderRow | None, await cur.fetchone())
 
 
 async def lock_order_for_payment(
     conn: Conn, provider: str, session_id: str | None, order_id: UUID | None
-) -> dict[str, Any] | None:
+) -> OrderRow | None:
     """The order a payment event is about, row-locked: the one whose own session it is, else the one
     its reference names (which the caller must not trust as a payment of that order)."""
     cur = await conn.execute(
@@ -122,35 +187,35 @@ async def lock_order_for_payment(
         " OR id = %s ORDER BY (payment_session_id IS NOT DISTINCT FROM %s) DESC LIMIT 1 FOR UPDATE",
         (provider, session_id, order_id, session_id),
     )
-    return await cur.fetchone()
+    return cast(OrderRow | None, await cur.fetchone())
 
 
 async def orders_of(
     conn: Conn, customer_id: UUID | None, status: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[OrderRow]:
     cur = await conn.execute(
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE (%s::uuid IS NULL OR customer_id = %s::uuid)"
         " AND (%s::text IS NULL OR status = %s::text) ORDER BY created_at DESC LIMIT %s",
         (customer_id, customer_id, status, status, limit),
     )
-    return await cur.fetchall()
+    return cast(list[OrderRow], await cur.fetchall())
 
 
-async def lines_of(conn: Conn, order_id: UUID) -> list[dict[str, Any]]:
+async def lines_of(conn: Conn, order_id: UUID) -> list[OrderLineRow]:
     cur = await conn.execute(
         "SELECT sku, product_id, title, options, quantity, unit_price_minor FROM order_lines"
         " WHERE order_id = %s ORDER BY sku",
         (order_id,),
     )
-    return await cur.fetchall()
+    return cast(list[OrderLineRow], await cur.fetchall())
 
 
-async def events_of(conn: Conn, order_id: UUID) -> list[dict[str, Any]]:
+async def events_of(conn: Conn, order_id: UUID) -> list[OrderEventRow]:
     cur = await conn.execute(
         "SELECT status, note, created_at FROM order_events WHERE order_id = %s ORDER BY id",
         (order_id,),
     )
-    return await cur.fetchall()
+    return cast(list[OrderEventRow], await cur.fetchall())
 
 
 async def transition(
@@ -202,7 +267,7 @@ async def order_id_for_session(conn: Conn, provider: str, session_id: str) -> UU
 
 async def insert_payment_event(
     conn: Conn,
-    event: dict[str, Any],
+    event: PaymentEventRow,
     order_id: UUID | None,
     outcome: str,
 ) -> None:
@@ -224,7 +289,7 @@ async def insert_payment_event(
     )
 
 
-async def review_payments(conn: Conn, order_id: UUID) -> list[dict[str, Any]]:
+async def review_payments(conn: Conn, order_id: UUID) -> list[ReviewPaymentRow]:
     """The payments that put an order in review (what was paid, on which session), oldest first."""
     cur = await conn.execute(
         "SELECT session_id, amount_minor, currency FROM payment_events"
@@ -232,17 +297,17 @@ async def review_payments(conn: Conn, order_id: UUID) -> list[dict[str, Any]]:
         " AND amount_minor IS NOT NULL AND currency IS NOT NULL ORDER BY id",
         (order_id,),
     )
-    return await cur.fetchall()
+    return cast(list[ReviewPaymentRow], await cur.fetchall())
 
 
-async def stale_orders(conn: Conn, now: datetime) -> list[dict[str, Any]]:
+async def stale_orders(conn: Conn, now: datetime) -> list[StaleOrderRow]:
     cur = await conn.execute(
         "SELECT id, number, payment_provider, payment_session_id FROM orders"
         " WHERE status = 'pending_payment' AND reserved_until < %s"
         " ORDER BY reserved_until LIMIT 500 FOR UPDATE SKIP LOCKED",
         (now,),
     )
-    return await cur.fetchall()
+    return cast(list[StaleOrderRow], await cur.fetchall())
 
 
 async def insert_return(conn: Conn, order_id: UUID, skus: list[str], reason: str | None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from elara_bot.db import Conn
@@ -26,7 +25,7 @@ CANCELLABLE = ("pending_payment", "paid")
 CLOSED_UNPAID = ("expired", "cancelled")
 
 
-async def render(conn: Conn, row: dict[str, Any]) -> OrderPublic:
+async def render(conn: Conn, row: repo.OrderRow) -> OrderPublic:
     lines = [
         OrderLine(
             sku=r["sku"],
@@ -52,7 +51,7 @@ async def render(conn: Conn, row: dict[str, Any]) -> OrderPublic:
     )
 
 
-async def _owned(conn: Conn, customer_id: UUID | None, number: str) -> dict[str, Any]:
+async def _owned(conn: Conn, customer_id: UUID | None, number: str) -> repo.OrderRow:
     row = await repo.order_by_number(conn, customer_id, number)
     if row is None:
         raise NotFound(f"no order {number!r}")
@@ -151,7 +150,7 @@ async def refund_order(conn: Conn, number: str, provider: PaymentProvider) -> Or
     return await render(conn, await _owned(conn, None, number))
 
 
-async def _refund_review(conn: Conn, row: dict[str, Any], provider: PaymentProvider) -> OrderPublic:
+async def _refund_review(conn: Conn, row: repo.OrderRow, provider: PaymentProvider) -> OrderPublic:
     """Refund each payment that put the order in review (keys from our ids: a retry refunds nothing
     twice), then release the order and its stock."""
     for i, paid in enumerate(await repo.review_payments(conn, row["id"])):
@@ -206,9 +205,15 @@ async def apply_payment(conn: Conn, event: PaymentEvent, provider: PaymentProvid
         outcome = PaymentOutcome(applied=released)
     else:
         outcome = PaymentOutcome()
-    await repo.insert_payment_event(
-        conn, event.model_dump(), row["id"] if row else None, _outcome_name(outcome)
+    kept = repo.PaymentEventRow(
+        provider=event.provider,
+        event_id=event.event_id,
+        kind=str(event.kind),
+        session_id=event.session_id,
+        amount_minor=event.amount_minor,
+        currency=event.currency,
     )
+    await repo.insert_payment_event(conn, kept, row["id"] if row else None, _outcome_name(outcome))
     return outcome
 
 
@@ -236,7 +241,7 @@ def _unknown_order(event: PaymentEvent) -> PaymentOutcome:
     return PaymentOutcome(alert=alert)
 
 
-def _mismatch(row: dict[str, Any], event: PaymentEvent, *, own: bool) -> str | None:
+def _mismatch(row: repo.OrderRow, event: PaymentEvent, *, own: bool) -> str | None:
     """Why a paid event cannot pay this order, or None when it can."""
     if not own:
         return f"paid on {event.provider} session {event.session_id}, not the order's own session"
@@ -247,7 +252,7 @@ def _mismatch(row: dict[str, Any], event: PaymentEvent, *, own: bool) -> str | N
 
 
 async def _paid(
-    conn: Conn, row: dict[str, Any], event: PaymentEvent, provider: PaymentProvider, *, own: bool
+    conn: Conn, row: repo.OrderRow, event: PaymentEvent, provider: PaymentProvider, *, own: bool
 ) -> PaymentOutcome:
     problem = _mismatch(row, event, own=own)
     if problem is None and row["status"] == "pending_payment":
@@ -274,7 +279,7 @@ async def _paid(
 
 
 async def _refund_late(
-    conn: Conn, row: dict[str, Any], event: PaymentEvent, provider: PaymentProvider
+    conn: Conn, row: repo.OrderRow, event: PaymentEvent, provider: PaymentProvider
 ) -> PaymentOutcome:
     """Money for an order that was cancelled or expired while its payment page was open: give it back."""
     assert event.session_id is not None
