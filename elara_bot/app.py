@@ -150,6 +150,7 @@ def build_conversation(runtime: Runtime) -> ConversationService:
         model=build_chat_model(settings.llm),
         fallback=build_fallback_model(settings.llm),
         prompt=load_prompt("shopper_assistant"),
+        search_caches=runtime.search_caches,
     )
 
 

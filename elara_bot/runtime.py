@@ -8,6 +8,7 @@ from typing import Protocol
 
 from psycopg_pool import AsyncConnectionPool
 
+from elara_bot.catalog.cache import SearchCaches
 from elara_bot.config import Settings
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import Conn
@@ -28,6 +29,8 @@ class Runtime:
     settings: Settings
     pool: AsyncConnectionPool[Conn]
     embedder: Embedder
+    # What this runtime's searches remember (rankings, the query parser's vocabulary): never the process's.
+    search_caches: SearchCaches = field(default_factory=SearchCaches)
     # Built by later stages of the lifespan (app.py): the payment provider, the chat, the connectors.
     payments: PaymentProvider | None = None
     conversation: ConversationService | None = None

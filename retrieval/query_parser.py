@@ -199,15 +199,32 @@ class Parsed:
     currency: str | None = None  # ISO code of the currency named with a price, if one was
 
 
-_cache: dict[str, tuple[float, Vocabulary]] = {}
+class VocabularyCache:
+    """Vocabularies by database, each kept for ``ttl`` seconds; owned by whoever runs searches (the
+    runtime's ``SearchCaches``), never shared by the process."""
+
+    def __init__(self, ttl: float = _VOCAB_TTL_S) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, Vocabulary]] = {}
+
+    def get(self, key: str) -> Vocabulary | None:
+        hit = self._items.get(key)
+        return hit[1] if hit and time.monotonic() - hit[0] < self.ttl else None
+
+    def put(self, key: str, vocab: Vocabulary) -> None:
+        self._items[key] = (time.monotonic(), vocab)
+
+    def clear(self) -> None:
+        self._items.clear()
 
 
-async def load_vocabulary(conn: AsyncConnection[dict[str, object]]) -> Vocabulary:
-    """Colour and material values offered by any variant; cached per database for ten minutes."""
+async def load_vocabulary(
+    conn: AsyncConnection[dict[str, object]], cache: VocabularyCache | None = None
+) -> Vocabulary:
+    """Colour and material values offered by any variant; kept per database by ``cache`` if one is given."""
     key = conn.info.dbname
-    hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < _VOCAB_TTL_S:
-        return hit[1]
+    if cache is not None and (kept := cache.get(key)) is not None:
+        return kept
     cur = await conn.execute(
         "SELECT DISTINCT o.key AS key, lower(o.value) AS value FROM variants v, jsonb_each_text(v.options) o"
     )
@@ -217,7 +234,8 @@ async def load_vocabulary(conn: AsyncConnection[dict[str, object]]) -> Vocabular
         for kind in ("color", "material"):
             if name == kind or name.endswith(" " + kind):
                 vocab.values.setdefault(kind, set()).add(str(row["value"]))
-    _cache[key] = (time.monotonic(), vocab)
+    if cache is not None:
+        cache.put(key, vocab)
     return vocab
 
 

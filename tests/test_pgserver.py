@@ -17,9 +17,12 @@ from elara_bot.catalog.importer import import_catalog
 from elara_bot.catalog.repository import vacuum_catalog
 from elara_bot.catalog.schemas import SearchFilters
 from elara_bot.catalog.service import search_products
+from elara_bot.config import SearchSettings
 from elara_bot.db import EmbeddedServer, connect, migrate
 from elara_bot.demo import demo_file
 from retrieval.embedding import Embedder
+
+TUNING = SearchSettings()  # the defaults of ELARA_SEARCH__*, passed as every caller must
 
 
 class Pgserver:
@@ -60,10 +63,14 @@ async def test_migrations_import_and_search_on_pgvector_0_6(
         assert (report.loaded, report.embedded, report.errors) == (50, 50, [])
         await vacuum_catalog(conn)
 
-        boots = await search_products(conn, embedder, "waterproof boots under 200", log=False)
+        boots = await search_products(
+            conn, embedder, "waterproof boots under 200", log=False, settings=TUNING
+        )
         assert boots.hits[0].product.title == "Hiking Boots"
         assert all(v.price_minor <= 20000 for v in boots.hits[0].matching_variants)
-        shirts = await search_products(conn, embedder, "red shirt", SearchFilters(in_stock=True), log=False)
+        shirts = await search_products(
+            conn, embedder, "red shirt", SearchFilters(in_stock=True), log=False, settings=TUNING
+        )
         assert shirts.hits[0].product.title == "T-Shirt"
         for hit in shirts.hits:
             assert all(v.in_stock and "red" in v.options.values() for v in hit.matching_variants)

@@ -83,6 +83,7 @@ class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
 
 class ShopperAgents:
     """The compiled shopper agents of the chat models a service keeps (compiling a graph costs ~5-10 ms).
+    Each `ConversationService` owns one; there is no process-wide default.
 
     At most `size` models are kept, least recently used out first. A button press's `ActionModel` lives
     for one turn: its graph is compiled for that turn and never kept (keeping one per press held every
@@ -114,14 +115,6 @@ def _compile(model: BaseChatModel) -> Any:
     return create_agent(
         model, tools=SHOPPER_TOOLS, middleware=[ShopperMiddleware()], context_schema=TurnContext
     )
-
-
-_agents = ShopperAgents()  # the process's default; a service may own a `ShopperAgents` of its own
-
-
-def shopper_agent(model: BaseChatModel) -> Any:
-    """The compiled agent for `model` (see `ShopperAgents`)."""
-    return _agents.get(model)
 
 
 async def run_agent(

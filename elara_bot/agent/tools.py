@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from elara_bot.agent.confirmation import Confirmation, describe
 from elara_bot.cart import service as cart
 from elara_bot.catalog import service as catalog
+from elara_bot.catalog.cache import SearchCaches
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit
 from elara_bot.checkout import service as checkout_service
 from elara_bot.config import Settings
@@ -41,6 +42,7 @@ class ShopperContext:
     settings: Settings
     embedder: Embedder
     provider: Any  # elara_bot.payments.base.PaymentProvider
+    search_caches: SearchCaches | None = None  # the runtime's; none: every search ranks afresh
     confirmed: Confirmation | None = None  # the one call (tool and arguments) the shopper said yes to
     handoff_reasons: list[str] = field(default_factory=list)
     # Orders checked out this turn: their payment pages are opened after the turn's transaction commits
@@ -92,7 +94,15 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
     ctx = _ctx(runtime)
 
     async def act() -> dict[str, Any]:
-        found = await catalog.search_products(ctx.conn, ctx.embedder, query, filters, limit=5)
+        found = await catalog.search_products(
+            ctx.conn,
+            ctx.embedder,
+            query,
+            filters,
+            limit=5,
+            settings=ctx.settings.search,
+            caches=ctx.search_caches,
+        )
         return _cards([_matching(hit) for hit in found.hits])
 
     return await _run(act)

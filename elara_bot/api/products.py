@@ -107,7 +107,14 @@ async def search(
         return SearchResult(query=q, filters=filters, hits=[])
     # the request's transaction holds only this search and its log row: a lazy commit is safe
     return await service.search_products(
-        conn, runtime.embedder, q, filters, limit, settings=runtime.settings.search, lazy_log=True
+        conn,
+        runtime.embedder,
+        q,
+        filters,
+        limit,
+        settings=runtime.settings.search,
+        caches=runtime.search_caches,
+        lazy_log=True,
     )
 
 

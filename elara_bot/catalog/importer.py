@@ -41,8 +41,8 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from elara_bot.catalog import repository as repo
+from elara_bot.catalog.cache import SearchCaches
 from elara_bot.catalog.schemas import ImportReport, ProductIn, RowError
-from elara_bot.catalog.service import forget_rankings
 from elara_bot.catalog.validation import storable_text
 from elara_bot.db import Conn
 from retrieval.embedding import Embedder, embed_documents_async
@@ -369,11 +369,14 @@ async def import_catalog(
     progress: bool = True,
     batch_size: int = BATCH,
     allow_sku_move: bool = False,
+    caches: SearchCaches | None = None,
 ) -> ImportReport:
-    """Load a catalog file; the caller commits. Rankings remembered by this process are forgotten.
+    """Load a catalog file; the caller commits. What ``caches`` (the importing runtime's) remember of
+    searches is forgotten.
     ``allow_sku_move``: a SKU that belongs to another product moves to the product of this file (else
     that product is refused and reported)."""
-    forget_rankings()
+    if caches is not None:
+        caches.clear()
     rows = _csv_rows(path) if (fmt or detect_format(path)) == "csv" else _jsonl_rows(path)
     report = ImportReport()
     pipeline = _Pipeline(conn, embedder, report, _Claims(allow_sku_move))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections import OrderedDict
 from typing import Any, Literal
 
 from elara_bot.catalog import repository as repo
+from elara_bot.catalog.cache import Rankings, SearchCaches
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit, SearchResult, VariantPublic
 from elara_bot.catalog.validation import safe_image_url
 from elara_bot.config import SearchSettings
@@ -145,11 +145,15 @@ async def search_products(
     limit: int = 10,
     *,
     parse: bool = True,
+    settings: SearchSettings,
+    caches: SearchCaches | None = None,
     mode: Literal["hybrid", "vector", "text"] = "hybrid",
-    settings: SearchSettings | None = None,
     log: bool = True,
     lazy_log: bool = False,
 ) -> SearchResult:
+    """Rank with ``settings`` (``ELARA_SEARCH__*``, required: every caller honours the tuning). With
+    ``caches`` (the runtime's), a query's ranking is reused for ``settings.result_cache_s`` seconds and the
+    option vocabulary for ten minutes; without, both are read afresh."""
     started = time.perf_counter()
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
@@ -157,7 +161,8 @@ async def search_products(
     text = query.strip()
     soft: dict[str, list[str]] = {}  # options read from the text (explicit ones stay strict filters)
     if parse and text:
-        parsed = parse_query(text, await load_vocabulary(conn))
+        vocabulary = caches.vocabulary if caches is not None else None
+        parsed = parse_query(text, await load_vocabulary(conn, vocabulary))
         text = parsed.text
         soft = {key: values for key, values in parsed.options.items() if key not in flt.options}
         flt = merge_filters(
@@ -175,12 +180,13 @@ async def search_products(
         and flt.min_price_minor > flt.max_price_minor
     ):
         raise InvalidInput("min_price must not exceed max_price")
-    tuning = settings or SearchSettings()
-    ttl = tuning.result_cache_s if settings is not None else 0
+    rankings = caches.rankings if caches is not None else None
     strict = flt.model_copy(update={"options": {k: v for k, v in flt.options.items() if k not in soft}})
-    ranked = await _rank_cached(conn, embedder, text, flt, limit, mode, tuning, ttl)
+    ranked = await _rank_cached(conn, embedder, text, flt, limit, mode, settings, rankings)
     if soft:  # the products the option words name without offering them as a choice rank too
-        ranked = _union(ranked, await _rank_cached(conn, embedder, text, strict, limit, mode, tuning, ttl))
+        ranked = _union(
+            ranked, await _rank_cached(conn, embedder, text, strict, limit, mode, settings, rankings)
+        )
     products = await load_products(conn, [pid for pid, _ in ranked])  # prices and stock: always current
     scores = dict(ranked)
     hits = []
@@ -212,13 +218,15 @@ async def _rank_cached(
     limit: int,
     mode: Literal["hybrid", "vector", "text"],
     tuning: SearchSettings,
-    ttl: float,
+    rankings: Rankings | None,
 ) -> list[tuple[str, float]]:
+    if rankings is None:
+        return await _rank(conn, embedder, text, flt, limit, mode, tuning)
     key = (conn.info.dbname, text, flt.model_dump_json(), limit, mode)
-    ranked = _rankings.get(key, ttl)
+    ranked = rankings.get(key, tuning.result_cache_s)
     if ranked is None:
         ranked = await _rank(conn, embedder, text, flt, limit, mode, tuning)
-        _rankings.put(key, ranked, ttl)
+        rankings.put(key, ranked, tuning.result_cache_s)
     return ranked
 
 
@@ -253,40 +261,6 @@ async def _rank(
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
-
-
-class _Rankings:
-    """Recent rankings (product ids and scores) by query, per process: a repeated query skips the
-    embedding and the retrieval SQL. Products are loaded fresh every time, so prices and stock are current;
-    only the choice and order of products may lag by ``ttl`` seconds. An import clears it."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._items: OrderedDict[tuple[Any, ...], tuple[float, list[tuple[str, float]]]] = OrderedDict()
-        self._size = size
-
-    def get(self, key: tuple[Any, ...], ttl: float) -> list[tuple[str, float]] | None:
-        found = self._items.get(key) if ttl > 0 else None
-        if found is None or time.monotonic() - found[0] > ttl:
-            return None
-        self._items.move_to_end(key)
-        return found[1]
-
-    def put(self, key: tuple[Any, ...], ranked: list[tuple[str, float]], ttl: float) -> None:
-        if ttl > 0:
-            self._items[key] = (time.monotonic(), ranked)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        self._items.clear()
-
-
-_rankings = _Rankings()
-
-
-def forget_rankings() -> None:
-    """After the catalog changed (an import): the next searches rank afresh."""
-    _rankings.clear()
 
 
 async def get_product(conn: Conn, product_id: str) -> ProductPublic:

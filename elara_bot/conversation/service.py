@@ -24,7 +24,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.offline_model import OfflineChatModel
-from elara_bot.agent.shopper import ModelFailure, TurnContext, run_agent, shopper_agent
+from elara_bot.agent.shopper import ModelFailure, ShopperAgents, TurnContext, run_agent
+from elara_bot.catalog.cache import SearchCaches
 from elara_bot.config import Settings
 from elara_bot.conversation import memory, store
 from elara_bot.conversation.actions import ActionPlan, plan_action
@@ -67,6 +68,9 @@ class ConversationService:
     model: BaseChatModel = field(default_factory=OfflineChatModel)
     fallback: BaseChatModel | None = None
     prompt: str = ""
+    # This service's own compiled agents and search caches (never the process's).
+    agents: ShopperAgents = field(default_factory=ShopperAgents)
+    search_caches: SearchCaches = field(default_factory=SearchCaches)
     on_handoff: list[HandoffHook] = field(default_factory=list)
     # Awaited with (conversation_id, text) for a shopper's message while a person has the conversation.
     on_shopper_message_in_handoff: list[HandoffHook] = field(default_factory=list)
@@ -239,6 +243,7 @@ class ConversationService:
             settings=self.settings,
             embedder=self.embedder,
             provider=self.provider,
+            search_caches=self.search_caches,
             prompt=self.prompt,
             note=memory.note(state),
         )
@@ -267,7 +272,7 @@ class ConversationService:
         configurable = {"offline_memory": memory.offline_memory(state)}
         messages = [*history, HumanMessage(message.text or message.action or "")]
         async for kind, item in run_agent(
-            shopper_agent(model),
+            self.agents.get(model),
             ctx,
             messages,
             configurable,

@@ -9,7 +9,6 @@ from pathlib import Path
 from elara_bot.agent import shopper
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.offline_model import OfflineChatModel
-from elara_bot.agent.shopper import shopper_agent
 from elara_bot.conversation.messages import InboundMessage
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import open_pool
@@ -27,16 +26,16 @@ def _live_action_models() -> int:
 
 class TestShopperAgents:
     def test_action_models_are_not_kept(self) -> None:
-        before = len(shopper._agents)
+        agents = shopper.ShopperAgents()
         refs = []
         for _ in range(PRESSES):
             model = ActionModel(calls=[("view_cart", {})])
-            assert shopper_agent(model) is not None
+            assert agents.get(model) is not None
             refs.append(weakref.ref(model))
         del model
         gc.collect()
         assert sum(1 for ref in refs if ref() is not None) == 0
-        assert len(shopper._agents) == before
+        assert len(agents) == 0
 
     async def test_button_presses_do_not_grow_the_cache(
         self, db_url: str, tmp_path: Path, embedder: Embedder
@@ -51,11 +50,11 @@ class TestShopperAgents:
                 channel="web", external_user_id="presser", conversation_key="presser", action="view_cart"
             )
             await service.handle(press)  # the first turn builds what every turn shares
-            cached, live = len(shopper._agents), _live_action_models()
+            cached, live = len(service.agents), _live_action_models()
             for _ in range(PRESSES):
                 reply = await service.handle(press)
                 assert "cart" in reply.text.lower()
-            assert len(shopper._agents) == cached
+            assert len(service.agents) == cached
             assert _live_action_models() <= live + 1  # before: one more model (and graph) per press
         finally:
             await pool.close()
@@ -76,3 +75,26 @@ class TestShopperAgents:
         assert agents.get(first) is graph  # kept; `second` went
         assert agents.get(second) is not None
         assert len(agents) == 2
+
+    async def test_each_service_owns_its_agents(
+        self, db_url: str, tmp_path: Path, embedder: Embedder
+    ) -> None:
+        settings = make_settings(db_url, tmp_path)
+        model = OfflineChatModel()
+        pool = await open_pool(db_url, settings)
+        try:
+            one, two = (
+                ConversationService(
+                    pool=pool, settings=settings, embedder=embedder, provider=None, model=model
+                )
+                for _ in range(2)
+            )
+            assert one.agents is not two.agents
+            hello = InboundMessage(
+                channel="web", external_user_id="owner", conversation_key="owner", text="hi"
+            )
+            await one.handle(hello)
+            assert len(one.agents) == 1  # the turn compiled the model's graph in its own service
+            assert len(two.agents) == 0  # before: one process-wide cache held every service's graphs
+        finally:
+            await pool.close()

@@ -1,0 +1,56 @@
+"""What searches remember between calls, owned by the runtime that runs them (never by the process).
+
+Two runtimes (two apps in one test process, the CLI beside the service) keep their own; an import through a
+runtime clears that runtime's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from retrieval.query_parser import VocabularyCache
+
+
+class Rankings:
+    """Recent rankings (product ids and scores) by query: a repeated query skips the embedding and the
+    retrieval SQL. Products are loaded fresh every time, so prices and stock are current; only the choice
+    and order of products may lag by ``ttl`` seconds (``search.result_cache_s``)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._items: OrderedDict[tuple[Any, ...], tuple[float, list[tuple[str, float]]]] = OrderedDict()
+        self._size = size
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[Any, ...], ttl: float) -> list[tuple[str, float]] | None:
+        found = self._items.get(key) if ttl > 0 else None
+        if found is None or time.monotonic() - found[0] > ttl:
+            return None
+        self._items.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], ranked: list[tuple[str, float]], ttl: float) -> None:
+        if ttl > 0:
+            self._items[key] = (time.monotonic(), ranked)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+@dataclass
+class SearchCaches:
+    """The rankings and the query parser's option vocabulary one runtime remembers."""
+
+    rankings: Rankings = field(default_factory=Rankings)
+    vocabulary: VocabularyCache = field(default_factory=VocabularyCache)
+
+    def clear(self) -> None:
+        """After the catalog changed (an import): the next searches rank and parse afresh."""
+        self.rankings.clear()
+        self.vocabulary.clear()
