@@ -12,6 +12,7 @@ from connectors.slack.blocks import reply_blocks, table_text
 from connectors.telegram.render import render_reply
 from elara_bot.agent.merchant_tools import money
 from elara_bot.agent.offline_model import phrase_results
+from elara_bot.api import products as products_api
 from elara_bot.api.store import price_text
 from elara_bot.conversation.messages import OutboundReply, TablePart
 from elara_bot.money import exponent, format_amount, to_major, to_minor
@@ -124,3 +125,9 @@ class TestEveryFormatterKnowsYen:
     def test_store_page_price(self) -> None:
         assert price_text(1500, "JPY") == "1,500 JPY"
         assert price_text(1999, "usd") == "$19.99"
+
+    def test_typed_price_filters_follow_the_store_currency(self) -> None:
+        """The search API's ``max_price=1500`` in a yen store is 1,500 yen, not 150,000 (was ``* 100``)."""
+        assert products_api._minor("1500", "JPY") == 1500
+        assert products_api._minor("49.99", "USD") == 4999
+        assert products_api._minor(None, "USD") is None
