@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.api.errors import error_responses
 from elara_bot.errors import NotFound
+from elara_bot.orders.announcements import announce
 from elara_bot.orders.schemas import PaymentOutcome
 from elara_bot.orders.service import apply_payment
-from elara_bot.orders.announcements import announce
 
 router = APIRouter(tags=["webhooks"])
 
