@@ -225,7 +225,7 @@ def profile_turns(data_dir: Path, count: int) -> str:
     """Run `count` turns through the ConversationService in this process under cProfile."""
     from elara_bot.app import start_runtime, stop_runtime
     from elara_bot.config import Settings
-    from elara_bot.conversation.messages import InboundMessage
+    from elara_bot.contracts import InboundMessage
 
     settings = Settings(env="test", data_dir=data_dir, chat_rate_per_minute=100_000, log_level="WARNING")
 

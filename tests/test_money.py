@@ -14,7 +14,7 @@ from elara_bot.agent.merchant_tools import money
 from elara_bot.agent.offline_model import phrase_results
 from elara_bot.api import products as products_api
 from elara_bot.api.store import price_text
-from elara_bot.conversation.messages import OutboundReply, TablePart
+from elara_bot.contracts import OutboundReply, TablePart
 from elara_bot.money import exponent, format_amount, to_major, to_minor
 from tests.connectors.test_telegram_render import card, reply, unescape
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from elara_bot.conversation.messages import OutboundReply, TablePart
+from elara_bot.contracts import OutboundReply, TablePart
 
 MAX_SECTION = 2900
 

@@ -25,7 +25,7 @@ from connectors.slack.handoff import CLOSE_ACTION, HandoffConversation, HandoffD
 from connectors.slack.merchant import MerchantDesk
 from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.config import SlackSettings
-from elara_bot.conversation.messages import OutboundReply
+from elara_bot.contracts import OutboundReply
 from elara_bot.db import Conn
 from elara_bot.errors import ServiceUnavailable
 from elara_bot.runtime import Runtime

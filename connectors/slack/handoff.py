@@ -19,8 +19,8 @@ from connectors.slack import repository
 from connectors.slack.blocks import escape, plain_text
 from elara_bot.cart import service as carts
 from elara_bot.config import SlackSettings
+from elara_bot.contracts import OutboundReply
 from elara_bot.conversation import store
-from elara_bot.conversation.messages import OutboundReply
 from elara_bot.db import Conn
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from connectors.slack.blocks import reply_blocks
 from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.config import SlackSettings
-from elara_bot.conversation.messages import ChartPart, OutboundReply
+from elara_bot.contracts import ChartPart, OutboundReply
 from elara_bot.customers import repository as customers
 from elara_bot.db import Conn
 

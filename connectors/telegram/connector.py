@@ -39,7 +39,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from connectors.telegram import repository
 from connectors.telegram.render import SAY_PREFIX, Outgoing, esc, render_reply
 from elara_bot.config import TelegramSettings
-from elara_bot.conversation.messages import InboundMessage
+from elara_bot.contracts import InboundMessage
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from elara_bot.api.auth import ChatShopper
 from elara_bot.api.deps import RuntimeDep
-from elara_bot.conversation.messages import (
+from elara_bot.contracts import (
     ChatRequest,
     HistoryTurn,
     InboundMessage,

@@ -13,7 +13,7 @@ from datetime import datetime
 from elara_bot.agent.merchant_tools import MERCHANT_TOOLS
 from elara_bot.agent.offline import ToolCallPlan
 from elara_bot.agent.offline_merchant import understand_merchant
-from elara_bot.conversation.messages import OutboundReply, ReplyPart
+from elara_bot.contracts import OutboundReply, ReplyPart
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 from elara_bot.prompts import load_prompt

@@ -17,7 +17,7 @@ from typing import Any
 
 from elara_bot.analytics import service as analytics
 from elara_bot.analytics.schemas import DailyRevenue, Period
-from elara_bot.conversation.messages import ChartPart, ReplyPart, TablePart
+from elara_bot.contracts import ChartPart, ReplyPart, TablePart
 from elara_bot.db import Conn
 from elara_bot.money import format_amount, to_major
 

@@ -14,7 +14,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from elara_bot.config import Settings, get_settings
-from elara_bot.conversation.messages import (
+from elara_bot.contracts import (
     CartPart,
     CheckoutLinkPart,
     DeltaEvent,

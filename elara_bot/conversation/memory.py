@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessag
 
 from elara_bot.agent.confirmation import Confirmation, Decision, decide, describe
 from elara_bot.agent.offline import OfflineMemory, ShownProduct
-from elara_bot.conversation.messages import (
+from elara_bot.contracts import (
     CartPart,
     CheckoutLinkPart,
     HandoffPart,

@@ -14,8 +14,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from elara_bot.checkout import service as checkout_service
 from elara_bot.config import Settings
+from elara_bot.contracts import CheckoutLinkPart, OutboundReply
 from elara_bot.conversation import store
-from elara_bot.conversation.messages import CheckoutLinkPart, OutboundReply
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 from elara_bot.payments.base import PaymentProvider

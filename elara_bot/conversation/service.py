@@ -27,9 +27,7 @@ from elara_bot.agent.offline_model import OfflineChatModel
 from elara_bot.agent.shopper import ModelFailure, ShopperAgents, TurnContext, run_agent
 from elara_bot.catalog.cache import SearchCaches
 from elara_bot.config import Settings
-from elara_bot.conversation import memory, store
-from elara_bot.conversation.actions import ActionPlan, plan_action
-from elara_bot.conversation.messages import (
+from elara_bot.contracts import (
     DeltaEvent,
     ErrorEvent,
     HandoffPart,
@@ -39,6 +37,8 @@ from elara_bot.conversation.messages import (
     ReplyEvent,
     ToolEvent,
 )
+from elara_bot.conversation import memory, store
+from elara_bot.conversation.actions import ActionPlan, plan_action
 from elara_bot.conversation.payment_links import open_payment_links
 from elara_bot.conversation.suggestions import suggest
 from elara_bot.customers.service import customer_for_identity

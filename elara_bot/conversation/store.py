@@ -12,7 +12,7 @@ from uuid import UUID
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from psycopg.types.json import Jsonb
 
-from elara_bot.conversation.messages import HistoryTurn, ReplyPart
+from elara_bot.contracts import HistoryTurn, ReplyPart
 from elara_bot.db import Conn
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from elara_bot.conversation.messages import QuickRepliesPart, QuickReply, ReplyPart
+from elara_bot.contracts import QuickRepliesPart, QuickReply, ReplyPart
 
 START = [
     QuickReply(label="Running shoes", message="Show me running shoes"),

@@ -9,7 +9,7 @@ from pathlib import Path
 from elara_bot.agent import shopper
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.offline_model import OfflineChatModel
-from elara_bot.conversation.messages import InboundMessage
+from elara_bot.contracts import InboundMessage
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import open_pool
 from elara_bot.payments.dev import build_dev_provider

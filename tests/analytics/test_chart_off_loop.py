@@ -10,7 +10,7 @@ import pytest
 
 from elara_bot.agent import merchant_tools
 from elara_bot.analytics.schemas import DailyRevenue
-from elara_bot.conversation.messages import ChartPart
+from elara_bot.contracts import ChartPart
 from elara_bot.db import Conn
 from tests.helpers import loop_gaps
 

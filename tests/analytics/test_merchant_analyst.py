@@ -11,7 +11,7 @@ from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.agent.merchant_tools import money
 from elara_bot.agent.offline_merchant import understand_merchant
 from elara_bot.analytics import service
-from elara_bot.conversation.messages import ChartPart, TablePart
+from elara_bot.contracts import ChartPart, TablePart
 from elara_bot.db import Conn
 from tests.analytics.test_analytics import NOW, shop
 

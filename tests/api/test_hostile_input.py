@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
 from elara_bot.api.guard import PG_BIGINT_MAX, body_problem
+from elara_bot.contracts import ACTION_PATTERN
 from elara_bot.conversation.actions import plan_action
-from elara_bot.conversation.messages import ACTION_PATTERN
 from elara_bot.errors import InvalidInput
 
 LiveService = Callable[..., AbstractContextManager[str]]

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from elara_bot.config import Settings
-from elara_bot.conversation.messages import CartPart, CheckoutLinkPart, InboundMessage, OutboundReply
+from elara_bot.contracts import CartPart, CheckoutLinkPart, InboundMessage, OutboundReply
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import open_pool
 from elara_bot.errors import PaymentError

@@ -27,7 +27,7 @@ from connectors.slack import routes as slack_routes
 from connectors.slack import start_slack
 from elara_bot.agent.merchant_tools import money
 from elara_bot.config import DatabaseSettings, Settings, SlackSettings
-from elara_bot.conversation.messages import OutboundReply
+from elara_bot.contracts import OutboundReply
 from elara_bot.db import Conn, connect, migrate
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder

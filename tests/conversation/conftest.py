@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from elara_bot.conversation.messages import InboundMessage, OutboundReply
+from elara_bot.contracts import InboundMessage, OutboundReply
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import Conn, open_pool
 from elara_bot.payments.dev import build_dev_provider
