@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
 import grimp
 import pytest
 
@@ -44,3 +51,44 @@ def test_agent_never_imports_conversation(graph: grimp.ImportGraph) -> None:
             graph.find_shortest_chain(importer="elara_bot.contracts", imported=package, as_packages=True)
             is None
         ), package
+
+
+# --- the import-linter contracts (pyproject.toml [tool.importlinter], docs/architecture.md) ----------------
+ROOT = Path(__file__).resolve().parents[1]
+ASSET_PACKAGES = {"elara_bot.data", "elara_bot.static", "elara_bot.templates"}  # files only, no code
+
+
+def _contracts() -> list[dict[str, Any]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts: list[dict[str, Any]] = config["tool"]["importlinter"]["contracts"]
+    return contracts
+
+
+def test_import_linter_contracts_hold() -> None:
+    """`lint-imports` (the venv's) keeps every contract: the layers, each SDK in its adapter alone, the
+    framework-free domains. Its report is the failure message."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache", "--no-logo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    assert f"Contracts: {len(_contracts())} kept, 0 broken." in result.stdout, report
+
+
+def test_every_top_level_module_has_a_layer() -> None:
+    """A new module under elara_bot/ is placed in the layers contract (and so in the document)."""
+    [layers] = [contract for contract in _contracts() if contract["id"] == "layers"]
+    placed = {name.strip().strip("()") for layer in layers["layers"] for name in re.split(r"[|:]", layer)}
+    children = {
+        f"elara_bot.{path.stem}"
+        for path in (ROOT / "elara_bot").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
+    }
+    assert children - ASSET_PACKAGES - placed == set()
+    assert {"connectors", "retrieval"} <= placed
