@@ -14,6 +14,7 @@ from elara_bot.orders.announcements import announce
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.orders.service import apply_payment, order_for_payment_session
 from elara_bot.payments.base import PaymentEvent, PaymentEventKind
+from elara_bot.payments.dev import DevPaymentProvider
 
 router = APIRouter(tags=["payments"], include_in_schema=False)
 
@@ -42,7 +43,7 @@ def _page(order: OrderPublic, token: str) -> str:
 
 
 def _require_dev(runtime: RuntimeDep) -> None:
-    if getattr(runtime.payments, "name", None) != "dev":
+    if not isinstance(runtime.payments, DevPaymentProvider):
         raise NotFound("the test payment page is not enabled")
 
 

@@ -16,6 +16,7 @@ from elara_bot.errors import NotFound
 from elara_bot.orders.announcements import announce
 from elara_bot.orders.schemas import PaymentOutcome
 from elara_bot.orders.service import apply_payment
+from elara_bot.payments.base import WebhookParser
 
 router = APIRouter(tags=["webhooks"])
 
@@ -33,10 +34,10 @@ async def stripe_webhook(
     background: BackgroundTasks,
     stripe_signature: str | None = Header(default=None),
 ) -> WebhookAck:
-    parse = getattr(runtime.payments, "parse_webhook", None)
-    if parse is None:
+    provider = runtime.payments
+    if not isinstance(provider, WebhookParser):
         raise NotFound("Stripe is not the configured payment provider")
-    event = parse(await request.body(), stripe_signature)
+    event = provider.parse_webhook(await request.body(), stripe_signature)
     outcome = await apply_payment(conn, event, runtime.provider()) if event is not None else PaymentOutcome()
     if outcome.paid_order or outcome.alert:
         background.add_task(announce, runtime.pool, runtime.on_order_paid, runtime.on_payment_alert, outcome)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -59,3 +59,11 @@ class PaymentProvider(Protocol):
     ) -> None: ...
 
     async def expire_session(self, session_id: str) -> None: ...
+
+
+@runtime_checkable
+class WebhookParser(Protocol):
+    """A provider whose events arrive as signed webhooks (Stripe): the raw body's signature checked, then
+    the event read; None for an event type Elara does not act on."""
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent | None: ...
