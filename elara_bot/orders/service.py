@@ -8,6 +8,7 @@ from uuid import UUID
 
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, InvalidInput, NotFound
+from elara_bot.money import format_amount
 from elara_bot.orders import repository as repo
 from elara_bot.orders.schemas import (
     OrderEvent,
@@ -181,7 +182,10 @@ async def order_for_payment_session(conn: Conn, provider: str, session_id: str) 
 
 # --- payments -----------------------------------------------------------------------------------------
 def _money(amount: int | None, currency: str | None) -> str:
-    return f"{amount} {(currency or '?').upper()}"
+    """An amount as a merchant reads it in the order history: "129.99 USD" (was "12999 USD")."""
+    if amount is None or not currency:
+        return f"{amount} {(currency or '?').upper()}"
+    return format_amount(amount, currency, symbol=False)
 
 
 async def apply_payment(conn: Conn, event: PaymentEvent, provider: PaymentProvider) -> PaymentOutcome:

@@ -168,7 +168,7 @@ class TestPaidEventMustMatchTheOrder:
         order = shop.order(me, number)
         assert order["status"] == "payment_review"
         assert "1 JPY" in history_notes(order)
-        assert "12999 USD" in history_notes(order)
+        assert "129.99 USD" in history_notes(order)  # was "12999 USD": minor units read as dollars
         fulfil = f"/api/v1/admin/orders/{number}/fulfil"
         assert shop.client.post(fulfil, json={"tracking": ["1Z"]}, headers=ADMIN).status_code == 409
         assert stock(shop.db, "BOOT-10") == 4  # still reserved for the merchant to decide
@@ -186,7 +186,7 @@ class TestPaidEventMustMatchTheOrder:
         shop.deliver(paid_event(shop, sid, amount_total=899, currency="eur"))
         order = shop.order(me, number)
         assert order["status"] == "payment_review"
-        assert "EUR" in history_notes(order)
+        assert "8.99 EUR" in history_notes(order)
         assert shop.wait_alerts(1)[0].kind == "payment_review"
 
     def test_currency_is_compared_without_case(self, shop: Shop) -> None:
