@@ -41,7 +41,7 @@ class HandoffConversation(Protocol):
 class ShopperPush(Protocol):
     """A shopper channel that takes pushed replies (Telegram); False when the shopper blocked the bot."""
 
-    async def send_reply(self, chat_id: int | str, reply: Any) -> bool: ...
+    async def send_reply(self, chat_id: int | str, reply: OutboundReply) -> bool: ...
 
 
 IsMerchant = Callable[[str | None, str | None], Awaitable[bool]]
@@ -144,7 +144,7 @@ class HandoffDesk:
         async with self.pool.connection() as conn:
             target = await store.channel_and_key(conn, conversation_id)
         if target is not None and target[0] == "telegram" and self.telegram is not None:
-            return bool(await self.telegram.send_reply(target[1], reply))
+            return await self.telegram.send_reply(target[1], reply)
         return True
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from connectors.telegram.connector import TelegramConnector, build_application, webhook_secret
-from elara_bot.errors import ServiceUnavailable
+from elara_bot.contracts import InboundMessage, OutboundReply
 from elara_bot.runtime import Runtime
 
 __all__ = ["TelegramConnector", "build_application", "start_telegram", "webhook_secret"]
@@ -17,10 +15,8 @@ class _RuntimeConversation:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    async def handle(self, message: Any) -> Any:
-        if self._runtime.conversation is None:
-            raise ServiceUnavailable("The assistant is not available right now. Please try again later.")
-        return await self._runtime.conversation.handle(message)
+    async def handle(self, message: InboundMessage) -> OutboundReply:
+        return await self._runtime.chat().handle(message)  # chat(): a 503 before it is built
 
 
 async def start_telegram(runtime: Runtime) -> TelegramConnector:

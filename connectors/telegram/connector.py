@@ -37,9 +37,9 @@ from telegram.ext import (
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from connectors.telegram import repository
-from connectors.telegram.render import SAY_PREFIX, Outgoing, esc, render_reply
+from connectors.telegram.render import SAY_PREFIX, Outgoing, WireReply, esc, render_reply
 from elara_bot.config import TelegramSettings
-from elara_bot.contracts import InboundMessage
+from elara_bot.contracts import InboundMessage, OutboundReply
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 
@@ -65,7 +65,7 @@ CLEARS_KEYBOARD = {"checkout", "confirm", "deny"}
 
 
 class Conversation(Protocol):
-    async def handle(self, message: InboundMessage) -> Any: ...
+    async def handle(self, message: InboundMessage) -> OutboundReply: ...
 
 
 def webhook_secret(settings: TelegramSettings) -> str:
@@ -101,11 +101,10 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
 
 
-def _wire(reply: Any) -> Mapping[str, Any]:
-    if isinstance(reply, Mapping):
-        return reply
-    dumped: Mapping[str, Any] = reply.model_dump(mode="json")
-    return dumped
+def _wire(reply: OutboundReply | WireReply) -> WireReply:
+    if isinstance(reply, OutboundReply):
+        return reply.model_dump(mode="json")
+    return reply
 
 
 class TelegramConnector:
@@ -297,7 +296,7 @@ class TelegramConnector:
                 await task
 
     # --- outbound --------------------------------------------------------------------------------
-    async def send_reply(self, chat_id: int | str, reply: Any) -> bool:
+    async def send_reply(self, chat_id: int | str, reply: OutboundReply | WireReply) -> bool:
         """Send a reply that is not the answer to a turn (e.g. a merchant's message during a handoff).
 
         Returns False without calling Telegram when the shopper blocked the bot, or when they block it now.

@@ -35,6 +35,10 @@ _SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
 
 
 # --- views of the reply wire format -------------------------------------------------------------
+# A reply as JSON (``OutboundReply.model_dump(mode="json")``): the input of ``render_reply``.
+WireReply = Mapping[str, Any]
+
+
 class _Variant(BaseModel):
     sku: str
     options: dict[str, str] = {}
@@ -302,7 +306,7 @@ def render_part(part: Mapping[str, Any], public_url: str) -> list[Outgoing]:
     return []
 
 
-def render_reply(reply: Mapping[str, Any], public_url: str) -> list[Outgoing]:
+def render_reply(reply: WireReply, public_url: str) -> list[Outgoing]:
     """All the messages for one reply: its text (with the quick replies), then each part in order."""
     parts: list[Mapping[str, Any]] = list(reply.get("parts", []))
     replies = [
