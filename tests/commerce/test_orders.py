@@ -89,7 +89,7 @@ async def test_checkout_reserves_stock_and_captures_prices(cconn: Conn) -> None:
 async def test_empty_cart_and_out_of_stock_checkout_are_refused(cconn: Conn) -> None:
     dev = DevPaymentProvider(SETTINGS)
     me = await customer_for_identity(cconn, "web", "c2")
-    with pytest.raises(InvalidInput, match="empty"):
+    with pytest.raises(Conflict, match="empty"):
         await place_order(cconn, me.id, dev, SETTINGS)
     await cart.add_item(cconn, me.id, "BOOT-11", 1, max_quantity=20)
     await cart.add_item(cconn, me.id, "MUG-1", 1, max_quantity=20)
