@@ -12,6 +12,10 @@
   apart; by default only the former count (one common word of a chatty query, "eye" in "keep an eye on the
   house", pulled in sunglasses), so hybrid search does not even fetch the any-word tier.
 
+Every ranked product also carries what the ranking cannot say across queries (RRF scores are ranks): its
+cosine similarity to the query when the vector list holds it, and its full-text tier when the text list does,
+so a caller can hold a relevance floor (see ``Ranked``).
+
 Filters (price range, category prefix, option values, in stock) run in SQL: price and stock on the
 variants, a single option (or none) on the product row, which keeps its active variants' terms and count.
 """
@@ -51,6 +55,18 @@ class Tuning:
     text_weight: float = 1.0  # RRF weight of full-text matches of every word (the vector list weighs 1)
     text_any_weight: float = 0.0  # and of matches of only some words; 0 skips that tier in hybrid search
     text_match_cap: int = 1000  # matching rows each full-text tier ranks at most
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked product: its fused ``score`` (comparable within one query only), its cosine ``similarity``
+    to the query (None when the vector list did not hold it) and its full-text ``text_tier`` (0 every query
+    word matched, 1 some, None no match or not searched)."""
+
+    id: str
+    score: float
+    similarity: float | None = None
+    text_tier: int | None = None
 
 
 def variant_condition(flt: Filter, alias: str = "v") -> tuple[sql.Composable, list[Any]]:
@@ -147,7 +163,21 @@ async def search_ids(
     mode: Mode = "hybrid",
     tuning: Tuning | None = None,
 ) -> list[tuple[str, float]]:
-    """Ranked (product id, score) pairs for the query under the filter.
+    """Ranked (product id, score) pairs for the query under the filter (see ``search_ranked``)."""
+    ranked = await search_ranked(conn, query_vector, text, flt, limit, mode, tuning)
+    return [(r.id, r.score) for r in ranked]
+
+
+async def search_ranked(
+    conn: Conn,
+    query_vector: NDArray[np.float32] | Awaitable[NDArray[np.float32]] | None,
+    text: str,
+    flt: Filter,
+    limit: int,
+    mode: Mode = "hybrid",
+    tuning: Tuning | None = None,
+) -> list[Ranked]:
+    """The products ranked for the query under the filter, with their similarity and text tier.
 
     ``query_vector`` may still be on its way (an awaitable): the full-text list is fetched meanwhile, so
     a new query's embedding and its text search overlap.
@@ -158,8 +188,10 @@ async def search_ids(
     use_vector = mode in ("hybrid", "vector") and query_vector is not None
     use_text = mode in ("hybrid", "text") and bool(or_tsquery(text))
     if not use_vector and not use_text:
-        return await _browse(conn, where, params, limit)
+        return [Ranked(pid, score) for pid, score in await _browse(conn, where, params, limit)]
     lists: dict[str, list[tuple[str, float]]] = {}
+    tiers: dict[str, int] = {}
+    similarity: dict[str, float] = {}
     async with conn.transaction():
         await _set_scan_options(conn, max(tuning.ef_search, candidates))
         if use_text:
@@ -168,6 +200,7 @@ async def search_ids(
             # alone, the list keeps its SQL order; fused, each tier has its weight
             weights = (1.0, 1.0) if mode == "text" else (tuning.text_weight, tuning.text_any_weight)
             lists["txt"] = [(product_id, weights[tier]) for product_id, tier in hits]
+            tiers = dict(hits)
         if use_vector:
             vector = await query_vector if inspect.isawaitable(query_vector) else query_vector
             assert vector is not None
@@ -176,8 +209,10 @@ async def search_ids(
                 and await _count_admitted(conn, where, params, EXACT_SCAN_BELOW) < EXACT_SCAN_BELOW
             ):
                 await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            lists["vec"] = [(pid, 1.0) for pid in await _vector_ids(conn, where, params, vector, candidates)]
-    return fuse(lists, tuning.rrf_k, limit)
+            similarity = dict(await _vector_ids(conn, where, params, vector, candidates))
+            lists["vec"] = [(pid, 1.0) for pid in similarity]
+    fused = fuse(lists, tuning.rrf_k, limit)
+    return [Ranked(pid, score, similarity.get(pid), tiers.get(pid)) for pid, score in fused]
 
 
 _iterative_scans: dict[tuple[str, int, str], bool] = {}
@@ -213,15 +248,16 @@ def fuse(lists: dict[str, list[tuple[str, float]]], rrf_k: int, limit: int) -> l
 
 async def _vector_ids(
     conn: Conn, where: sql.Composable, params: list[Any], vector: NDArray[np.float32], candidates: int
-) -> list[str]:
+) -> list[tuple[str, float]]:
+    """(product id, cosine similarity) nearest first."""
     # the vector goes in binary as pgvector's vector; PostgreSQL casts it to the column's halfvec (or keeps
     # it, on a pgvector older than 0.7: migration 0009), and the HNSW index still serves the order
     query = sql.SQL(
-        "SELECT p.id FROM products p WHERE p.embedding IS NOT NULL AND {}"
-        " ORDER BY p.embedding <=> %s LIMIT %s"
+        "SELECT p.id, p.embedding <=> %s AS distance FROM products p WHERE p.embedding IS NOT NULL AND {}"
+        " ORDER BY distance LIMIT %s"
     ).format(where)
-    cur = await conn.execute(query, [*params, vector, candidates])
-    return [str(r["id"]) for r in await cur.fetchall()]
+    cur = await conn.execute(query, [vector, *params, candidates])
+    return [(str(r["id"]), 1.0 - float(r["distance"])) for r in await cur.fetchall()]
 
 
 async def _text_ids(

@@ -41,7 +41,23 @@ _EXAMPLE_PRODUCT: dict[str, Any] = {
 }
 
 
+_UNDER_200: dict[str, Any] = {
+    "kind": "price",
+    "text": "under 200",
+    "source": "query",
+    "key": None,
+    "values": [],
+    "min_price_minor": None,
+    "max_price_minor": 20000,
+}
+_UNDER_100 = {**_UNDER_200, "text": "under $100", "max_price_minor": 10000}
+
+
 class SearchResponse(SearchResult):
+    """Hits meet every applied constraint. When none does, ``hits`` is empty and ``constraints`` says why:
+    ``relaxed`` are the constraints that left nothing (``alternatives`` are the nearest products without
+    them, cheapest first when a price was relaxed), ``unmatched`` the words nothing in the catalog is near."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -51,7 +67,28 @@ class SearchResponse(SearchResult):
                     "hits": [
                         {"product": _EXAMPLE_PRODUCT, "score": 0.032, "matching_variants": [_EXAMPLE_VARIANT]}
                     ],
-                }
+                    "constraints": {"applied": [_UNDER_200], "relaxed": [], "unmatched": []},
+                    "alternatives": [],
+                    "note": None,
+                },
+                {
+                    "query": "hiking boots",
+                    "filters": {"max_price_minor": 10000, "options": {}, "in_stock": False},
+                    "hits": [],
+                    "constraints": {"applied": [], "relaxed": [_UNDER_100], "unmatched": []},
+                    "alternatives": [
+                        {"product": _EXAMPLE_PRODUCT, "score": 0.032, "matching_variants": [_EXAMPLE_VARIANT]}
+                    ],
+                    "note": "No hiking boots under $100; the cheapest is Hiking Boots at $185.14.",
+                },
+                {
+                    "query": "car tyres",
+                    "filters": {"options": {}, "in_stock": False},
+                    "hits": [],
+                    "constraints": {"applied": [], "relaxed": [], "unmatched": ["car tyres"]},
+                    "alternatives": [],
+                    "note": "Nothing in this store matches “car tyres”.",
+                },
             ]
         }
     )
@@ -88,7 +125,12 @@ async def search(
     conn: ConnDep,
     runtime: RuntimeDep,
     q: Annotated[
-        str, Query(max_length=500, description="free text; 'under $50', 'size 10', 'red' are parsed")
+        str,
+        Query(
+            max_length=500,
+            description="free text; 'under $50', 'size 10', 'red' are parsed into constraints (see"
+            " `constraints` in the response: applied, relaxed when they left nothing, unmatched)",
+        ),
     ] = "",
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 10,
     min_price: Price = None,
@@ -115,6 +157,7 @@ async def search(
         settings=runtime.settings.search,
         caches=runtime.search_caches,
         lazy_log=True,
+        currency=runtime.settings.payments.currency,
     )
 
 

@@ -12,28 +12,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrieval.query_parser import VocabularyCache
+from retrieval.search import Ranked
 
 
 class Rankings:
-    """Recent rankings (product ids and scores) by query: a repeated query skips the embedding and the
-    retrieval SQL. Products are loaded fresh every time, so prices and stock are current; only the choice
-    and order of products may lag by ``ttl`` seconds (``search.result_cache_s``)."""
+    """Recent rankings (product ids, scores, similarities) by query: a repeated query skips the embedding
+    and the retrieval SQL. Products are loaded fresh every time, so prices and stock are current; only the
+    choice and order of products may lag by ``ttl`` seconds (``search.result_cache_s``)."""
 
     def __init__(self, size: int = 2048) -> None:
-        self._items: OrderedDict[tuple[Any, ...], tuple[float, list[tuple[str, float]]]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[float, list[Ranked]]] = OrderedDict()
         self._size = size
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, key: tuple[Any, ...], ttl: float) -> list[tuple[str, float]] | None:
+    def get(self, key: tuple[Any, ...], ttl: float) -> list[Ranked] | None:
         found = self._items.get(key) if ttl > 0 else None
         if found is None or time.monotonic() - found[0] > ttl:
             return None
         self._items.move_to_end(key)
         return found[1]
 
-    def put(self, key: tuple[Any, ...], ranked: list[tuple[str, float]], ttl: float) -> None:
+    def put(self, key: tuple[Any, ...], ranked: list[Ranked], ttl: float) -> None:
         if ttl > 0:
             self._items[key] = (time.monotonic(), ranked)
             while len(self._items) > self._size:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
@@ -54,10 +54,42 @@ class SearchHit(BaseModel):
     matching_variants: list[VariantPublic]
 
 
+class Constraint(BaseModel):
+    """One condition on the results: a price range, an option's values, in stock, or a category."""
+
+    kind: Literal["price", "option", "in_stock", "category"]
+    text: str = Field(description="as the query said it ('under $50', 'size 10') or as the parameter set it")
+    source: Literal["query", "parameter"]
+    key: str | None = Field(default=None, description="the option's name ('size', 'color'), for kind option")
+    values: list[str] = Field(default=[], description="the option's accepted values, for kind option")
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
+
+
+class SearchConstraints(BaseModel):
+    applied: list[Constraint] = Field(default=[], description="every hit meets these")
+    relaxed: list[Constraint] = Field(
+        default=[], description="no product met these with the rest: the alternatives leave them out"
+    )
+    unmatched: list[str] = Field(
+        default=[],
+        description="words of the query no product in the catalog is near (below the relevance floor)",
+    )
+
+
 class SearchResult(BaseModel):
     query: str
     filters: SearchFilters
     hits: list[SearchHit]
+    constraints: SearchConstraints = SearchConstraints()
+    alternatives: list[SearchHit] = Field(
+        default=[],
+        description="when nothing met every constraint: the nearest products without the relaxed ones"
+        " (a price relaxed: cheapest first; an option relaxed: their in-stock variants)",
+    )
+    note: str | None = Field(
+        default=None, description="when nothing matched: one sentence saying so and naming the alternative"
+    )
 
 
 def _blank_to_none(value: Any) -> Any:

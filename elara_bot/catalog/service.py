@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from elara_bot.catalog import repository as repo
 from elara_bot.catalog.cache import Rankings, SearchCaches
-from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit, SearchResult, VariantPublic
+from elara_bot.catalog.relax import alternatives, read_constraints, relaxed_note, unmatched_note, without
+from elara_bot.catalog.schemas import (
+    Constraint,
+    ProductPublic,
+    SearchFilters,
+    SearchHit,
+    SearchResult,
+    VariantPublic,
+)
 from elara_bot.catalog.validation import safe_image_url
 from elara_bot.config import SearchSettings
 from elara_bot.db import Conn
@@ -17,7 +26,7 @@ from elara_bot.errors import InvalidInput, NotFound
 from elara_bot.observability import observe_search
 from retrieval.embedding import Embedder, embed_query_async
 from retrieval.query_parser import load_vocabulary, parse_query
-from retrieval.search import Filter, Tuning, search_ids
+from retrieval.search import Filter, Ranked, Tuning, search_ranked
 
 MAX_LIMIT = 100
 
@@ -114,12 +123,44 @@ def _soft_match(
     return variants
 
 
-def _union(first: list[tuple[str, float]], second: list[tuple[str, float]]) -> list[tuple[str, float]]:
+def _union(first: list[Ranked], second: list[Ranked]) -> list[Ranked]:
     """Two rankings as one, each product at its better score."""
-    scores = dict(second)
-    for product_id, score in first:
-        scores[product_id] = max(score, scores.get(product_id, score))
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    best = {r.id: r for r in second}
+    for r in first:
+        if r.id not in best or r.score >= best[r.id].score:
+            best[r.id] = r
+    return sorted(best.values(), key=lambda r: (-r.score, r.id))
+
+
+# Words that ask for no kind of product ("a gift", "something nice", "any deals?"): a query of these alone
+# is near nothing in particular, so it browses instead of meeting the relevance floor.
+_GENERIC = re.compile(
+    r"(?:gifts?|presents?|ideas?|something|anything|stuff|things?|items?|products?|nice|cool|good|great|best"
+    r"|popular|new|cheap|deals?|sales?|offers?|recommend\w*|suggest\w*|show|me|my|us|you|your|what|do|have"
+    r"|sell|got|for|a|an|the|some|any|of|to|with|please|i|want|need|looking|birthday|christmas|him|her|them"
+    r"|mom|mum|dad|friend|kids?|men|women|everything|all|store|shop|catalog(?:ue)?)",
+    re.I,
+)
+
+
+def is_generic(text: str) -> bool:
+    """Whether ``text`` names no kind of product, only that the shopper wants something."""
+    return all(_GENERIC.fullmatch(word) for word in re.findall(r"[\w']+", text))
+
+
+def above_floor(ranked: list[Ranked], settings: SearchSettings) -> list[Ranked]:
+    """The relevance floor. RRF scores are ranks, so any query has a "best" product; the cosine similarity
+    and a full-text match of every query word mean the same in every query. Nothing passes when neither the
+    best similarity reaches ``min_similarity`` nor any product matches every word; then each product below
+    ``item_min_similarity`` without such a match drops. A ranking without similarities (text-only search,
+    a browse) has no floor."""
+    sims = [r.similarity for r in ranked if r.similarity is not None]
+    if not sims:
+        return ranked
+    if max(sims) < settings.min_similarity and not any(r.text_tier == 0 for r in ranked):
+        return []
+    floor = settings.item_min_similarity
+    return [r for r in ranked if r.text_tier == 0 or r.similarity is None or r.similarity >= floor]
 
 
 def merge_filters(explicit: SearchFilters, parsed: SearchFilters) -> SearchFilters:
@@ -137,6 +178,45 @@ def merge_filters(explicit: SearchFilters, parsed: SearchFilters) -> SearchFilte
     )
 
 
+@dataclass
+class _Finder:
+    """One query's searches: the asked one, and the relaxed ones when it finds nothing."""
+
+    conn: Conn
+    embedder: Embedder
+    text: str
+    limit: int
+    mode: Literal["hybrid", "vector", "text"]
+    settings: SearchSettings
+    rankings: Rankings | None
+    similarity: dict[str, float] = field(default_factory=dict)
+
+    async def hits(self, flt: SearchFilters, soft: dict[str, list[str]]) -> list[SearchHit]:
+        """The products above the relevance floor meeting ``flt`` (``soft``: its options read from text)."""
+        strict = flt.model_copy(update={"options": {k: v for k, v in flt.options.items() if k not in soft}})
+        ranked = await self._rank(flt)
+        if soft:  # the products the option words name without offering them as a choice rank too
+            ranked = _union(ranked, await self._rank(strict))
+        if not is_generic(self.text):
+            ranked = above_floor(ranked, self.settings)
+        self.similarity.update({r.id: r.similarity for r in ranked if r.similarity is not None})
+        products = await load_products(self.conn, [r.id for r in ranked])  # prices and stock: always current
+        scores = {r.id: r.score for r in ranked}
+        hits = []
+        for p in products:
+            variants = _soft_match(p, soft, [v for v in p.variants if _matches(v, strict)])
+            if variants is not None:
+                hits.append(SearchHit(product=p, score=scores[p.id], matching_variants=variants))
+        if flt != SearchFilters():  # a remembered ranking: drop what no longer matches (sold out, repriced)
+            hits = [h for h in hits if h.matching_variants]
+        return hits[: self.limit]
+
+    async def _rank(self, flt: SearchFilters) -> list[Ranked]:
+        return await _rank_cached(
+            self.conn, self.embedder, self.text, flt, self.limit, self.mode, self.settings, self.rankings
+        )
+
+
 async def search_products(
     conn: Conn,
     embedder: Embedder,
@@ -150,23 +230,28 @@ async def search_products(
     mode: Literal["hybrid", "vector", "text"] = "hybrid",
     log: bool = True,
     lazy_log: bool = False,
+    currency: str | None = None,
 ) -> SearchResult:
     """Rank with ``settings`` (``ELARA_SEARCH__*``, required: every caller honours the tuning). With
     ``caches`` (the runtime's), a query's ranking is reused for ``settings.result_cache_s`` seconds and the
-    option vocabulary for ten minutes; without, both are read afresh."""
+    option vocabulary for ten minutes; without, both are read afresh.
+
+    Products below the relevance floor (``above_floor``) are no matches. When nothing matches, the result
+    says why: the constraints that emptied it are ``relaxed`` and the nearest products without them are the
+    ``alternatives``; a query nothing in the catalog is near is ``unmatched``. ``currency`` (the store's)
+    writes the prices of parameters in the constraints' text."""
     started = time.perf_counter()
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
-    flt = filters or SearchFilters()
-    text = query.strip()
-    soft: dict[str, list[str]] = {}  # options read from the text (explicit ones stay strict filters)
+    explicit = filters or SearchFilters()
+    flt, text, soft, parsed, vocabulary = explicit, query.strip(), {}, None, None
     if parse and text:
-        vocabulary = caches.vocabulary if caches is not None else None
-        parsed = parse_query(text, await load_vocabulary(conn, vocabulary))
+        vocabulary = await load_vocabulary(conn, caches.vocabulary if caches is not None else None)
+        parsed = parse_query(text, vocabulary)
         text = parsed.text
-        soft = {key: values for key, values in parsed.options.items() if key not in flt.options}
+        soft = {key: values for key, values in parsed.options.items() if key not in explicit.options}
         flt = merge_filters(
-            flt,
+            explicit,
             SearchFilters(
                 min_price_minor=parsed.min_price_minor,
                 max_price_minor=parsed.max_price_minor,
@@ -181,22 +266,14 @@ async def search_products(
     ):
         raise InvalidInput("min_price must not exceed max_price")
     rankings = caches.rankings if caches is not None else None
-    strict = flt.model_copy(update={"options": {k: v for k, v in flt.options.items() if k not in soft}})
-    ranked = await _rank_cached(conn, embedder, text, flt, limit, mode, settings, rankings)
-    if soft:  # the products the option words name without offering them as a choice rank too
-        ranked = _union(
-            ranked, await _rank_cached(conn, embedder, text, strict, limit, mode, settings, rankings)
-        )
-    products = await load_products(conn, [pid for pid, _ in ranked])  # prices and stock: always current
-    scores = dict(ranked)
-    hits = []
-    for p in products:
-        variants = _soft_match(p, soft, [v for v in p.variants if _matches(v, strict)])
-        if variants is not None:
-            hits.append(SearchHit(product=p, score=scores[p.id], matching_variants=variants))
-    if flt != SearchFilters():  # a remembered ranking: drop what no longer matches (sold out, repriced)
-        hits = [h for h in hits if h.matching_variants]
-    hits = hits[:limit]
+    finder = _Finder(conn, embedder, text, limit, mode, settings, rankings)
+    hits = await finder.hits(flt, soft)
+    result = SearchResult(query=text, filters=flt, hits=hits)
+    phrases = parsed.applied if parsed else []
+    constraints = read_constraints(explicit, flt, phrases, currency or _currency(hits), vocabulary)
+    result.constraints.applied = constraints
+    if not hits and text:
+        await relax(finder, result, soft, constraints)
     if log:
         await repo.log_search(
             conn,
@@ -207,7 +284,31 @@ async def search_products(
             lazy=lazy_log,
         )
     observe_search(time.perf_counter() - started)
-    return SearchResult(query=text, filters=flt, hits=hits)
+    return result
+
+
+async def relax(
+    finder: _Finder, result: SearchResult, soft: dict[str, list[str]], constraints: list[Constraint]
+) -> None:
+    """Nothing met the query: find which constraints emptied it and the nearest products without them.
+    One constraint at a time first (the price, then each option, stock, category), then all of them; a
+    query nothing is near even so is unmatched."""
+    unconstrained = await finder.hits(SearchFilters(), {}) if constraints else []
+    if not unconstrained:
+        result.constraints.unmatched = [result.query]
+        result.note = unmatched_note(result.query)
+        return
+    relaxed, hits = constraints, unconstrained
+    for constraint in constraints if len(constraints) > 1 else []:
+        flt, kept_soft = without(constraint, result.filters, soft)
+        found = await finder.hits(flt, kept_soft)
+        if found:
+            relaxed, hits = [constraint], found
+            break
+    result.constraints.applied = [c for c in constraints if c not in relaxed]
+    result.constraints.relaxed = relaxed
+    result.alternatives = alternatives(hits, relaxed, finder.similarity)
+    result.note = relaxed_note(result.query, relaxed, result.alternatives)
 
 
 async def _rank_cached(
@@ -219,7 +320,7 @@ async def _rank_cached(
     mode: Literal["hybrid", "vector", "text"],
     tuning: SearchSettings,
     rankings: Rankings | None,
-) -> list[tuple[str, float]]:
+) -> list[Ranked]:
     if rankings is None:
         return await _rank(conn, embedder, text, flt, limit, mode, tuning)
     key = (conn.info.dbname, text, flt.model_dump_json(), limit, mode)
@@ -238,11 +339,11 @@ async def _rank(
     limit: int,
     mode: Literal["hybrid", "vector", "text"],
     tuning: SearchSettings,
-) -> list[tuple[str, float]]:
+) -> list[Ranked]:
     """Embed the query on a worker thread while the full-text list is fetched, then rank."""
     embedding = asyncio.ensure_future(embed_query_async(embedder, text)) if text and mode != "text" else None
     try:
-        return await search_ids(
+        return await search_ranked(
             conn,
             embedding,
             text,
@@ -261,6 +362,10 @@ async def _rank(
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
+
+
+def _currency(hits: list[SearchHit]) -> str:
+    return hits[0].product.currency if hits else "USD"
 
 
 async def get_product(conn: Conn, product_id: str) -> ProductPublic:

@@ -164,11 +164,13 @@ def search_command(
     Console().print(table)
 
 
-async def _eval(catalog: Path, queries: Path, qrels: Path, modes: list[str]) -> list[dict[str, object]]:
+async def _eval(
+    catalog: Path, queries: Path, qrels: Path, modes: list[str], off_topic: Path | None = None
+) -> list[dict[str, object]]:
     from elara_bot.catalog.importer import import_catalog
     from elara_bot.catalog.repository import vacuum_catalog
     from elara_bot.db import EmbeddedPostgres, connect, migrate
-    from elara_bot.evaluation.retrieval import Mode, evaluate, read_qrels, read_queries
+    from elara_bot.evaluation.retrieval import Mode, evaluate, evaluate_off_topic, read_qrels, read_queries
 
     embedder = _embedder()
     with tempfile.TemporaryDirectory(prefix="elara-eval-") as tmp:
@@ -193,6 +195,15 @@ async def _eval(catalog: Path, queries: Path, qrels: Path, modes: list[str]) -> 
                         progress=True,
                     )
                     reports.append(report.model_dump())
+                    if off_topic is not None:
+                        unsold = await evaluate_off_topic(
+                            conn,
+                            embedder,
+                            read_queries(off_topic),
+                            cast(Mode, mode),
+                            settings=get_settings().search,
+                        )
+                        reports[-1].update(unsold.model_dump(include={"rejection_rate", "leaked"}))
                 await conn.rollback()
         finally:
             server.stop()
@@ -205,17 +216,28 @@ def eval_retrieval_command(
     qrels: Annotated[Path, typer.Option("--qrels", exists=True, dir_okay=False)],
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, vector, text or all"),
     as_json: bool = typer.Option(False, "--json"),
+    off_topic: Annotated[
+        Path | None,
+        typer.Option(
+            "--off-topic",
+            exists=True,
+            dir_okay=False,
+            help="queries (JSONL) for things the catalog does not sell: prints the share that return nothing",
+        ),
+    ] = None,
 ) -> None:
-    """Load CATALOG into a throw-away database and score the queries: nDCG@10, MRR@10, Recall@100, latency."""
+    """Load CATALOG into a throw-away database and score the queries: nDCG@10, MRR@10, Recall@100, latency
+    (and with --off-topic, the relevance floor's rejection rate)."""
     if mode not in (*MODES, "all"):
         raise typer.BadParameter("mode must be hybrid, vector, text or all")
     modes = list(MODES) if mode == "all" else [mode]
-    reports = asyncio.run(_eval(catalog, queries, qrels, modes))
+    reports = asyncio.run(_eval(catalog, queries, qrels, modes, off_topic))
     if as_json:
         typer.echo(json.dumps(reports, indent=2))
         return
     table = Table(title="retrieval evaluation")
-    for column in ("mode", "queries", "nDCG@10", "MRR@10", "Recall@100", "p50 ms", "p95 ms"):
+    columns = ["mode", "queries", "nDCG@10", "MRR@10", "Recall@100", "p50 ms", "p95 ms"]
+    for column in columns + (["off-topic rejected"] if off_topic else []):
         table.add_column(column)
     for r in reports:
         table.add_row(
@@ -226,6 +248,7 @@ def eval_retrieval_command(
             f"{r['recall_at_100']:.3f}",
             f"{r['latency_p50_ms']:.1f}",
             f"{r['latency_p95_ms']:.1f}",
+            *([f"{r['rejection_rate']:.3f}"] if off_topic else []),
         )
     Console().print(table)
 

@@ -1,4 +1,5 @@
-"""Retrieval evaluation: nDCG@10, MRR@10, Recall@100 and latency through ``search_products``.
+"""Retrieval evaluation: nDCG@10, MRR@10, Recall@100 and latency through ``search_products``, and the
+relevance floor's rejection rate on queries for things the catalog does not sell.
 
 Queries are JSON Lines ``{"id": "q1", "text": "waterproof boots under 200"}``; qrels are TSV
 ``query_id<TAB>product_id<TAB>grade`` with grade 0 (not relevant), 1 (partly) or 2 (exactly what was asked).
@@ -40,6 +41,14 @@ class ModeReport(BaseModel):
     recall_at_100: float
     latency_p50_ms: float
     latency_p95_ms: float
+
+
+class OffTopicReport(BaseModel):
+    mode: Mode
+    queries: int
+    rejected: int  # queries that returned nothing
+    rejection_rate: float
+    leaked: list[str]  # the queries that still returned products
 
 
 def read_queries(path: Path) -> list[Query]:
@@ -117,4 +126,31 @@ async def evaluate(
         recall_at_100=float(np.mean(recall or [0.0])),
         latency_p50_ms=float(np.percentile(lat, 50)),
         latency_p95_ms=float(np.percentile(lat, 95)),
+    )
+
+
+async def evaluate_off_topic(
+    conn: Conn,
+    embedder: Embedder,
+    queries: Sequence[Query],
+    mode: Mode,
+    *,
+    settings: SearchSettings | None = None,
+) -> OffTopicReport:
+    """How many ``queries`` (for things the catalog does not sell) return nothing: the relevance floor."""
+    uncached = (settings or SearchSettings()).model_copy(update={"result_cache_s": 0})
+    leaked = []
+    for query in queries:
+        result = await search_products(
+            conn, embedder, query.text, limit=100, mode=mode, settings=uncached, log=False
+        )
+        if result.hits:
+            leaked.append(query.text)
+    rejected = len(queries) - len(leaked)
+    return OffTopicReport(
+        mode=mode,
+        queries=len(queries),
+        rejected=rejected,
+        rejection_rate=rejected / len(queries) if queries else 0.0,
+        leaked=leaked,
     )
