@@ -141,6 +141,9 @@ def _money(minor: int, currency: str) -> str:
 
 def _products(data: dict[str, Any]) -> str:
     products = data.get("products", [])
+    if not products and data.get("nothing_matched"):  # the search said why, and what is nearest
+        offer = " Want to see it?" if data.get("alternatives") else ""
+        return f"{data['nothing_matched']}{offer}"
     if not products:
         return "I couldn't find anything matching that. Try other words or a wider price range."
     lines = [

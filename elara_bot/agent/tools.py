@@ -90,7 +90,9 @@ def _matching(hit: SearchHit) -> ProductPublic:
 
 @tool
 async def search_products(query: str, runtime: Runtime, filters: SearchFilters | None = None) -> str:
-    """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock."""
+    """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock.
+    When nothing matches, `nothing_matched` says so and `alternatives` are the nearest products without
+    the `relaxed` constraints: tell the shopper, and offer them rather than showing other products."""
     ctx = _ctx(runtime)
 
     async def act() -> dict[str, Any]:
@@ -102,8 +104,22 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
             limit=5,
             settings=ctx.settings.search,
             caches=ctx.search_caches,
+            currency=ctx.settings.payments.currency,
         )
-        return _cards([_matching(hit) for hit in found.hits])
+        data = _cards([_matching(hit) for hit in found.hits])
+        if not found.hits and found.note:  # say so; offer the nearest products without what emptied it
+            data["nothing_matched"] = found.note
+            data["relaxed"] = [c.text for c in found.constraints.relaxed]
+            data["alternatives"] = [
+                {
+                    "product_id": p.id,
+                    "title": p.title,
+                    "price_min_minor": p.price_min_minor,
+                    "currency": p.currency,
+                }
+                for p in (_matching(h) for h in found.alternatives)
+            ]
+        return data
 
     return await _run(act)
 
