@@ -169,10 +169,22 @@ class OutboundReply(BaseModel):
     conversation_id: uuid.UUID | None = None
 
 
+class ToolOutcome(BaseModel):
+    """What a shopper tool hands back beside the text the model reads (`ToolMessage.artifact`): the reply
+    parts the shopper sees and the facts the conversation's memory keeps."""
+
+    parts: list[ReplyPart] = Field(default_factory=list)
+    error: str | None = None  # the `ElaraError`'s name; "ConfirmationRequired": the call waits for a yes
+    shown: list[ProductCard] | None = None  # the products listed (none found: empty), with their positions
+    cart: CartPublic | None = None  # the cart after the call
+    order_number: str | None = None  # the order placed or looked at
+
+
 class ToolEvent(BaseModel):
-    """SSE `event: tool`."""
+    """SSE `event: tool`: `label` is what the shopper is shown while it runs."""
 
     name: str
+    label: str
     status: Literal["started", "done", "error"]
 
 

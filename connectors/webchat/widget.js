@@ -550,11 +550,7 @@
 
   function toolStatus(payload) {
     if (payload.status !== "started") return "Thinking…";
-    var names = {
-      search_products: "Searching the catalog…", add_to_cart: "Updating your cart…", view_cart: "Checking your cart…",
-      checkout: "Preparing checkout…", get_order: "Looking up your order…", list_orders: "Looking up your orders…",
-    };
-    return names[payload.name] || "Working on it…";
+    return payload.label || "Working on it…";  // the server names what the tool does
   }
 
   // ---------------------------------------------------------------- errors + retry

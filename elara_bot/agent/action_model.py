@@ -12,12 +12,12 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from elara_bot.agent.offline_model import phrase_results
+from elara_bot.agent.offline_model import phrase_results, tool_results_since_last_human
 
 
 class ActionModel(BaseChatModel):
@@ -45,7 +45,7 @@ class ActionModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        results = _results_since_last_human(messages)
+        results = tool_results_since_last_human(messages)
         if results:
             message = AIMessage(content=phrase_results(results))
         else:
@@ -57,13 +57,3 @@ class ActionModel(BaseChatModel):
                 ],
             )
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-def _results_since_last_human(messages: list[BaseMessage]) -> list[ToolMessage]:
-    results: list[ToolMessage] = []
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            break
-        if isinstance(message, ToolMessage):
-            results.append(message)
-    return list(reversed(results))

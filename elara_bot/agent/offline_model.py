@@ -60,7 +60,7 @@ class OfflineChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        results = _tool_results_since_last_human(messages)
+        results = tool_results_since_last_human(messages)
         if results:
             message = AIMessage(content=phrase_results(results))
         else:
@@ -107,7 +107,7 @@ def _last_human_text(messages: list[BaseMessage]) -> str:
     return ""
 
 
-def _tool_results_since_last_human(messages: list[BaseMessage]) -> list[ToolMessage]:
+def tool_results_since_last_human(messages: list[BaseMessage]) -> list[ToolMessage]:
     results: list[ToolMessage] = []
     for message in reversed(messages):
         if isinstance(message, HumanMessage):

@@ -1,10 +1,11 @@
 """The shopper's tools: thin, typed calls into the domain services.
 
 The shopper's identity, the connection and the services come from the run's context (`ShopperContext`),
-never from tool arguments; no tool takes a price. Every tool answers JSON; an `ElaraError` is answered as
-`{"error", "detail"}` for the model to read, never raised. Cancel and return only run as the one call the
-shopper confirmed (`ShopperContext.confirmed`, granted by the conversation service on a clear yes to exactly
-that tool and those arguments, used once; see agent/confirmation.py).
+never from tool arguments; no tool takes a price. Every tool answers JSON for the model to read and a
+`ToolOutcome` (the `ToolMessage.artifact`) for the conversation: the reply parts and the facts its memory
+keeps. An `ElaraError` is answered as `{"error", "detail"}` (the outcome names it), never raised. Cancel and
+return only run as the one call the shopper confirmed (`ShopperContext.confirmed`, granted by the conversation
+service on a clear yes to exactly that tool and those arguments, used once; see agent/confirmation.py).
 """
 
 from __future__ import annotations
@@ -21,14 +22,25 @@ from pydantic import BaseModel
 
 from elara_bot.agent.confirmation import Confirmation, describe
 from elara_bot.cart import service as cart
+from elara_bot.cart.schemas import CartPublic
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.cache import SearchCaches
 from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit
 from elara_bot.checkout import service as checkout_service
 from elara_bot.config import Settings
+from elara_bot.contracts import (
+    CartPart,
+    CheckoutLinkPart,
+    HandoffPart,
+    OrderPart,
+    ProductCard,
+    ProductCardsPart,
+    ToolOutcome,
+)
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 from elara_bot.orders import service as orders
+from elara_bot.orders.schemas import OrderPublic
 from elara_bot.policies import service as policies
 from retrieval.embedding import Embedder
 
@@ -61,21 +73,41 @@ def _ctx(runtime: Runtime) -> ShopperContext:
     return context
 
 
-async def _run(action: Callable[[], Awaitable[Any]]) -> str:
+Answer = tuple[str, ToolOutcome]  # (the JSON the model reads, the artifact the conversation reads)
+Result = tuple[dict[str, Any], ToolOutcome]
+
+
+async def _run(action: Callable[[], Awaitable[Result]]) -> Answer:
     try:
-        result = await action()
+        data, outcome = await action()
     except ElaraError as exc:
-        return json.dumps({"error": type(exc).__name__, "detail": str(exc)})
-    return json.dumps(result, default=str)
+        return _failed(type(exc).__name__, str(exc))
+    return json.dumps(data, default=str), outcome
+
+
+def _failed(error: str, detail: str, **extra: str) -> Answer:
+    return json.dumps({"error": error, "detail": detail, **extra}), ToolOutcome(error=error)
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-def _cards(products: list[ProductPublic]) -> dict[str, Any]:
+def _cards(products: list[ProductPublic]) -> Result:
     cards = [{"position": i, **_dump(p), "product_id": p.id} for i, p in enumerate(products, 1)]
-    return {"products": cards}
+    shown = [ProductCard.model_validate(card) for card in cards]
+    return {"products": cards}, ToolOutcome(
+        shown=shown, parts=[ProductCardsPart(cards=shown)] if shown else []
+    )
+
+
+def _cart(found: CartPublic) -> Result:
+    return {"cart": _dump(found)}, ToolOutcome(cart=found, parts=[CartPart(cart=found)])
+
+
+def _order(order: OrderPublic, **extra: str) -> Result:
+    outcome = ToolOutcome(order_number=order.number, parts=[OrderPart(order=order)])
+    return {"order": _dump(order), **extra}, outcome
 
 
 def _matching(hit: SearchHit) -> ProductPublic:
@@ -88,14 +120,14 @@ def _matching(hit: SearchHit) -> ProductPublic:
     )
 
 
-@tool
-async def search_products(query: str, runtime: Runtime, filters: SearchFilters | None = None) -> str:
+@tool(response_format="content_and_artifact")
+async def search_products(query: str, runtime: Runtime, filters: SearchFilters | None = None) -> Answer:
     """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock.
     When nothing matches, `nothing_matched` says so and `alternatives` are the nearest products without
     the `relaxed` constraints: tell the shopper, and offer them rather than showing other products."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
+    async def act() -> Result:
         found = await catalog.search_products(
             ctx.conn,
             ctx.embedder,
@@ -106,7 +138,7 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
             caches=ctx.search_caches,
             currency=ctx.settings.payments.currency,
         )
-        data = _cards([_matching(hit) for hit in found.hits])
+        data, outcome = _cards([_matching(hit) for hit in found.hits])
         if not found.hits and found.note:  # say so; offer the nearest products without what emptied it
             data["nothing_matched"] = found.note
             data["relaxed"] = [c.text for c in found.constraints.relaxed]
@@ -119,87 +151,83 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
                 }
                 for p in (_matching(h) for h in found.alternatives)
             ]
-        return data
+        return data, outcome
 
     return await _run(act)
 
 
-@tool
-async def get_product(product_id: str, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def get_product(product_id: str, runtime: Runtime) -> Answer:
     """Details of one product and its variants."""
     ctx = _ctx(runtime)
     return await _run(lambda: _product(ctx, product_id))
 
 
-async def _product(ctx: ShopperContext, product_id: str) -> dict[str, Any]:
-    return _dump(await catalog.get_product(ctx.conn, product_id))
+async def _product(ctx: ShopperContext, product_id: str) -> Result:
+    return _dump(await catalog.get_product(ctx.conn, product_id)), ToolOutcome()
 
 
-@tool
-async def add_to_cart(sku: str, quantity: int, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def add_to_cart(sku: str, quantity: int, runtime: Runtime) -> Answer:
     """Add a product variant (by SKU) to the shopper's cart."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
-        return {
-            "cart": _dump(
-                await cart.add_item(
-                    ctx.conn, ctx.customer_id, sku, quantity, max_quantity=ctx.settings.max_item_quantity
-                )
+    async def act() -> Result:
+        return _cart(
+            await cart.add_item(
+                ctx.conn, ctx.customer_id, sku, quantity, max_quantity=ctx.settings.max_item_quantity
             )
-        }
+        )
 
     return await _run(act)
 
 
-@tool
-async def update_cart_item(sku: str, quantity: int, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def update_cart_item(sku: str, quantity: int, runtime: Runtime) -> Answer:
     """Set the quantity of a cart line (0 removes it)."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
-        return {
-            "cart": _dump(
-                await cart.set_quantity(
-                    ctx.conn, ctx.customer_id, sku, quantity, max_quantity=ctx.settings.max_item_quantity
-                )
+    async def act() -> Result:
+        return _cart(
+            await cart.set_quantity(
+                ctx.conn, ctx.customer_id, sku, quantity, max_quantity=ctx.settings.max_item_quantity
             )
-        }
+        )
 
     return await _run(act)
 
 
-@tool
-async def remove_from_cart(sku: str, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def remove_from_cart(sku: str, runtime: Runtime) -> Answer:
     """Remove a line from the shopper's cart."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
-        return {"cart": _dump(await cart.remove_item(ctx.conn, ctx.customer_id, sku))}
+    async def act() -> Result:
+        return _cart(await cart.remove_item(ctx.conn, ctx.customer_id, sku))
 
     return await _run(act)
 
 
-@tool
-async def view_cart(runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def view_cart(runtime: Runtime) -> Answer:
     """Show the shopper's cart."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
-        return {"cart": _dump(await cart.view_cart(ctx.conn, ctx.customer_id))}
+    async def act() -> Result:
+        return _cart(await cart.view_cart(ctx.conn, ctx.customer_id))
 
     return await _run(act)
 
 
-@tool
-async def checkout(runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def checkout(runtime: Runtime) -> Answer:
     """Turn the cart into an order and get the payment link."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
+    async def act() -> Result:
         order = await checkout_service.place_order(ctx.conn, ctx.customer_id, ctx.provider, ctx.settings)
         ctx.payments_to_open.append(order.number)
-        return {
+        data = {
             "order_number": order.number,
             "url": "",  # filled in once the order is saved: the shopper sees the link below the reply
             "payment_link": "shown to the shopper with this reply",
@@ -207,19 +235,21 @@ async def checkout(runtime: Runtime) -> str:
             "currency": order.currency,
             "order": _dump(order),
         }
+        return data, ToolOutcome(order_number=order.number, parts=[CheckoutLinkPart.model_validate(data)])
 
     return await _run(act)
 
 
-@tool
-async def order_status(runtime: Runtime, order_number: str | None = None) -> str:
+@tool(response_format="content_and_artifact")
+async def order_status(runtime: Runtime, order_number: str | None = None) -> Answer:
     """One order's status, or the shopper's orders when no number is given."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
+    async def act() -> Result:
         if order_number:
-            return {"order": _dump(await orders.get_order(ctx.conn, ctx.customer_id, order_number))}
-        return {"orders": [_dump(o) for o in await orders.list_orders(ctx.conn, ctx.customer_id)]}
+            return _order(await orders.get_order(ctx.conn, ctx.customer_id, order_number))
+        found = await orders.list_orders(ctx.conn, ctx.customer_id)
+        return {"orders": [_dump(o) for o in found]}, ToolOutcome()
 
     return await _run(act)
 
@@ -228,54 +258,53 @@ def _confirmed(ctx: ShopperContext, name: str, args: dict[str, Any]) -> bool:
     return ctx.confirmed is not None and ctx.confirmed.use(name, args)
 
 
-def _unconfirmed(name: str, args: dict[str, Any]) -> str:
+def _unconfirmed(name: str, args: dict[str, Any]) -> Answer:
     detail = (
         f"Ask the shopper to confirm first: do they really want to {describe(name, args)}?"
         " Act only after a yes, and then only on exactly this."
     )
-    return json.dumps({"error": "ConfirmationRequired", "detail": detail, "tool": name})
+    return _failed("ConfirmationRequired", detail, tool=name)
 
 
-@tool
-async def cancel_order(order_number: str, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def cancel_order(order_number: str, runtime: Runtime) -> Answer:
     """Cancel an order (needs the shopper's explicit confirmation)."""
     ctx = _ctx(runtime)
     if not _confirmed(ctx, "cancel_order", args := {"order_number": order_number}):
         return _unconfirmed("cancel_order", args)
 
-    async def act() -> dict[str, Any]:
-        order = await orders.cancel_order(ctx.conn, ctx.customer_id, order_number, ctx.provider)
-        return {"order": _dump(order)}
+    async def act() -> Result:
+        return _order(await orders.cancel_order(ctx.conn, ctx.customer_id, order_number, ctx.provider))
 
     return await _run(act)
 
 
-@tool
-async def request_return(order_number: str, skus: list[str], runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def request_return(order_number: str, skus: list[str], runtime: Runtime) -> Answer:
     """Request a return of some items (or all when skus is empty) of a delivered order; needs confirmation."""
     ctx = _ctx(runtime)
     if not _confirmed(ctx, "request_return", args := {"order_number": order_number, "skus": skus}):
         return _unconfirmed("request_return", args)
 
-    async def act() -> dict[str, Any]:
+    async def act() -> Result:
         wanted = skus
         if not wanted:
             order = await orders.get_order(ctx.conn, ctx.customer_id, order_number)
             wanted = [line.sku for line in order.lines]
         order = await orders.request_return(ctx.conn, ctx.customer_id, order_number, wanted)
-        return {"order": _dump(order), "message": f"Your return for order {order_number} is recorded."}
+        return _order(order, message=f"Your return for order {order_number} is recorded.")
 
     return await _run(act)
 
 
-@tool
+@tool(response_format="content_and_artifact")
 async def recommend(
     runtime: Runtime, for_product: str | None = None, from_cart: bool = False, from_history: bool = False
-) -> str:
+) -> Answer:
     """Products similar to one product, to the cart's items, or to past orders."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
+    async def act() -> Result:
         seeds = [for_product] if for_product else await _seed_products(ctx, from_cart=from_cart)
         found: list[ProductPublic] = []
         for seed in seeds[:3]:
@@ -302,26 +331,43 @@ async def _seed_products(ctx: ShopperContext, *, from_cart: bool) -> list[str]:
     return ids
 
 
-@tool
-async def handoff_to_human(reason: str, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def handoff_to_human(reason: str, runtime: Runtime) -> Answer:
     """Hand the conversation to a member of staff."""
     _ctx(runtime).handoff_reasons.append(reason)
-    return json.dumps({"handoff": "requested", "reason": reason})
+    part = HandoffPart(status="requested", detail=reason)
+    return json.dumps({"handoff": "requested", "reason": reason}), ToolOutcome(parts=[part])
 
 
-@tool
-async def store_policy(question: str, runtime: Runtime) -> str:
+@tool(response_format="content_and_artifact")
+async def store_policy(question: str, runtime: Runtime) -> Answer:
     """Look up the store's policies and FAQ: shipping, returns, refunds, exchanges, cancellations, payment,
     warranty, privacy, sizing, contact. Pass the shopper's question; answer from the passages returned."""
     ctx = _ctx(runtime)
 
-    async def act() -> dict[str, Any]:
+    async def act() -> Result:
         found = await policies.search_policies(ctx.conn, ctx.embedder, question, limit=3)
-        return {"passages": [{"title": p.title, "body": p.body} for p in found]}
+        return {"passages": [{"title": p.title, "body": p.body} for p in found]}, ToolOutcome()
 
     return await _run(act)
 
 
+# What the shopper is shown while a tool runs (the label of the SSE `tool` event)
+LABELS = {
+    "search_products": "Searching the catalog…",
+    "get_product": "Looking at the product…",
+    "add_to_cart": "Updating your cart…",
+    "update_cart_item": "Updating your cart…",
+    "remove_from_cart": "Updating your cart…",
+    "view_cart": "Checking your cart…",
+    "checkout": "Preparing checkout…",
+    "order_status": "Looking up your order…",
+    "cancel_order": "Cancelling your order…",
+    "request_return": "Recording your return…",
+    "recommend": "Finding suggestions…",
+    "store_policy": "Checking our policies…",
+    "handoff_to_human": "Asking a member of our team…",
+}
 SHOPPER_TOOLS: list[BaseTool] = [
     search_products,
     get_product,

@@ -3,7 +3,8 @@
 The state holds what older messages would otherwise have to carry: the products last shown (with their
 positions, for "the second one"), the last search and filters (for "cheaper"), the cart's lines, a
 confirmation waiting for a yes (one exact call, for one turn), the handoff flag. It survives trimming of
-the message history.
+the message history. It is folded from the tools' outcomes (`ToolMessage.artifact`, a `ToolOutcome`), never
+from the JSON the model reads.
 """
 
 from __future__ import annotations
@@ -13,21 +14,18 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from pydantic.main import IncEx
 
 from elara_bot.agent.confirmation import Confirmation, Decision, decide, describe
 from elara_bot.agent.offline import OfflineMemory, ShownProduct
-from elara_bot.contracts import (
-    CartPart,
-    CheckoutLinkPart,
-    HandoffPart,
-    OrderPart,
-    OutboundReply,
-    ProductCardsPart,
-    ReplyPart,
-)
+from elara_bot.contracts import OutboundReply, ReplyPart, ToolOutcome
 
 NOTE_PRODUCTS = 10
 NOTE_VARIANTS = 12
+# what the state keeps of a product card: what "the second one in size 10" needs
+SHOWN: IncEx = dict.fromkeys(("position", "product_id", "title", "price_min_minor"), True) | {
+    "variants": {"__all__": {"sku", "options", "in_stock"}}
+}
 
 
 def confirmation(state: dict[str, Any], text: str) -> Confirmation | None:
@@ -48,43 +46,20 @@ def ask_to_confirm(reply: OutboundReply, pending: dict[str, Any] | None) -> None
         reply.text = f"{reply.text}\n\nTo confirm: do you want me to {what}? Please answer yes or no."
 
 
-def _json(message: ToolMessage) -> dict[str, Any]:
-    try:
-        data = json.loads(message.text)
-    except ValueError:
-        return {"error": "ToolError", "detail": message.text}
-    return data if isinstance(data, dict) else {"result": data}
-
-
-def tool_outcome(message: BaseMessage) -> tuple[str, bool, list[ReplyPart]] | None:
-    """(tool name, failed, reply parts) for a tool's answer; None for other messages."""
+def tool_outcome(message: BaseMessage) -> ToolOutcome | None:
+    """A tool's outcome (its artifact); None for other messages. A tool that raised has none: it failed."""
     if not isinstance(message, ToolMessage):
         return None
-    data = _json(message)
-    failed = "error" in data or message.status == "error"
-    return message.name or "", failed, [] if failed else _parts(message.name or "", data)
-
-
-def _parts(name: str, data: dict[str, Any]) -> list[ReplyPart]:
-    if name in {"search_products", "recommend"}:
-        return [ProductCardsPart.model_validate({"cards": data["products"]})] if data.get("products") else []
-    if name == "checkout":
-        return [CheckoutLinkPart.model_validate(data)]
-    if "cart" in data:
-        return [CartPart.model_validate({"cart": data["cart"]})]
-    if "order" in data:
-        return [OrderPart.model_validate({"order": data["order"]})]
-    if name == "handoff_to_human":
-        return [HandoffPart(status="requested", detail=str(data.get("reason", "")))]
-    return []
+    if isinstance(message.artifact, ToolOutcome) and message.status != "error":
+        return message.artifact
+    return ToolOutcome(error="ToolError")
 
 
 def build_reply(conversation_id: UUID, produced: list[BaseMessage], answer: str | None) -> OutboundReply:
     parts: list[ReplyPart] = []
     for message in produced:
-        outcome = tool_outcome(message)
-        if outcome is not None:
-            parts.extend(outcome[2])
+        if (outcome := tool_outcome(message)) is not None:
+            parts.extend(outcome.parts)
     finals = [m for m in produced if isinstance(m, AIMessage) and not m.tool_calls]
     text = answer if answer is not None else (finals[-1].text if finals else "")
     return OutboundReply(text=text or "Done.", parts=parts, conversation_id=conversation_id)
@@ -121,8 +96,8 @@ def remember(
             _remember_call_args(state, message)
             if pending := message.response_metadata.get("elara_pending"):
                 refused.append(pending)
-        elif isinstance(message, ToolMessage):
-            _remember_result(state, message, calls.get(message.tool_call_id), refused)
+        elif isinstance(message, ToolMessage) and (outcome := tool_outcome(message)) is not None:
+            _remember_outcome(state, outcome, calls.get(message.tool_call_id), refused)
     distinct = {json.dumps(p, sort_keys=True, default=str): p for p in refused}
     if len(distinct) == 1 and not (confirmed is not None and confirmed.used):
         state["pending"] = next(iter(distinct.values()))
@@ -140,38 +115,21 @@ def _remember_call_args(state: dict[str, Any], message: AIMessage) -> None:
             state["last_sku"] = args["sku"]
 
 
-def _remember_result(
-    state: dict[str, Any], message: ToolMessage, call: ToolCall | None, refused: list[dict[str, Any]]
+def _remember_outcome(
+    state: dict[str, Any], outcome: ToolOutcome, call: ToolCall | None, refused: list[dict[str, Any]]
 ) -> None:
-    data = _json(message)
-    if data.get("error") == "ConfirmationRequired" and call is not None:
+    if outcome.error == "ConfirmationRequired" and call is not None:
         refused.append({"name": call["name"], "args": call["args"]})
+    if outcome.error is not None:
         return
-    if "error" in data:
-        return
-    if number := data.get("order_number") or (data.get("order") or {}).get("number"):
-        state["last_order"] = number
-    if message.name in {"search_products", "recommend"}:
-        state["shown"] = [_shown(card) for card in data.get("products", [])]
-    if isinstance(data.get("cart"), dict):
+    if outcome.order_number:
+        state["last_order"] = outcome.order_number
+    if outcome.shown is not None:
+        state["shown"] = [card.model_dump(mode="json", include=SHOWN) for card in outcome.shown]
+    if outcome.cart is not None:
         state["cart_lines"] = [
-            {"sku": line["sku"], "title": line.get("title", ""), "quantity": line["quantity"]}
-            for line in data["cart"].get("lines", [])
+            line.model_dump(include={"sku", "title", "quantity"}) for line in outcome.cart.lines
         ]
-
-
-def _shown(card: dict[str, Any]) -> dict[str, Any]:
-    variants = [
-        {"sku": v["sku"], "options": v.get("options", {}), "in_stock": v.get("in_stock", True)}
-        for v in card.get("variants", [])
-    ]
-    return {
-        "position": card["position"],
-        "product_id": str(card["product_id"]),
-        "title": card["title"],
-        "variants": variants,
-        "price_min_minor": card.get("price_min_minor"),
-    }
 
 
 def offline_memory(state: dict[str, Any]) -> OfflineMemory:

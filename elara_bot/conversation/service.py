@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import psycopg
@@ -25,6 +25,7 @@ from psycopg_pool import AsyncConnectionPool
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.offline_model import OfflineChatModel
 from elara_bot.agent.shopper import ModelFailure, ShopperAgents, TurnContext, run_agent
+from elara_bot.agent.tools import LABELS
 from elara_bot.catalog.cache import SearchCaches
 from elara_bot.config import Settings
 from elara_bot.contracts import (
@@ -289,16 +290,20 @@ class ConversationService:
     async def _announce(self, message: BaseMessage, emit: Emit) -> None:
         if isinstance(message, AIMessage):
             for call in message.tool_calls:
-                await emit(ReplyEvent("tool", ToolEvent(name=call["name"], status="started")))
+                await emit(_tool_event(call["name"], "started"))
             return
         outcome = memory.tool_outcome(message)
         if outcome is None:
             return
-        name, failed, parts = outcome
-        observe_tool_call(name, "error" if failed else "ok")
-        await emit(ReplyEvent("tool", ToolEvent(name=name, status="error" if failed else "done")))
-        for part in parts:
+        name = message.name or ""
+        observe_tool_call(name, "ok" if outcome.error is None else "error")
+        await emit(_tool_event(name, "done" if outcome.error is None else "error"))
+        for part in outcome.parts:
             await emit(ReplyEvent("part", part))
+
+
+def _tool_event(name: str, status: Literal["started", "done", "error"]) -> ReplyEvent:
+    return ReplyEvent("tool", ToolEvent(name=name, label=LABELS.get(name, "Working on it…"), status=status))
 
 
 async def _notify(hooks: list[HandoffHook], conversation_id: UUID, text: str) -> None:

@@ -84,6 +84,7 @@ class FakeChat:
     requests: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     fail_next: int | None = None
+    tool: dict[str, str] | None = None  # the next turn's tool event (with a pause, to read its label)
 
 
 def build_fake(state: FakeChat, allowed_origin: str) -> Starlette:
@@ -112,7 +113,12 @@ def build_fake(state: FakeChat, allowed_origin: str) -> Starlette:
         text = "Added to your cart." if adding else REPLY_TEXT
 
         async def stream() -> AsyncIterator[str]:
-            yield sse("tool", {"name": "search_products", "status": "started"})
+            if state.tool is not None:
+                tool, state.tool = state.tool, None
+                yield sse("tool", {**tool, "status": "started"})
+                await asyncio.sleep(1)
+            else:
+                yield sse("tool", {"name": "search_products", "status": "started"})
             for word in text.split(" "):
                 yield sse("delta", {"text": word + " "})
                 await asyncio.sleep(0.01)
@@ -271,3 +277,20 @@ async def test_rate_limit_and_network_error_offer_retry(
     await error.wait_for()
     assert "our side" in await error.inner_text()
     assert await box.is_enabled()
+
+
+async def test_a_running_tool_shows_the_label_the_server_sends(
+    context: Any, page_server: PageServer, fake: FakeChat
+) -> None:
+    """The tool event names what the tool does: the widget keeps no map of tool names (it had one, which
+    showed "Working on it…" for most tools and named two that do not exist)."""
+    page = await context.new_page()
+    await page.goto(f"{page_server.url}/shop")
+    box = await open_widget(page)
+    fake.tool = {"name": "store_policy", "label": "Checking our policies…"}
+    await box.fill("can I return shoes?")
+    await box.press("Enter")
+    status = page.locator(".msg.assistant .status").last
+    await status.get_by_text("Checking our policies…").wait_for()
+    await page.locator(".card").first.wait_for()
+    assert await status.is_hidden()
