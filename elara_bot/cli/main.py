@@ -133,6 +133,9 @@ def _register_groups() -> None:
     from elara_bot.cli import chat
 
     chat.register(app)
+    from elara_bot.cli import nlu
+
+    nlu.register(app)
 
 
 _register_groups()

@@ -1,0 +1,91 @@
+"""Scores of the understanding on a labelled split: per-intent precision/recall/F1, accuracy,
+out-of-scope recall and slot precision/recall/F1 (exact value match, case-insensitive)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from elara_bot.nlu.corpus import OUT_OF_SCOPE, Example
+from elara_bot.nlu.understand import Nlu
+
+_NOT_SCORED = frozenset({"decision"})  # a reading of yes/no, not a slot of the corpus
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: str
+    support: int
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclass
+class NluReport:
+    classifier: str
+    threshold: float
+    examples: int
+    accuracy: float
+    oos_recall: float
+    slot_precision: float
+    slot_recall: float
+    slot_f1: float
+    intents: list[IntentScore] = field(default_factory=list)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (text, gold, predicted)
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def _pairs(slots: dict[str, str]) -> set[tuple[str, str]]:
+    return {(k, v.lower().strip()) for k, v in slots.items() if k not in _NOT_SCORED}
+
+
+def evaluate(nlu: Nlu, examples: Sequence[Example]) -> NluReport:
+    gold_n: Counter[str] = Counter()
+    pred_n: Counter[str] = Counter()
+    hit_n: Counter[str] = Counter()
+    slot_tp = slot_pred = slot_gold = 0
+    errors = []
+    for ex in examples:
+        got = nlu.understand(ex.text)
+        merged: dict[str, str] = {}
+        for step in got.steps:
+            for key, value in step.slots.items():
+                merged.setdefault(key, value)
+        gold_n[ex.intent] += 1
+        pred_n[got.intent] += 1
+        if got.intent == ex.intent:
+            hit_n[ex.intent] += 1
+        else:
+            errors.append((ex.text, ex.intent, got.intent))
+        gold, pred = _pairs(ex.slots), _pairs(merged)
+        slot_tp, slot_pred, slot_gold = (
+            slot_tp + len(gold & pred),
+            slot_pred + len(pred),
+            slot_gold + len(gold),
+        )
+    intents = []
+    for intent in sorted(gold_n | pred_n):
+        p, r = _ratio(hit_n[intent], pred_n[intent]), _ratio(hit_n[intent], gold_n[intent])
+        intents.append(IntentScore(intent, gold_n[intent], p, r, _f1(p, r)))
+    sp, sr = _ratio(slot_tp, slot_pred), _ratio(slot_tp, slot_gold)
+    return NluReport(
+        classifier=nlu.classifier.kind,
+        threshold=nlu.threshold,
+        examples=len(examples),
+        accuracy=_ratio(sum(hit_n.values()), len(examples)),
+        oos_recall=_ratio(hit_n[OUT_OF_SCOPE], gold_n[OUT_OF_SCOPE]),
+        slot_precision=sp,
+        slot_recall=sr,
+        slot_f1=_f1(sp, sr),
+        intents=intents,
+        errors=errors,
+    )

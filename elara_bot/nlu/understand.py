@@ -1,0 +1,203 @@
+"""One reading of a shopper's message: ``Nlu.understand(text, state) -> Understanding``.
+
+The pipeline, in order:
+
+1. **Split** a message holding several requests into ordered steps ("add the first one and show me my
+   cart"). A conjunction splits only when both sides are, on their own, confidently classified requests
+   the shop acts on, the left side is more than a word (or a clear yes/no), and the two are not both
+   searches: "black and white sneakers", "salt and pepper grinder" and "a tent and a sleeping bag" stay
+   one request.
+2. **Classify** each step (see `elara_bot.nlu.classifier`); below the threshold a step is out of scope.
+3. **Read the answer to our own question**: when the state says what the assistant asked
+   (`Expectation`), a message that carries that slot ("EL-7KQ2ZP" after "which order?", "XL" after "which
+   size?") continues the pending request instead of starting another; a yes/no after a confirmation
+   question is decided by `elara_bot.agent.confirmation.decide` (the one yes/no decision).
+4. **Extract slots** per step (`elara_bot.nlu.slots`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from elara_bot.agent.confirmation import Decision, decide
+from elara_bot.nlu import corpus
+from elara_bot.nlu.classifier import THRESHOLDS, IntentClassifier, Kind, Prediction, embed_corpus
+from elara_bot.nlu.slots import delexicalise, extract_slots, topic_of
+from elara_bot.nlu.spelling import SpellingRepair
+from elara_bot.nlu.vocabulary import NluVocabulary
+from retrieval.embedding import Embedder
+
+_FEATURES = "delex1"  # what the cached vectors were made of: bump when the preprocessing changes
+SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
+_SEARCHES = frozenset({"search", "refine_search"})
+_CONJUNCTION = re.compile(
+    r"\s*(?:,\s*)?\b(?:and\s+then|and\s+also|and|then|also|plus)\b\s*|\s*[;]\s*|(?<=[.!?])\s+", re.I
+)
+# everyday shop words the repair may correct to even when the corpus happens not to use them
+SPELLING_WORDS = """basket cart order orders cancel return refund payment paid deliver delivery shipping
+address please thanks hello help agent human person manager complaint checkout purchase ordered bought
+previous before exchange another quantity remove delete instructions absolutely nevermind definitely
+receipt invoice discount coupon warranty""".split()
+_WORD = re.compile(r"[\w'-]+")
+# Intents that an answer to the assistant's question may be mistaken for ("EL-7KQ2ZP" alone reads as an
+# order-status request; "XL" as a variant choice): these yield to the pending request.
+_ANSWER_LIKE = frozenset(
+    {"choose_variant", "order_status", "confirm", "out_of_scope", "search", "refine_search"}
+)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the assistant just asked: the request it belongs to and the slot an answer fills.
+
+    ``slot`` is "confirmation" for a yes/no question about ``args`` (the pending tool call's arguments),
+    otherwise a slot name ("order_number", "size", "color", "quantity", "ordinal")."""
+
+    intent: str
+    slot: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DialogueState:
+    """The part of the conversation state the understanding reads."""
+
+    expecting: Expectation | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    intent: str
+    confidence: float
+    slots: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """The message's first request (``intent``, ``confidence``, ``slots``) and all of them in order."""
+
+    intent: str
+    confidence: float
+    slots: dict[str, str]
+    steps: tuple[Step, ...]
+
+
+class Nlu:
+    """The trained understanding: an embedder, an intent classifier, a threshold and a vocabulary."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        classifier: IntentClassifier,
+        *,
+        threshold: float | None = None,
+        vocabulary: NluVocabulary | None = None,
+        spelling: SpellingRepair | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.spelling = spelling
+        self.classifier = classifier
+        self.threshold = THRESHOLDS[classifier.kind] if threshold is None else threshold
+        self.vocabulary = vocabulary or NluVocabulary.base()
+        self.startup_s = 0.0
+
+    @classmethod
+    def train(
+        cls,
+        embedder: Embedder,
+        *,
+        kind: Kind = "logreg",
+        cache_dir: Path | None = None,
+        vocabulary: NluVocabulary | None = None,
+    ) -> Nlu:
+        """Fit on the shipped train split (the vectors come from ``cache_dir`` when cached there)."""
+        started = time.perf_counter()
+        examples = corpus.load("train")
+        vocab = vocabulary or NluVocabulary.base()
+        texts = [delexicalise(e.text, vocab) for e in examples]
+        vectors = embed_corpus(
+            embedder, texts, f"{corpus.fingerprint('train')}{vocab.key()}-{_FEATURES}", cache_dir
+        )
+        classifier = IntentClassifier(kind, texts, vectors, [e.intent for e in examples])
+        nlu = cls(
+            embedder,
+            classifier,
+            vocabulary=vocabulary,
+            spelling=SpellingRepair(
+                (e.text for e in examples),
+                [*(vocabulary or NluVocabulary.base()).product_types, *SPELLING_WORDS],
+            ),
+        )
+        nlu.startup_s = time.perf_counter() - started
+        return nlu
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        """The classifier's reading of each text, with the out-of-scope threshold applied."""
+        if not texts:
+            return []
+        repaired = [self.spelling(t) for t in texts] if self.spelling else texts
+        plain = [delexicalise(t, self.vocabulary) for t in repaired]
+        vectors = np.stack([self.embedder.embed_query(t) for t in plain]).astype(np.float32)
+        return [self._floor(p) for p in self.classifier.predict(plain, vectors)]
+
+    def _floor(self, p: Prediction) -> Prediction:
+        if p.confidence < self.threshold and p.intent != corpus.OUT_OF_SCOPE:
+            return Prediction(corpus.OUT_OF_SCOPE, p.confidence, p.ranked)
+        return p
+
+    def understand(self, text: str, state: DialogueState | None = None) -> Understanding:
+        expecting = state.expecting if state else None
+        parts = self._split(text) if expecting is None or expecting.slot != "confirmation" else [text]
+        predictions = self.predict(parts)
+        steps = [self._step(part, p, expecting if i == 0 else None) for i, (part, p) in
+                 enumerate(zip(parts, predictions, strict=True))]  # fmt: skip
+        first = steps[0]
+        return Understanding(first.intent, first.confidence, first.slots, tuple(steps))
+
+    def _step(self, text: str, p: Prediction, expecting: Expectation | None) -> Step:
+        intent, confidence = p.intent, p.confidence
+        slot_wanted = expecting.slot if expecting else None
+        slots = extract_slots(text, self.vocabulary, expecting=slot_wanted)
+        if expecting is not None and expecting.slot == "confirmation":
+            decision = decide(text, expecting.args)
+            if decision in (Decision.YES, Decision.NO):
+                intent, confidence = ("confirm" if decision is Decision.YES else "deny"), 1.0
+            slots["decision"] = decision.value
+        elif expecting is not None and expecting.slot in slots and intent in _ANSWER_LIKE:
+            intent = expecting.intent
+        elif intent in ("confirm", "deny"):
+            decision = decide(text)
+            if decision is Decision.NO:
+                intent = "deny"
+            slots["decision"] = decision.value
+        if intent == "policy" and (topic := topic_of(text)):
+            slots["topic"] = topic
+        return Step(text, intent, confidence, slots)
+
+    def _split(self, text: str) -> list[str]:
+        """Ordered requests of ``text`` (see the module docstring); one part when nothing splits."""
+        for m in _CONJUNCTION.finditer(text):
+            left, right = text[: m.start()].strip(" ,"), text[m.end() :].strip(" ,")
+            if not left or not right or not self._splittable(left, right):
+                continue
+            return [left, *self._split(right)]
+        return [text]
+
+    def _splittable(self, left: str, right: str) -> bool:
+        if len(_WORD.findall(left)) < 2 and decide(left) not in (Decision.YES, Decision.NO):
+            return False
+        if len(_WORD.findall(right)) < 2:
+            return False
+        a, b = self.predict([left, right])
+        sure = all(
+            p.intent in corpus.ACTIONABLE and p.confidence >= max(SPLIT_CONFIDENCE, self.threshold)
+            for p in (a, b)
+        )
+        return sure and not (a.intent in _SEARCHES and b.intent in _SEARCHES)
