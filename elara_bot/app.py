@@ -146,7 +146,7 @@ def build_conversation(runtime: Runtime) -> ConversationService:
         pool=runtime.pool,
         settings=settings,
         embedder=runtime.embedder,
-        provider=runtime.payments,
+        provider=runtime.provider(),  # built just before: payments first
         model=build_chat_model(settings.llm),
         fallback=build_fallback_model(settings.llm),
         prompt=load_prompt("shopper_assistant"),

@@ -46,6 +46,7 @@ from elara_bot.customers.service import customer_for_identity
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError, InvalidInput, RateLimited
 from elara_bot.observability import conversation_id_var, observe_chat_turn, observe_tool_call
+from elara_bot.payments.base import PaymentProvider
 from retrieval.embedding import Embedder
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class ConversationService:
     pool: AsyncConnectionPool[Conn]
     settings: Settings
     embedder: Embedder
-    provider: Any  # elara_bot.payments.base.PaymentProvider
+    provider: PaymentProvider
     model: BaseChatModel = field(default_factory=OfflineChatModel)
     fallback: BaseChatModel | None = None
     prompt: str = ""
