@@ -46,8 +46,9 @@ def test_sse_streams_tool_activity_parts_and_ends_with_the_whole_reply(client: h
     events = sse_events(response)
     names = [name for name, _ in events]
     assert names[0] == "tool"
-    assert events[0][1] == {"name": "search_products", "status": "started"}
-    assert ("tool", {"name": "search_products", "status": "done"}) in events
+    searching = {"name": "search_products", "label": "Searching the catalog…"}
+    assert events[0][1] == {**searching, "status": "started"}  # the label is what the widget shows
+    assert ("tool", {**searching, "status": "done"}) in events
     assert names.index("part") < names.index("done")
     assert names[-1] == "done"
     streamed = "".join(data["text"] for name, data in events if name == "delta")
