@@ -96,7 +96,9 @@ def test_search_constraints_hold_for_every_card_variant(shopper: Shopper, db_url
     cheap = shopper.say("running shoes under $100 in size 10")
     # the demo store has no size 10 under $100: no cards rather than cards that break the constraints
     assert not parts(cheap, "product_cards"), cheap
-    assert "couldn't find" in cheap["text"]
+    # ...and an honest answer naming the constraint that emptied it and the nearest alternative (issue 13)
+    assert "no running shoes under $100" in cheap["text"].lower(), cheap["text"]
+    assert "cheapest" in cheap["text"], cheap["text"]
 
     cards = part(shopper.say("running shoes under $200 in size 10"), "product_cards")["cards"]
     assert cards
