@@ -27,7 +27,14 @@ import numpy as np
 
 from elara_bot.agent.confirmation import Decision, decide
 from elara_bot.nlu import corpus
-from elara_bot.nlu.classifier import THRESHOLDS, IntentClassifier, Kind, Prediction, embed_corpus
+from elara_bot.nlu.classifier import (
+    NEAREST_FLOOR,
+    THRESHOLDS,
+    IntentClassifier,
+    Kind,
+    Prediction,
+    embed_corpus,
+)
 from elara_bot.nlu.slots import delexicalise, extract_slots, topic_of
 from elara_bot.nlu.spelling import SpellingRepair
 from elara_bot.nlu.vocabulary import NluVocabulary
@@ -105,6 +112,7 @@ class Nlu:
         self.spelling = spelling
         self.classifier = classifier
         self.threshold = THRESHOLDS[classifier.kind] if threshold is None else threshold
+        self.nearest_floor = NEAREST_FLOOR
         self.vocabulary = vocabulary or NluVocabulary.base()
         self.startup_s = 0.0
 
@@ -148,8 +156,9 @@ class Nlu:
         return [self._floor(p) for p in self.classifier.predict(plain, vectors)]
 
     def _floor(self, p: Prediction) -> Prediction:
-        if p.confidence < self.threshold and p.intent != corpus.OUT_OF_SCOPE:
-            return Prediction(corpus.OUT_OF_SCOPE, p.confidence, p.ranked)
+        unsure = p.confidence < self.threshold and p.nearest < self.nearest_floor
+        if unsure and p.intent != corpus.OUT_OF_SCOPE:
+            return Prediction(corpus.OUT_OF_SCOPE, p.confidence, p.ranked, p.nearest)
         return p
 
     def understand(self, text: str, state: DialogueState | None = None) -> Understanding:

@@ -44,8 +44,8 @@ def report(nlu: Nlu) -> NluReport:
 
 class TestEvaluation:
     def test_dev_figures_do_not_drop(self, report: NluReport) -> None:
-        """The figures measured when the classifier was built (0.863 / 0.826 / 0.952), less a margin."""
-        assert report.accuracy >= 0.85, report.errors[:20]
+        """The figures measured when the classifier was built (0.896 / 0.852 / 0.950), less a margin."""
+        assert report.accuracy >= 0.88, report.errors[:20]
         assert report.oos_recall >= 0.8
         assert report.slot_f1 >= 0.93
 
