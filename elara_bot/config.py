@@ -167,9 +167,14 @@ class LLMSettings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    timeout_s: float = Field(default=30.0, gt=0)
+    timeout_s: float = Field(
+        default=120.0, gt=0, description="per model call; a CPU-served model's first call can take 12-24 s"
+    )
     max_retries: int = Field(default=2, ge=0)
     temperature: float = 0.2
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="cap on each answer's tokens; unset: the server's own limit"
+    )
     fallback_to_offline: bool = True
 
 

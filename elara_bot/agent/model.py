@@ -17,9 +17,9 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
     if settings.provider != "openai":
         return OfflineChatModel()
     # imported only for a hosted model: the client library and its tokenizer cost ~50 MB of memory
-    from langchain_openai import ChatOpenAI
+    from elara_bot.agent.openai_compat import CompatChatOpenAI
 
-    return ChatOpenAI(
+    return CompatChatOpenAI(
         model=settings.model,
         base_url=settings.base_url,
         api_key=settings.api_key or NO_KEY,
@@ -29,6 +29,7 @@ def build_chat_model(settings: LLMSettings) -> BaseChatModel:
         http_async_client=httpx.AsyncClient(timeout=settings.timeout_s),
         max_retries=settings.max_retries,
         temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
         stream_usage=True,
     )
 

@@ -9,9 +9,11 @@ unknown tool call) raises `ModelFailure`; the caller rolls the turn back.
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +21,14 @@ import psycopg
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
@@ -35,6 +44,9 @@ TOOL_ARGS = {
     tool.name: frozenset(_schema(tool.tool_call_schema).get("properties", {})) for tool in SHOPPER_TOOLS
 }
 RECURSION_LIMIT = 16  # model and tool steps in one turn
+# additional_kwargs key the OpenAI-compatible model sets on streamed tool calls whose complete arguments are
+# not JSON: [[name, error], ...]
+BROKEN_ARGS = "elara_broken_tool_args"
 
 
 class ModelFailure(Exception):
@@ -68,9 +80,7 @@ class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
         started = time.perf_counter()
         try:
             response = await handler(request)
-            for message in response.result:
-                if isinstance(message, AIMessage):
-                    check_tool_calls(message)
+            response.result = [_checked(message, request.messages) for message in response.result]
         except ModelFailure as exc:
             observe_llm(provider, time.perf_counter() - started, exc.kind)
             raise
@@ -156,7 +166,52 @@ def _items(mode: str, chunk: Any) -> list[tuple[str, Any]]:
     return items
 
 
+def _checked(message: BaseMessage, history: Sequence[BaseMessage]) -> BaseMessage:
+    """The model's message, checked (tool calls) and cleaned (text), or `ModelFailure`."""
+    if not isinstance(message, AIMessage):
+        return message
+    check_tool_calls(message)
+    if message.tool_calls or not isinstance(message.content, str):
+        return message
+    text = clean_text(message.content)
+    if not text.strip() and not _tools_ran(history):
+        raise ModelFailure("empty_answer", "the model answered nothing and called no tool")
+    return message if text == message.content else message.model_copy(update={"content": text})
+
+
+def _tools_ran(history: Sequence[BaseMessage]) -> bool:
+    """Whether a tool answered since the shopper's last message (this turn had an effect to report)."""
+    for message in reversed(history):
+        if isinstance(message, HumanMessage):
+            return False
+        if isinstance(message, ToolMessage):
+            return True
+    return False
+
+
+# what weak models and some servers' chat templates leave in the text: a tool call written out instead of
+# made (Qwen/Hermes `<tool_call>`, Mistral `[TOOL_CALLS]`, `functions.name:` from OpenAI-style templates)
+LEAKED_CALL = re.compile(
+    r"<tool_call>.*?(?:</tool_call>|$)"
+    r"|\[TOOL_CALLS\].*$"
+    r"|(?<![\w.])functions\.[A-Za-z_]\w*:[ \t]*(?:\{[^{}]*\}|\[[^\[\]]*\])?",
+    re.DOTALL,
+)
+
+
+def clean_text(text: str) -> str:
+    """HTML entities unescaped (`I&#39;m`), leaked tool-call syntax removed; nothing else touched."""
+    cleaned = html.unescape(text) if "&" in text else text
+    if "tool_call" in cleaned or "TOOL_CALLS" in cleaned or "functions." in cleaned:
+        cleaned = re.sub(r"[ \t]{2,}", " ", LEAKED_CALL.sub("", cleaned)).strip()
+    return cleaned
+
+
 def check_tool_calls(message: AIMessage) -> None:
+    broken = message.additional_kwargs.get(BROKEN_ARGS)
+    if broken:  # streamed: LangChain repaired the cut-off JSON into `tool_calls`, the raw bytes tell
+        name, error = broken[0]
+        raise ModelFailure("malformed_tool_call", f"{name}: {error}")
     if message.invalid_tool_calls:
         raise ModelFailure("malformed_tool_call", str(message.invalid_tool_calls[0].get("error", ""))[:300])
     unknown = [call["name"] for call in message.tool_calls if call["name"] not in TOOL_NAMES]
