@@ -157,7 +157,8 @@ def _items(mode: str, chunk: Any) -> list[tuple[str, Any]]:
     if mode == "messages":
         message, meta = chunk
         if isinstance(message, AIMessageChunk | AIMessage) and meta.get("langgraph_node") == "model":
-            return [("delta", message.text)] if message.text else []
+            # a preview: entities are unescaped here too, but `done` carries the checked, cleaned text
+            return [("delta", html.unescape(message.text))] if message.text else []
         return []
     items: list[tuple[str, Any]] = []
     for update in (chunk or {}).values():
