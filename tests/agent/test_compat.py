@@ -122,9 +122,7 @@ def test_cut_off_tool_arguments_never_run(
 
 # --- 4. an empty answer is not "Done." --------------------------------------------------------------
 @pytest.mark.parametrize("text", ["", "  \n", "functions.checkout: {}"])
-def test_empty_answer_is_a_model_failure(
-    openai_shopper: Callable[..., Any], llm: Any, text: str
-) -> None:
+def test_empty_answer_is_a_model_failure(openai_shopper: Callable[..., Any], llm: Any, text: str) -> None:
     llm.reset([{"content": text}])
     with openai_shopper(fallback_to_offline=False) as shopper:
         errors = metric_total(shopper.client, "elara_llm_errors_total")
@@ -134,9 +132,7 @@ def test_empty_answer_is_a_model_failure(
         assert metric_total(shopper.client, "elara_llm_errors_total") > errors
 
 
-def test_empty_answer_falls_back_to_the_offline_model(
-    openai_shopper: Callable[..., Any], llm: Any
-) -> None:
+def test_empty_answer_falls_back_to_the_offline_model(openai_shopper: Callable[..., Any], llm: Any) -> None:
     llm.reset([{"content": ""}])
     with openai_shopper(fallback_to_offline=True) as shopper:
         reply = shopper.say("show me headphones")
@@ -154,7 +150,7 @@ def test_max_tokens_reaches_the_server(openai_shopper: Callable[..., Any], llm: 
     assert "max_completion_tokens" not in llm.requests[0]
 
 
-def test_default_timeout_suits_cpu_served_models(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_timeout_suits_cpu_served_models() -> None:
     assert LLMSettings().timeout_s >= 120
     assert LLMSettings().max_tokens is None
 

@@ -45,11 +45,14 @@ PROFILES = {
     profile.name: profile
     for profile in (
         Profile("openai"),
-        # tool_choice "auto" (needs --enable-auto-tool-choice and a --tool-call-parser); pieces as generated
+        # docs.vllm.ai "Tool Calling": auto/required/none/named tool_choice, auto needing the server flags
+        # --enable-auto-tool-choice --tool-call-parser; tool-call arguments streamed as generated
         Profile("vllm"),
-        # ignores tool_choice; each call streamed whole in one chunk; usage when asked
+        # ollama.com/blog/streaming-tool (May 2025): tool calls stream, each call arriving whole in one chunk
         Profile("ollama", args_in_one_chunk=True),
-        # llama.cpp's llama-server with --jinja: tool calls streamed; one call per step unless asked
+        # llama.cpp's llama-server with --jinja: tool calls streamed as deltas keyed by index (PR #12379;
+        # before it, a streamed tool request got 500 "Cannot use tools with stream"); parallel_tool_calls
+        # is off unless the request asks for it
         Profile("llama-server", parallel_calls=False),
         # llama-cpp-python's server (seen in issue 18): no tools without tool_choice, 500 on null content,
         # an empty 200 for a streamed tool step, entities from its chat template, no usage on streams
