@@ -54,6 +54,7 @@ def evaluate(nlu: Nlu, examples: Sequence[Example]) -> NluReport:
     hit_n: Counter[str] = Counter()
     slot_tp = slot_pred = slot_gold = 0
     errors = []
+    nlu.prime([ex.text for ex in examples])
     for ex in examples:
         got = nlu.understand(ex.text)
         merged: dict[str, str] = {}

@@ -38,7 +38,7 @@ from elara_bot.nlu.classifier import (
 from elara_bot.nlu.slots import delexicalise, extract_slots, topic_of
 from elara_bot.nlu.spelling import SpellingRepair
 from elara_bot.nlu.vocabulary import NluVocabulary
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, Vector
 
 _FEATURES = "delex1"  # what the cached vectors were made of: bump when the preprocessing changes
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
@@ -115,6 +115,7 @@ class Nlu:
         self.nearest_floor = NEAREST_FLOOR
         self.vocabulary = vocabulary or NluVocabulary.base()
         self.startup_s = 0.0
+        self._primed: dict[str, Vector] = {}
 
     @classmethod
     def train(
@@ -150,10 +151,23 @@ class Nlu:
         """The classifier's reading of each text, with the out-of-scope threshold applied."""
         if not texts:
             return []
-        repaired = [self.spelling(t) for t in texts] if self.spelling else texts
-        plain = [delexicalise(t, self.vocabulary) for t in repaired]
-        vectors = np.stack([self.embedder.embed_query(t) for t in plain]).astype(np.float32)
-        return [self._floor(p) for p in self.classifier.predict(plain, vectors)]
+        plain = [self._plain(t) for t in texts]
+        vectors = np.stack([self._vector(t) for t in plain])
+        return [self._floor(p) for p in self.classifier.predict(plain, vectors.astype(np.float32))]
+
+    def _vector(self, plain: str) -> Vector:
+        primed = self._primed.pop(plain, None)
+        return primed if primed is not None else self.embedder.embed_query(plain)
+
+    def _plain(self, text: str) -> str:
+        """What the classifier reads: typos repaired, slot values replaced by their kind."""
+        return delexicalise(self.spelling(text) if self.spelling else text, self.vocabulary)
+
+    def prime(self, texts: list[str]) -> None:
+        """Encode ``texts`` in batches ahead of understanding them one by one (an evaluation's sentences);
+        each primed vector is used once."""
+        plain = list(dict.fromkeys(self._plain(t) for t in texts))
+        self._primed.update(zip(plain, self.embedder.embed_documents(plain), strict=True))
 
     def _floor(self, p: Prediction) -> Prediction:
         unsure = p.confidence < self.threshold and p.nearest < self.nearest_floor
