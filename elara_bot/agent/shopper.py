@@ -14,7 +14,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -29,6 +29,8 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
 
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
@@ -63,6 +65,9 @@ class TurnContext(ShopperContext):
 
     prompt: str = ""
     note: str = ""
+    # the tools of one turn share its connection and its cart: parallel calls run one at a time, so each
+    # result the model reads is the state after that call (three adds of a SKU report 1, 2, 3), not a mix
+    tool_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
@@ -89,6 +94,17 @@ class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
             raise
         observe_llm(provider, time.perf_counter() - started)
         return response
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        context = request.runtime.context
+        if not isinstance(context, TurnContext):
+            return await handler(request)
+        async with context.tool_lock:
+            return await handler(request)
 
 
 class ShopperAgents:

@@ -7,6 +7,7 @@ a real chat turn and checks what the stand-in was sent and what the cart holds a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -227,3 +228,19 @@ def test_scripted_conversation_on_every_server(
         assert say("what is in my cart?").strip() == "You have 2 headphones in your cart."
         assert shopper.tool_call_names() == ["search_products", "add_to_cart", "view_cart"]
         assert shopper.cart() == {sku: 2}
+
+
+# --- parallel tool calls that write -----------------------------------------------------------------
+def test_parallel_adds_of_one_sku_all_count(
+    openai_shopper: Callable[..., Any], llm: Any, db_url: str
+) -> None:
+    """Three `add_to_cart` calls in one step ran concurrently on the turn's connection: quantity 1, not 3."""
+    sku = in_stock_sku(db_url, "Headphones")
+    add = ("add_to_cart", {"sku": sku, "quantity": 1})
+    llm.reset([{"tool_calls": [add, add, add]}, {"content": "Added three."}])
+    with openai_shopper(fallback_to_offline=False) as shopper:
+        assert shopper.say("three headphones, one at a time")["text"] == "Added three."
+        results = [json.loads(m["content"]) for m in llm.requests[1]["messages"] if m["role"] == "tool"]
+        assert len(results) == 3
+        assert sorted(line["quantity"] for r in results for line in r["cart"]["lines"]) == [1, 2, 3]
+        assert shopper.cart() == {sku: 3}
