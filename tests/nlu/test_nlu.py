@@ -18,11 +18,9 @@ from retrieval.embedding import Embedder, Vector
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Kept across sessions (pytest's base directory for its temporary directories): the vectors are keyed
-    by the corpus and the model, so a stale file is never read, and a second run skips the encoding."""
-    path = tmp_path_factory.getbasetemp().parent / "nlu-cache"
-    path.mkdir(exist_ok=True)
-    return path
+    """A fresh directory per run: the suite caches nothing outside the clone (the vectors are encoded once
+    per run and read back by test_the_cached_vectors_are_used)."""
+    return tmp_path_factory.mktemp("nlu-cache")
 
 
 @pytest.fixture(scope="module")
