@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+import openai
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
@@ -63,19 +64,24 @@ class CompatChatOpenAI(ChatOpenAI):
         held: list[ChatGenerationChunk] | None = []  # until the first content or tool call arrives
         raw: dict[int, list[str]] = {}
         names: dict[int, str] = {}
-        async for chunk in super()._astream(messages, stop, *args, **kwargs):
-            _collect(chunk, raw, names)
-            if held is None:
-                yield chunk
-                continue
-            held.append(chunk)
-            if _substantive(chunk):
-                for kept in held:
-                    yield kept
-                held = None
+        try:
+            async for chunk in super()._astream(messages, stop, *args, **kwargs):
+                _collect(chunk, raw, names)
+                if held is None:
+                    yield chunk
+                    continue
+                held.append(chunk)
+                if _substantive(chunk):
+                    for kept in held:
+                        yield kept
+                    held = None
+        except openai.APIStatusError as exc:  # llama-server before May 2025: "Cannot use tools with stream"
+            if held is None or not kwargs.get("tools") or "stream" not in str(exc.message).lower():
+                raise
+            held = []
         if held is not None and kwargs.get("tools"):
             log.warning(
-                "%s answered a streamed tool step with nothing: tool steps go unstreamed",
+                "%s cannot stream tool steps (empty answer or refused): they go unstreamed",
                 self.openai_api_base,
             )
             self._unstreamed_tools = True

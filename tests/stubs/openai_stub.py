@@ -35,6 +35,7 @@ class Profile:
     needs_tool_choice: bool = False  # without `tool_choice` the tools are left out of the prompt
     null_content_500: bool = False  # an assistant message with `"content": null` is answered with HTTP 500
     streams_tool_calls: bool = True  # False: a streamed tool step is answered with an empty 200
+    refuses_streamed_tools: bool = False  # a streamed request with tools is answered 500 (old llama-server)
     args_in_one_chunk: bool = False  # a streamed call's arguments arrive whole, not in pieces
     usage_on_stream: bool = True  # a last usage chunk when `stream_options.include_usage` asks for it
     parallel_calls: bool = True  # False: only the first of several calls in one step is sent
@@ -54,6 +55,8 @@ PROFILES = {
         # before it, a streamed tool request got 500 "Cannot use tools with stream"); parallel_tool_calls
         # is off unless the request asks for it
         Profile("llama-server", parallel_calls=False),
+        # llama-server before that PR: 500 "Cannot use tools with stream"
+        Profile("llama-server-old", parallel_calls=False, refuses_streamed_tools=True),
         # llama-cpp-python's server (seen in issue 18): no tools without tool_choice, 500 on null content,
         # an empty 200 for a streamed tool step, entities from its chat template, no usage on streams
         Profile(
@@ -188,6 +191,10 @@ def mount(app: FastAPI, state: Any) -> OpenAIStub:
             stub.script.insert(0, asked)  # answered empty: asked again, the model calls the same
         if _rejects(body, stub.profile):
             return JSONResponse({"error": {"message": "content must be a string"}}, status_code=500)
+        if body.get("stream") and body.get("tools") and stub.profile.refuses_streamed_tools:
+            stub.script.insert(0, asked)
+            error = {"code": 500, "message": "Cannot use tools with stream", "type": "server_error"}
+            return JSONResponse({"error": error}, status_code=500)
         if step.get("fail") == 500:
             return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, status_code=500)
         if step.get("fail") == "timeout":
