@@ -176,6 +176,20 @@ class LLMSettings(BaseModel):
         default=None, gt=0, description="cap on each answer's tokens; unset: the server's own limit"
     )
     fallback_to_offline: bool = True
+    fallback_notice: Literal["loud", "silent"] = Field(
+        default="loud",
+        description="loud: a reply the offline fallback gave says so to the shopper (it understands less than"
+        " the hosted model); silent: no note (logs, metrics and /readyz still show every fallback)",
+    )
+    degraded_after: int = Field(
+        default=3,
+        ge=1,
+        description="hosted-model failures in a row (within degraded_window_s) after which /readyz reports"
+        " the chat model degraded; one answered turn clears it",
+    )
+    degraded_window_s: float = Field(
+        default=300.0, gt=0, description="failures older than this do not count towards degraded_after"
+    )
 
 
 class TelegramSettings(BaseModel):

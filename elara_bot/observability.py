@@ -34,6 +34,11 @@ CHAT_TURNS = Counter("elara_chat_turns_total", "chat turns handled", ["channel"]
 TOOL_CALLS = Counter("elara_tool_calls_total", "agent tool calls", ["tool", "outcome"])
 LLM_LATENCY = Histogram("elara_llm_request_seconds", "LLM call latency", ["provider"])
 LLM_ERRORS = Counter("elara_llm_errors_total", "failed LLM calls", ["provider", "kind"])
+LLM_FALLBACKS = Counter(
+    "elara_llm_fallbacks_total",
+    "chat turns the hosted model failed, by failure kind and what answered (offline model or apology)",
+    ["kind", "answer"],
+)
 SEARCH_LATENCY = Histogram("elara_search_seconds", "catalog search latency")
 ORDERS_PAID = Counter("elara_orders_paid_total", "orders paid", ["currency"])
 REVENUE = Counter("elara_revenue_minor_total", "paid revenue in minor units", ["currency"])
@@ -51,6 +56,12 @@ def observe_llm(provider: str, seconds: float, error: str | None = None) -> None
     LLM_LATENCY.labels(provider=provider).observe(seconds)
     if error is not None:
         LLM_ERRORS.labels(provider=provider, kind=error).inc()
+
+
+def observe_fallback(kind: str, answer: str) -> None:
+    """A turn the hosted model failed (`kind`, as `elara_llm_errors_total` counts its calls) was answered by
+    `answer`: "offline" (the fallback model) or "apology"."""
+    LLM_FALLBACKS.labels(kind=kind, answer=answer).inc()
 
 
 def observe_search(seconds: float) -> None:
@@ -101,6 +112,10 @@ class JsonFormatter(logging.Formatter):
         conversation_id = conversation_id_var.get()
         if conversation_id:
             entry["conversation_id"] = conversation_id
+        fields = getattr(record, "fields", None)  # log.warning(..., extra={"fields": {...}})
+        if isinstance(fields, dict):
+            for key, value in fields.items():
+                entry.setdefault(str(key), redact(value) if isinstance(value, str) else value)
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)

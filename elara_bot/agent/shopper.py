@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
@@ -59,6 +60,22 @@ class ModelFailure(Exception):
         self.kind = kind
 
 
+def failure_kind(exc: BaseException) -> str:
+    """A short, stable name for why a model call failed (the `kind` label of the LLM metrics and logs):
+    `http_500`, `timeout`, `connection`, or a `ModelFailure`'s own kind (`empty_answer`, ...), not the class
+    name langchain-openai happens to wrap the error in (`OpenAIAPIError`)."""
+    if isinstance(exc, ModelFailure):
+        return exc.kind
+    if isinstance(exc, TimeoutError | ModelTimeoutError):
+        return "timeout"
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return f"http_{status}"
+    if isinstance(exc, ModelConnectionError):
+        return "connection"
+    return type(exc).__name__
+
+
 @dataclass
 class TurnContext(ShopperContext):
     """The tools' context plus what the model should know of the conversation so far."""
@@ -90,7 +107,7 @@ class ShopperMiddleware(AgentMiddleware[Any, TurnContext]):
             observe_llm(provider, time.perf_counter() - started, exc.kind)
             raise
         except Exception as exc:
-            observe_llm(provider, time.perf_counter() - started, type(exc).__name__)
+            observe_llm(provider, time.perf_counter() - started, failure_kind(exc))
             raise
         observe_llm(provider, time.perf_counter() - started)
         return response
@@ -166,7 +183,7 @@ async def run_agent(
     except TimeoutError as exc:
         raise ModelFailure("timeout", f"no answer within {timeout_s:.0f} s") from exc
     except Exception as exc:
-        raise ModelFailure(type(exc).__name__, str(exc)[:300]) from exc
+        raise ModelFailure(failure_kind(exc), str(exc)[:300]) from exc
 
 
 def _items(mode: str, chunk: Any) -> list[tuple[str, Any]]:

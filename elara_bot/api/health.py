@@ -56,7 +56,8 @@ async def _check_chat_model(runtime: Runtime) -> str:
     """The offline model is always there; a hosted endpoint is probed (`GET /models`, cached 30 s).
 
     An unreachable endpoint with the offline fallback enabled is "degraded": shoppers still get answers,
-    so the replica stays in service.
+    so the replica stays in service. A reachable one that failed `degraded_after` turns in a row (errors,
+    timeouts, malformed or empty answers) is "degraded" too, until it answers a turn again.
     """
     service = runtime.conversation
     if service is None:
@@ -69,9 +70,14 @@ async def _check_chat_model(runtime: Runtime) -> str:
     if cached is None or time.monotonic() - cached[0] > MODEL_PROBE_TTL_S:
         cached = (time.monotonic(), await _probe(base, llm.api_key.get_secret_value() if llm.api_key else ""))
         _model_probe[base] = cached
-    if cached[1] == "ok" or service.fallback is None:
-        return cached[1]
-    return f"degraded: {cached[1]}, the offline model answers"
+    if cached[1] != "ok":
+        return cached[1] if service.fallback is None else f"degraded: {cached[1]}, the offline model answers"
+    failing = service.model_health.degraded(llm.degraded_after, llm.degraded_window_s)
+    if failing is None:
+        return "ok"
+    # still ready: every replica shares the model, and taking them out would stop carts and webhooks too
+    answer = "the offline model answers" if service.fallback is not None else "shoppers get an apology"
+    return f"degraded: {failing}, {answer}"
 
 
 async def _probe(base: str, key: str) -> str:

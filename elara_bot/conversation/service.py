@@ -40,12 +40,18 @@ from elara_bot.contracts import (
 )
 from elara_bot.conversation import memory, store
 from elara_bot.conversation.actions import ActionPlan, plan_action
+from elara_bot.conversation.model_health import ModelHealth
 from elara_bot.conversation.payment_links import open_payment_links
 from elara_bot.conversation.suggestions import suggest
 from elara_bot.customers.service import customer_for_identity
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError, InvalidInput, RateLimited
-from elara_bot.observability import conversation_id_var, observe_chat_turn, observe_tool_call
+from elara_bot.observability import (
+    conversation_id_var,
+    observe_chat_turn,
+    observe_fallback,
+    observe_tool_call,
+)
 from elara_bot.payments.base import PaymentProvider
 from retrieval.embedding import Embedder
 
@@ -55,6 +61,7 @@ HISTORY_MESSAGES = 12  # past messages the model sees; older turns live on in th
 APOLOGY = (
     "Sorry, I'm having trouble answering right now and nothing was changed. Please try again in a moment."
 )
+FALLBACK_NOTICE = "(Our assistant is running in basic mode right now, so it may understand less than usual.)"
 HANDOFF_WAIT = "A member of our team has your message and will answer you here."
 HANDOFF_CLOSED = "You're back with the shop assistant. What can I help you with?"
 HandoffHook = Callable[[UUID, str], Awaitable[None]]
@@ -73,6 +80,8 @@ class ConversationService:
     # This service's own compiled agents and search caches (never the process's).
     agents: ShopperAgents = field(default_factory=ShopperAgents)
     search_caches: SearchCaches = field(default_factory=SearchCaches)
+    # the hosted model's failures since it last answered a turn (`/readyz` reads it)
+    model_health: ModelHealth = field(default_factory=ModelHealth)
     on_handoff: list[HandoffHook] = field(default_factory=list)
     # Awaited with (conversation_id, text) for a shopper's message while a person has the conversation.
     on_shopper_message_in_handoff: list[HandoffHook] = field(default_factory=list)
@@ -157,8 +166,7 @@ class ConversationService:
             try:
                 reply, handoffs = await self._turn(message, customer_id, emit, self.model, stream_tokens)
             except ModelFailure as failure:
-                log.warning("chat model failed (%s); rolled the turn back", failure)
-                reply, handoffs = await self._recover(message, customer_id, emit)
+                reply, handoffs = await self._recover(message, customer_id, emit, failure)
             await emit(ReplyEvent("done", reply))
             log.info(
                 "chat turn on %s: %d part(s) in %.0f ms",
@@ -187,13 +195,20 @@ class ConversationService:
             await _notify(self.on_handoff, reply.conversation_id, reason)
 
     async def _recover(
-        self, message: InboundMessage, customer_id: UUID, emit: Emit
+        self, message: InboundMessage, customer_id: UUID, emit: Emit, failure: ModelFailure
     ) -> tuple[OutboundReply, list[str]]:
+        """The turn was rolled back: the offline model answers it (when allowed), else the apology."""
         if self.fallback is not None:
             try:
-                return await self._turn(message, customer_id, emit, self.fallback, False)
+                reply, handoffs = await self._turn(message, customer_id, emit, self.fallback, False)
             except ModelFailure:
                 log.exception("the offline fallback failed too")
+            else:
+                self._report_fallback(failure, "offline")
+                if self.settings.llm.fallback_notice == "loud":
+                    reply = reply.model_copy(update={"text": f"{reply.text}\n\n{FALLBACK_NOTICE}".strip()})
+                return reply, handoffs
+        self._report_fallback(failure, "apology")
         async with self.pool.connection() as conn, conn.transaction():
             conversation_id, _ = await store.open_conversation(
                 conn, message.channel, message.conversation_key, customer_id
@@ -238,6 +253,26 @@ class ConversationService:
             )
         return reply, list(ctx.handoff_reasons)
 
+    def _report_fallback(self, failure: ModelFailure, answer: str) -> None:
+        """One structured line and one count per turn the hosted model failed, by kind."""
+        observe_fallback(failure.kind, answer)
+        llm = self.settings.llm
+        streak = self.model_health.streak(llm.degraded_window_s)
+        fields = {
+            "event": "llm_fallback",
+            "kind": failure.kind,
+            "answer": answer,
+            "failures_in_a_row": len(streak),
+            "degraded": len(streak) >= llm.degraded_after,
+            "detail": str(failure)[:300],
+        }
+        log.warning(
+            "chat model failed (%s); turn rolled back, answered by %s",
+            failure.kind,
+            answer,
+            extra={"fields": fields},
+        )
+
     def _context(self, conn: Conn, customer_id: UUID, state: dict[str, Any]) -> TurnContext:
         return TurnContext(
             conn=conn,
@@ -273,20 +308,38 @@ class ConversationService:
         produced: list[BaseMessage] = []
         configurable = {"offline_memory": memory.offline_memory(state)}
         messages = [*history, HumanMessage(message.text or message.action or "")]
-        async for kind, item in run_agent(
+        hosted = model is self.model  # the hosted model answers (not a button's ActionModel)
+        try:
+            async for kind, item in self._agent_items(ctx, model, messages, configurable, stream_tokens):
+                if kind == "delta":
+                    await emit(ReplyEvent("delta", DeltaEvent(text=item)))
+                    continue
+                produced.append(item)
+                await self._announce(item, emit)
+        except ModelFailure as failure:
+            if hosted:
+                self.model_health.failed(failure.kind)
+            raise
+        if hosted:
+            self.model_health.succeeded()
+        return produced
+
+    def _agent_items(
+        self,
+        ctx: TurnContext,
+        model: BaseChatModel,
+        messages: list[BaseMessage],
+        configurable: dict[str, Any],
+        stream_tokens: bool,
+    ) -> AsyncIterator[tuple[str, Any]]:
+        return run_agent(
             self.agents.get(model),
             ctx,
             messages,
             configurable,
             stream_tokens=stream_tokens,
             timeout_s=self.settings.llm.timeout_s * (self.settings.llm.max_retries + 1) + 5,
-        ):
-            if kind == "delta":
-                await emit(ReplyEvent("delta", DeltaEvent(text=item)))
-                continue
-            produced.append(item)
-            await self._announce(item, emit)
-        return produced
+        )
 
     async def _announce(self, message: BaseMessage, emit: Emit) -> None:
         if isinstance(message, AIMessage):
