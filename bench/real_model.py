@@ -68,29 +68,43 @@ def venv_python() -> Path:
 
 
 def venv_ready() -> bool:
-    probe = "import llama_cpp.server, importlib.metadata as m; m.distribution('" + WEIGHTS_PACKAGE + "')"
+    """The server imports, the weights are installed, and llama.cpp runs on this CPU (one token)."""
     if not venv_python().exists():
         return False
-    return subprocess.run([str(venv_python()), "-c", probe], capture_output=True).returncode == 0
+    probe = (
+        "import importlib.metadata as m, llama_cpp.server, llama_cpp;"
+        f"p = next(f.locate() for f in m.files('{WEIGHTS_PACKAGE}') or [] if str(f).endswith('.gguf'));"
+        "llama_cpp.Llama(model_path=str(p), n_ctx=64, verbose=False)('hi', max_tokens=1)"
+    )
+    done = subprocess.run([str(venv_python()), "-c", probe], capture_output=True)
+    if done.returncode < 0:  # killed by a signal: SIGILL from a build for instructions this CPU lacks
+        log(f"llama.cpp in {LLM_VENV} died with signal {-done.returncode}: rebuilding it")
+    return done.returncode == 0
 
 
 def ensure_venv() -> None:
-    """Create ``.venv-llm`` and install the server and the weights package, unless that is already done."""
+    """Create ``.venv-llm`` and install the server and the weights package, unless that is already done.
+
+    llama.cpp is built portable (``GGML_NATIVE=OFF``): the default native build died with SIGILL at the
+    first completion on a 2-core cloud VM whose CPU advertises AVX-512 and AMX."""
     if venv_ready():
         return
-    log(f"building {LLM_VENV} (llama.cpp compiles from source: several minutes on 2 cores)")
+    log(f"building {LLM_VENV} (llama.cpp compiles from source: ~12 minutes on 2 cores)")
     if not venv_python().exists():
         subprocess.run([sys.executable, "-m", "venv", str(LLM_VENV)], check=True)
     env = {
         **os.environ,
+        "CMAKE_ARGS": (os.environ.get("CMAKE_ARGS", "") + " -DGGML_NATIVE=OFF").strip(),
         "CMAKE_BUILD_PARALLEL_LEVEL": os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2)),
     }
-    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
-    if subprocess.run([*pip, *PACKAGES], env=env).returncode != 0:
-        # a CPU the default (native) build cannot target: build portable code instead
-        log("the default build failed; retrying with CMAKE_ARGS=-DGGML_NATIVE=OFF")
-        env["CMAKE_ARGS"] = (env.get("CMAKE_ARGS", "") + " -DGGML_NATIVE=OFF").strip()
-        subprocess.run([*pip, "--no-cache-dir", *PACKAGES], env=env, check=True)
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir"]
+    # --force-reinstall: a wheel cached or built natively before must not be reused
+    subprocess.run([*pip, "--force-reinstall", "--no-deps", "llama-cpp-python"], env=env, check=True)
+    subprocess.run([*pip, *PACKAGES], env=env, check=True)
+    if not venv_ready():
+        raise RuntimeError(
+            f"llama-cpp-python in {LLM_VENV} does not run a completion: see the messages above"
+        )
 
 
 def weights_path() -> Path:
@@ -130,6 +144,9 @@ def model_server(gguf: Path, n_ctx: int, chat_format: str, logs: Path) -> Iterat
             time.sleep(0.5)
         yield base
     finally:
+        if proc.poll() is not None:  # it died during the run: say why before its log goes
+            tail = logs.read_text(errors="replace")[-600:]
+            log(f"the model server died during the run (exit {proc.returncode}); its log ends: {tail}")
         proc.terminate()
         try:
             proc.wait(timeout=15)
@@ -208,27 +225,31 @@ class TimingProxy:
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_HEADERS}
         started = time.perf_counter()
         conn = http.client.HTTPConnection(self.upstream.host, self.upstream.port, timeout=600)
+        status, content_type, body = 0, "", bytearray()
         try:
             path = self.upstream.path.rstrip("/") + handler.path  # Elara's /chat/completions -> /v1/...
             conn.request(handler.command, path, body=request, headers=headers)
             response = conn.getresponse()
+            status, content_type = response.status, response.getheader("Content-Type") or ""
             handler.send_response(response.status)
             for key, value in response.getheaders():
                 if key.lower() not in HOP_HEADERS:
                     handler.send_header(key, value)
             handler.send_header("Connection", "close")  # HTTP/1.0: the body ends when the connection does
             handler.end_headers()
-            body = bytearray()
             while chunk := response.read1(65536):
                 body += chunk
                 handler.wfile.write(chunk)
                 handler.wfile.flush()
+        except (OSError, http.client.HTTPException):  # the model server died or cut the answer off
+            if not status:
+                handler.send_error(502, "model server unreachable")
         finally:
             conn.close()
         if handler.path.endswith("/chat/completions"):
-            streamed = "text/event-stream" in (response.getheader("Content-Type") or "")
+            streamed = "text/event-stream" in content_type
             names, empty, tokens = answer_of(bytes(body), streamed)
-            call = ModelCall(time.perf_counter() - started, response.status, streamed, names, empty, tokens)
+            call = ModelCall(time.perf_counter() - started, status, streamed, names, empty, tokens)
             with self.lock:
                 self.calls.append(call)
 
