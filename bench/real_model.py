@@ -158,12 +158,22 @@ def model_server(gguf: Path, n_ctx: int, chat_format: str, logs: Path) -> Iterat
 # --- the timing proxy -------------------------------------------------------------------------------------
 @dataclass
 class ModelCall:
-    seconds: float
+    start: float  # perf_counter when the request reached the proxy
+    end: float  # ... and when the answer was through
     status: int
     streamed: bool
     proposed: list[str]  # tool names in the model's answer
     empty: bool  # no text and no tool call
     prompt_tokens: int | None
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    def overlap(self, start: float, end: float) -> float:
+        """Seconds of this call inside [start, end]: a call that outlives a timed-out turn is not billed to
+        the next one."""
+        return max(0.0, min(self.end, end) - max(self.start, start))
 
 
 def answer_of(body: bytes, streamed: bool) -> tuple[list[str], bool, int | None]:
@@ -249,7 +259,7 @@ class TimingProxy:
         if handler.path.endswith("/chat/completions"):
             streamed = "text/event-stream" in content_type
             names, empty, tokens = answer_of(bytes(body), streamed)
-            call = ModelCall(time.perf_counter() - started, status, streamed, names, empty, tokens)
+            call = ModelCall(started, time.perf_counter(), status, streamed, names, empty, tokens)
             with self.lock:
                 self.calls.append(call)
 
@@ -273,7 +283,8 @@ class TimingProxy:
 class TurnResult:
     step: str
     message: str
-    seconds: float = 0.0
+    start: float = 0.0
+    end: float = 0.0
     ran: list[str] = field(default_factory=list)  # "name:status" from the SSE tool events
     parts: list[str] = field(default_factory=list)
     text: str = ""
@@ -281,8 +292,17 @@ class TurnResult:
     calls: list[ModelCall] = field(default_factory=list)
 
     @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    @property
     def model_seconds(self) -> float:
-        return sum(c.seconds for c in self.calls)
+        """Model time inside this turn's window (calls run one after another within a turn)."""
+        return min(self.seconds, sum(c.overlap(self.start, self.end) for c in self.calls))
+
+    def take_calls(self, calls: list[ModelCall]) -> None:
+        """The calls that started during this turn (a call recorded after its turn ended still counts)."""
+        self.calls = [c for c in calls if self.start <= c.start < self.end]
 
 
 def sse_events(response: httpx.Response) -> Iterator[tuple[str, Any]]:
@@ -297,10 +317,8 @@ def sse_events(response: httpx.Response) -> Iterator[tuple[str, Any]]:
             event, data = "message", ""
 
 
-def turn(client: httpx.Client, proxy: TimingProxy, step: str, message: str) -> TurnResult:
-    result = TurnResult(step, message)
-    mark = len(proxy.since(0))
-    started = time.perf_counter()
+def turn(client: httpx.Client, step: str, message: str) -> TurnResult:
+    result = TurnResult(step, message, start=time.perf_counter())
     headers = {"Accept": "text/event-stream"}
     with client.stream("POST", "/api/v1/chat", json={"message": message}, headers=headers) as response:
         if response.status_code != 200:
@@ -315,8 +333,7 @@ def turn(client: httpx.Client, proxy: TimingProxy, step: str, message: str) -> T
                     result.parts = [p["type"] for p in data.get("parts", [])]
                 elif event == "error":
                     result.error = f"{data.get('error')}: {data.get('detail', '')}"
-    result.seconds = time.perf_counter() - started
-    result.calls = proxy.since(mark)
+    result.end = time.perf_counter()
     return result
 
 
@@ -328,9 +345,12 @@ def converse(base: str, proxy: TimingProxy) -> tuple[list[TurnResult], dict[str,
         results = []
         for step, message in CONVERSATION:
             log(f"turn {step!r}: {message!r}")
-            results.append(turn(client, proxy, step, message))
+            results.append(turn(client, step, message))
         cart = client.get("/api/v1/cart").json()
         orders = client.get("/api/v1/orders").json()
+    calls = proxy.since(0)
+    for result in results:
+        result.take_calls(calls)
     return results, cart, orders
 
 
