@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -175,3 +176,31 @@ def stubs() -> Iterator[Any]:
     with serve_in_thread(build_stub_app(state)) as base_url:
         state.base_url = base_url
         yield state
+
+
+@pytest.fixture
+def llm(stubs: Any) -> Iterator[Any]:
+    """The scripted OpenAI-compatible stand-in, reset before and after the test."""
+    stub = stubs.parts["openai"]
+    stub.reset()
+    yield stub
+    stub.reset()
+
+
+@pytest.fixture
+def openai_shopper(
+    live_service: Callable[..., AbstractContextManager[str]], stubs: Any, db_url: str
+) -> Callable[..., Any]:
+    """``with openai_shopper(**llm_overrides) as shopper:`` a session on a live service using the stand-in."""
+    from tests.conversation.helpers import Shopper, forget_cached_http_clients, llm_settings
+
+    @contextmanager
+    def start(**overrides: Any) -> Iterator[Shopper]:
+        forget_cached_http_clients()
+        with (
+            live_service(llm=llm_settings(stubs, **overrides)) as base_url,
+            httpx.Client(base_url=base_url, timeout=60) as client,
+        ):
+            yield Shopper.open(client, db_url)
+
+    return start

@@ -8,51 +8,21 @@ a real chat turn and checks what the stand-in was sent and what the cart holds a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from elara_bot.agent.shopper import clean_text
 from elara_bot.config import LLMSettings
 from elara_bot.conversation.service import APOLOGY
 from tests.conversation.helpers import (
-    LiveService,
-    Shopper,
-    forget_cached_http_clients,
     in_stock_sku,
-    llm_settings,
     metric_total,
 )
 from tests.stubs.openai_stub import PROFILES
 
 FINAL = "Added 2 headphones to your cart."
-
-
-@pytest.fixture
-def llm(stubs: Any) -> Iterator[Any]:
-    stub = stubs.parts["openai"]
-    stub.reset()
-    yield stub
-    stub.reset()
-
-
-@pytest.fixture
-def openai_shopper(live_service: LiveService, stubs: Any, db_url: str) -> Callable[..., Any]:
-    """``with openai_shopper(**llm_overrides) as shopper:`` a session on a live service using the stand-in."""
-
-    @contextmanager
-    def start(**overrides: Any) -> Iterator[Shopper]:
-        forget_cached_http_clients()
-        with (
-            live_service(llm=llm_settings(stubs, **overrides)) as base_url,
-            httpx.Client(base_url=base_url, timeout=60) as client,
-        ):
-            yield Shopper.open(client, db_url)
-
-    return start
 
 
 def _script(sku: str) -> list[dict[str, Any]]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,10 +21,6 @@ from elara_bot.conversation.model_health import ModelHealth
 from elara_bot.conversation.service import APOLOGY, FALLBACK_NOTICE
 from elara_bot.observability import JsonFormatter
 from tests.conversation.helpers import (
-    LiveService,
-    Shopper,
-    forget_cached_http_clients,
-    llm_settings,
     metric_total,
 )
 
@@ -34,26 +29,9 @@ FALLBACKS = "elara_llm_fallbacks_total"
 
 
 @pytest.fixture
-def llm(stubs: Any) -> Iterator[Any]:
-    stub = stubs.parts["openai"]
-    stub.reset()
-    yield stub
-    stub.reset()
-
-
-@pytest.fixture
-def openai_shopper(live_service: LiveService, stubs: Any, db_url: str) -> Callable[..., Any]:
-    """``with openai_shopper(**llm_overrides) as shopper:`` a session on a live service using the stand-in
-    (no retries: one scripted step per model call)."""
-
-    @contextmanager
-    def start(**overrides: Any) -> Iterator[Shopper]:
-        forget_cached_http_clients()
-        settings = llm_settings(stubs, **{"max_retries": 0, **overrides})
-        with live_service(llm=settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
-            yield Shopper.open(client, db_url)
-
-    return start
+def openai_shopper(openai_shopper: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared fixture with no retries: one scripted step per model call."""
+    return lambda **overrides: openai_shopper(**{"max_retries": 0, **overrides})
 
 
 def _chat_model(client: httpx.Client) -> str:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -34,30 +33,6 @@ from tests.conversation.helpers import (
 )
 
 FINAL = "Added 2 headphones to your cart."
-
-
-@pytest.fixture
-def llm(stubs: Any) -> Any:
-    stub = stubs.parts["openai"]
-    stub.reset()
-    yield stub
-    stub.reset()
-
-
-@pytest.fixture
-def openai_shopper(live_service: LiveService, stubs: Any, db_url: str) -> Callable[..., Any]:
-    """``with openai_shopper(**llm_overrides) as shopper:`` a session on a live service using the stand-in."""
-
-    @contextmanager
-    def start(**overrides: Any) -> Iterator[Shopper]:
-        forget_cached_http_clients()
-        with (
-            live_service(llm=llm_settings(stubs, **overrides)) as base_url,
-            httpx.Client(base_url=base_url, timeout=60) as client,
-        ):
-            yield Shopper.open(client, db_url)
-
-    return start
 
 
 def _script(sku: str) -> list[dict[str, Any]]:
