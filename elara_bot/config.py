@@ -17,6 +17,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_PLACEHOLDER = "dev-insecure-change-me"
 
 
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"store_time_zone {name!r} is not an IANA time zone") from exc
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("elara", appauthor=False))
 
@@ -236,6 +245,11 @@ class Settings(BaseSettings):
     shutdown_grace_s: int = Field(
         default=30, ge=1, description="seconds uvicorn lets in-flight requests finish on shutdown"
     )
+    store_time_zone: str = Field(
+        default="UTC",
+        description="IANA zone of the store's calendar (e.g. Europe/Berlin): the days, weeks and months"
+        " the merchant analyst reports on",
+    )
 
     database: DatabaseSettings = DatabaseSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
@@ -258,6 +272,7 @@ class Settings(BaseSettings):
         if self.env == "prod":
             self._refuse_placeholders()
         self._require_slack_teams()
+        _check_zone(self.store_time_zone)
         return self
 
     def _require_slack_teams(self) -> None:
