@@ -41,6 +41,7 @@ from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
+from elara_bot.payments.base import PaymentProvider
 from elara_bot.policies import service as policies
 from retrieval.embedding import Embedder
 
@@ -53,7 +54,7 @@ class ShopperContext:
     customer_id: UUID
     settings: Settings
     embedder: Embedder
-    provider: Any  # elara_bot.payments.base.PaymentProvider
+    provider: PaymentProvider
     search_caches: SearchCaches | None = None  # the runtime's; none: every search ranks afresh
     confirmed: Confirmation | None = None  # the one call (tool and arguments) the shopper said yes to
     handoff_reasons: list[str] = field(default_factory=list)
