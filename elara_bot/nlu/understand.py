@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from elara_bot.agent.confirmation import Decision, decide
 from elara_bot.nlu import corpus
 from elara_bot.nlu.classifier import (
     NEAREST_FLOOR,
@@ -35,6 +34,7 @@ from elara_bot.nlu.classifier import (
     Prediction,
     embed_corpus,
 )
+from elara_bot.nlu.decision import Decision, decide
 from elara_bot.nlu.slots import delexicalise, extract_slots, topic_of
 from elara_bot.nlu.spelling import SpellingRepair
 from elara_bot.nlu.vocabulary import NluVocabulary
