@@ -16,18 +16,8 @@ from elara_bot.catalog.importer import CSV_COLUMNS, NUMERIC_COLUMNS, Format, esc
 from elara_bot.db import Conn
 
 
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "title": row["title"],
-        "description": row["description"],
-        "brand": row["brand"],
-        "category": row["category"],
-        "attributes": row["attributes"],
-        "image_url": row["image_url"],
-        "currency": (row["currency"] or "USD").strip().upper(),
-        "variants": row["variants"],
-    }
+def _record(row: repo.ExportedProduct) -> repo.ExportedProduct:
+    return {**row, "currency": (row["currency"] or "USD").strip().upper()}
 
 
 async def export_catalog(conn: Conn, out: TextIO, fmt: Format = "jsonl") -> int:
@@ -46,7 +36,7 @@ async def export_catalog(conn: Conn, out: TextIO, fmt: Format = "jsonl") -> int:
     return len(rows)
 
 
-def _csv_row(record: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+def _csv_row(record: repo.ExportedProduct, variant: repo.ExportedVariant) -> dict[str, Any]:
     row: dict[str, Any] = {
         **{k: record[k] or "" for k in ("id", "title", "description", "brand", "category", "image_url")},
         "attributes": json.dumps(record["attributes"]),

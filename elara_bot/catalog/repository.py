@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,23 +17,61 @@ _PRODUCT_COLS = "id, title, description, brand, category, attributes, image_url"
 _VARIANT_COLS = "sku, product_id, options, price_minor, currency, stock"
 
 
-async def fetch_products(conn: Conn, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+# --- rows -----------------------------------------------------------------------------------------
+class StoredProduct(TypedDict):
+    """A product as ``_PRODUCT_COLS`` reads it."""
+
+    id: str
+    title: str
+    description: str
+    brand: str | None
+    category: str
+    attributes: dict[str, Any]
+    image_url: str | None
+
+
+class VariantRow(TypedDict):
+    """An active variant as ``_VARIANT_COLS`` reads it (``currency`` is ``char(3)``: strip it)."""
+
+    sku: str
+    product_id: str
+    options: dict[str, str]
+    price_minor: int
+    currency: str
+    stock: int
+
+
+class ExportedVariant(TypedDict):
+    sku: str
+    options: dict[str, str]
+    price_minor: int
+    stock: int
+
+
+class ExportedProduct(StoredProduct):
+    """A product with its active variants, as the export writes it (``currency``: None without variants)."""
+
+    currency: str | None
+    variants: list[ExportedVariant]
+
+
+async def fetch_products(conn: Conn, ids: Sequence[str]) -> dict[str, StoredProduct]:
     cur = await conn.execute(f"SELECT {_PRODUCT_COLS} FROM products WHERE id = ANY(%s)", [list(ids)])
-    return {row["id"]: row for row in await cur.fetchall()}
+    return {row["id"]: cast(StoredProduct, row) for row in await cur.fetchall()}
 
 
-async def fetch_variants(conn: Conn, product_ids: Sequence[str]) -> list[dict[str, Any]]:
+async def fetch_variants(conn: Conn, product_ids: Sequence[str]) -> list[VariantRow]:
     cur = await conn.execute(
         f"SELECT {_VARIANT_COLS} FROM variants WHERE product_id = ANY(%s) AND active "
         "ORDER BY price_minor, sku",
         [list(product_ids)],
     )
-    return await cur.fetchall()
+    return cast(list[VariantRow], await cur.fetchall())
 
 
-async def fetch_variant(conn: Conn, sku: str) -> dict[str, Any] | None:
+async def fetch_variant(conn: Conn, sku: str) -> VariantRow | None:
     cur = await conn.execute(f"SELECT {_VARIANT_COLS} FROM variants WHERE sku = %s AND active", [sku])
-    return await cur.fetchone()
+    return cast(VariantRow | None, await cur.fetchone())
 
 
 async def list_product_ids(
@@ -182,7 +220,7 @@ async def log_search(
     )
 
 
-async def all_products_with_variants(conn: Conn) -> list[dict[str, Any]]:
+async def all_products_with_variants(conn: Conn) -> list[ExportedProduct]:
     cur = await conn.execute(
         f"SELECT {_PRODUCT_COLS}, "
         "(SELECT currency FROM variants v WHERE v.product_id = p.id LIMIT 1) AS currency, "
@@ -191,7 +229,7 @@ async def all_products_with_variants(conn: Conn) -> list[dict[str, Any]]:
         "v.product_id = p.id "
         "AND v.active) AS variants FROM products p ORDER BY id"
     )
-    return await cur.fetchall()
+    return cast(list[ExportedProduct], await cur.fetchall())
 
 
 async def vacuum_catalog(conn: Conn) -> None:

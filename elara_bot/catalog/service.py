@@ -6,7 +6,7 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from elara_bot.catalog import repository as repo
 from elara_bot.catalog.cache import Rankings, SearchCaches
@@ -31,19 +31,19 @@ from retrieval.search import Filter, Ranked, Tuning, search_ranked
 MAX_LIMIT = 100
 
 
-def _variant(row: dict[str, Any]) -> VariantPublic:
+def _variant(row: repo.VariantRow) -> VariantPublic:
     return VariantPublic(
         sku=row["sku"],
         product_id=row["product_id"],
         options=row["options"],
-        price_minor=int(row["price_minor"]),
+        price_minor=row["price_minor"],
         currency=row["currency"].strip(),
-        stock=int(row["stock"]),
-        in_stock=int(row["stock"]) > 0,
+        stock=row["stock"],
+        in_stock=row["stock"] > 0,
     )
 
 
-def _product(row: dict[str, Any], variants: list[VariantPublic]) -> ProductPublic:
+def _product(row: repo.StoredProduct, variants: list[VariantPublic]) -> ProductPublic:
     prices = [v.price_minor for v in variants] or [0]
     return ProductPublic(
         id=row["id"],

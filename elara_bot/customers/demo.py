@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from elara_bot.db import Conn
 
@@ -16,7 +17,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 async def load_demo_customers(conn: Conn, customers_path: Path, orders_path: Path) -> tuple[int, int]:
     """Insert customers with an email identity, then their historical orders (no stock held)."""
-    ids: dict[str, Any] = {}
+    ids: dict[str, UUID] = {}
     for row in _rows(customers_path):
         cur = await conn.execute(
             "INSERT INTO customers (display_name, email, role) VALUES (%s, %s, %s) RETURNING id",
@@ -35,7 +36,7 @@ async def load_demo_customers(conn: Conn, customers_path: Path, orders_path: Pat
     return len(ids), len(orders)
 
 
-async def _insert_order(conn: Conn, customer_id: Any, order: dict[str, Any]) -> None:
+async def _insert_order(conn: Conn, customer_id: UUID, order: dict[str, Any]) -> None:
     cur = await conn.execute(
         "INSERT INTO orders (number, customer_id, status, currency, total_minor, stock_reserved,"
         " tracking, shipping_address, payment_provider, created_at, updated_at)"

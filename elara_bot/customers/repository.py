@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict, cast
 from uuid import UUID
 
+from elara_bot.customers.schemas import Role
 from elara_bot.db import Conn
 
 COLUMNS = "c.id, c.display_name, c.email, c.role"
 
 
-async def find_by_identity(conn: Conn, channel: str, external_id: str) -> dict[str, Any] | None:
+class CustomerRow(TypedDict):
+    """A customer as ``COLUMNS`` reads it."""
+
+    id: UUID
+    display_name: str | None
+    email: str | None
+    role: Role
+
+
+async def find_by_identity(conn: Conn, channel: str, external_id: str) -> CustomerRow | None:
     cur = await conn.execute(
         f"SELECT {COLUMNS} FROM customers c JOIN customer_identities i ON i.customer_id = c.id"
         " WHERE i.channel = %s AND i.external_id = %s AND c.active",
         (channel, external_id),
     )
-    return await cur.fetchone()
+    return cast(CustomerRow | None, await cur.fetchone())
 
 
-async def find_by_id(conn: Conn, customer_id: UUID) -> dict[str, Any] | None:
+async def find_by_id(conn: Conn, customer_id: UUID) -> CustomerRow | None:
     cur = await conn.execute(
         f"SELECT {COLUMNS} FROM customers c WHERE c.id = %s AND c.active", (customer_id,)
     )
-    return await cur.fetchone()
+    return cast(CustomerRow | None, await cur.fetchone())
 
 
 async def insert_customer(
-    conn: Conn, display_name: str | None, role: str, email: str | None = None, *, anonymous: bool = False
-) -> dict[str, Any]:
+    conn: Conn, display_name: str | None, role: Role, email: str | None = None, *, anonymous: bool = False
+) -> CustomerRow:
     cur = await conn.execute(
         "INSERT INTO customers AS c (display_name, role, email, anonymous) VALUES (%s, %s, %s, %s)"
         f" RETURNING {COLUMNS}",
@@ -37,7 +47,7 @@ async def insert_customer(
     )
     row = await cur.fetchone()
     assert row is not None
-    return row
+    return cast(CustomerRow, row)
 
 
 async def insert_identity(conn: Conn, customer_id: UUID, channel: str, external_id: str) -> bool:
