@@ -87,6 +87,7 @@ class Expect(_Strict):
         default=None, description="a question back: no cart or order change and no cards"
     )
     handoff: bool | None = Field(default=None, description="the reply hands over to a person")
+    shows_cart: bool | None = Field(default=None, description="the reply shows the cart (a cart part)")
     checkout_link: bool | None = Field(
         default=None, description="a checkout link to the shopper's pending order (its own payment URL)"
     )
@@ -185,8 +186,14 @@ def fill(text: str, names: dict[str, str]) -> str:
     return text
 
 
+RANGE = re.compile(r"(\d+)\s*(?:-|\u2013|\u2014|to)\s*(\d+)")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).lower()
+    """Lower case, one space, "3-5" and "3–5" as "3 to 5", other dashes as spaces, "don't" as "do not"."""
+    text = RANGE.sub(r"\1 to \2", text.replace("\u2019", "'").lower())
+    text = text.replace("won't", "will not").replace("can't", "cannot").replace("n't", " not")
+    return re.sub(r"\s+", " ", re.sub(r"[-\u2013\u2014]", " ", text)).strip()
 
 
 # ---------------------------------------------------------------- talking to the service
@@ -372,6 +379,12 @@ def check_handoff(want: bool, view: TurnView) -> list[str]:
     return [f"handoff: expected {'a handoff' if want else 'no handoff'}: {_said(view)}"]
 
 
+def check_shows_cart(want: bool, view: TurnView) -> list[str]:
+    if bool(view.parts("cart")) == want:
+        return []
+    return [f"shows_cart: expected {'the cart' if want else 'no cart'}: {_said(view)}"]
+
+
 def check_checkout_link(want: bool, view: TurnView) -> list[str]:
     links = view.parts("checkout_link")
     if not want:
@@ -550,6 +563,7 @@ CHECKS: dict[str, Check] = {
     "confirmation": check_confirmation,
     "clarification": check_clarification,
     "handoff": check_handoff,
+    "shows_cart": check_shows_cart,
     "checkout_link": check_checkout_link,
     "cart": check_cart,
     "cart_includes": check_cart_includes,
@@ -686,16 +700,20 @@ def _run_turn(
 ) -> tuple[TurnResult, TurnView]:
     """One turn; ``before`` is the state the previous turn left (nothing else changes it)."""
     names = before.placeholders()
+    unpaid: list[str] = []
     if turn.pay:
-        session.pay_newest()
         reply: Json = {"text": "", "parts": []}
         said = "(pays the newest order)"
+        try:
+            session.pay_newest()
+        except RunBroken as exc:  # no order to pay: the earlier turns failed, this turn fails with them
+            unpaid.append(f"pay: {exc}")
     else:
         said = fill(turn.say, names) if turn.say is not None else f"[{turn.action}]"
         reply = session.chat(said if turn.say is not None else (turn.action or ""), turn.action)
     after = session.state()
     view = TurnView(reply, before, after, shown, policy_text, names | after.placeholders())
-    return TurnResult(index, said, check_turn(turn.expect, view), reply.get("text", "")), view
+    return TurnResult(index, said, unpaid + check_turn(turn.expect, view), reply.get("text", "")), view
 
 
 def run(
