@@ -1,7 +1,11 @@
 """Read-only analytics tools for the merchant analyst. Bound only for merchants, never for shoppers.
 
-Each tool takes a connection and plain arguments and returns a `ToolResult`: a short text plus
-compact `table` parts (and, for trends, a `chart` part: a matplotlib PNG of the daily revenue).
+Each tool is a plain coroutine ``(conn, args) -> ToolResult`` (``MERCHANT_TOOLS``: a short text naming
+its exact period, plus compact `table` parts and, for trends, a `chart` part) and a LangChain tool of the
+same name (``MERCHANT_LC_TOOLS``) whose arguments are all the model may choose: periods are phrases as a
+merchant says them ("last month", "November", "since Monday", "2031-03-01 to 2031-03-14"), resolved in
+the store's time zone. No tool takes SQL or writes anything. The connection, the clock and the time zone
+come from the run's `MerchantContext`, never from the model.
 """
 
 from __future__ import annotations
@@ -12,101 +16,265 @@ import io
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, tool
 
 from elara_bot.analytics import service as analytics
-from elara_bot.analytics.schemas import DailyRevenue, Period
+from elara_bot.analytics.schemas import DailyRevenue, Period, Ranking
 from elara_bot.contracts import ChartPart, ReplyPart, TablePart
 from elara_bot.db import Conn
+from elara_bot.errors import ElaraError
 from elara_bot.money import format_amount, to_major
+
+DEFAULT_PERIOD = "last 7 days"
 
 
 @dataclass
 class ToolResult:
     text: str
     parts: list[ReplyPart] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)  # the exact periods the figures cover (labels)
+    error: str | None = None
+
+
+@dataclass
+class MerchantContext:
+    """What the analyst's tools may use; built by the analyst, never by the model."""
+
+    conn: Conn
+    zone: str = "UTC"
+    now: datetime | None = None
+    prompt: str = ""
+    categories: list[str] = field(default_factory=list)
 
 
 def money(minor: int, currency: str = "USD") -> str:
     return format_amount(minor, currency)
 
 
-def _period(args: dict[str, Any]) -> Period:
+def _period(args: dict[str, Any], key: str = "period") -> Period:
+    zone, now = args.get("zone") or "UTC", args.get("now")
     first, last = args.get("first_day"), args.get("last_day")
-    return analytics.resolve_period(
-        args.get("period", "last_7_days"),
-        now=args.get("now"),
-        first_day=date.fromisoformat(first) if first else None,
-        last_day=date.fromisoformat(last) if last else None,
-    )
+    if first and last:
+        return analytics.resolve_period(
+            "range", first_day=date.fromisoformat(first), last_day=date.fromisoformat(last), zone=zone
+        )
+    return analytics.period_for(str(args.get(key) or DEFAULT_PERIOD), now=now, zone=zone)
 
 
 def _change(pct: float | None) -> str:
     return "n/a" if pct is None else f"{pct:+.1f}%"
 
 
+def _of_total(shown: int, total: int, noun: str) -> str:
+    """'3 products' or, for a cut list, 'the top 20 of 261 products'."""
+    return f"{total} {noun}" if shown >= total else f"the top {shown} of {total} {noun} (list cut at {shown})"
+
+
 async def sales_summary(conn: Conn, args: dict[str, Any]) -> ToolResult:
-    s = await analytics.sales_summary(conn, _period(args))
+    period = _period(args)
+    s = await analytics.sales_summary(conn, period)
     cur, prev, c = s.current, s.previous, s.currency
     text = (
-        f"Revenue {s.period.label}: {money(cur.revenue_minor, c)} from {cur.order_count} orders "
-        f"(average {money(cur.average_order_minor, c)}); previous period {money(prev.revenue_minor, c)} "
-        f"from {prev.order_count} orders ({_change(s.revenue_change_pct)})."
+        f"Revenue {period.label}: {money(cur.revenue_minor, c)} from {cur.order_count} orders "
+        f"(average {money(cur.average_order_minor, c)}); {s.previous_period.label}: "
+        f"{money(prev.revenue_minor, c)} from {prev.order_count} orders ({_change(s.revenue_change_pct)})."
     )
     rows = [
         ["Revenue", money(cur.revenue_minor, c), money(prev.revenue_minor, c)],
         ["Orders", str(cur.order_count), str(prev.order_count)],
         ["Average order", money(cur.average_order_minor, c), money(prev.average_order_minor, c)],
     ]
-    table = TablePart(title=f"Sales, {s.period.label}", columns=["", s.period.label, "previous"], rows=rows)
-    return ToolResult(text, [table])
+    columns = ["", period.label, s.previous_period.label]
+    table = TablePart(title=f"Sales, {period.label}", columns=columns, rows=rows)
+    return ToolResult(text, [table], [period.label])
+
+
+async def average_order_value(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    period = _period(args)
+    s = await analytics.sales_summary(conn, period)
+    cur, prev, c = s.current, s.previous, s.currency
+    text = (
+        f"Average order value {period.label}: {money(cur.average_order_minor, c)} over {cur.order_count}"
+        f" orders ({money(cur.revenue_minor, c)}); {s.previous_period.label}:"
+        f" {money(prev.average_order_minor, c)} over {prev.order_count} orders."
+    )
+    return ToolResult(text, [], [period.label])
+
+
+async def compare_periods(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    """Two periods side by side; the second defaults to the one just before the first."""
+    period = _period(args)
+    other = _period(args, "other_period") if args.get("other_period") else analytics.previous_period(period)
+    a, b = await analytics.sales_summary(conn, period), await analytics.sales_summary(conn, other)
+    x, y, c = a.current, b.current, a.currency
+    pct = (
+        None if not y.revenue_minor else round((x.revenue_minor - y.revenue_minor) * 100 / y.revenue_minor, 1)
+    )
+    text = (
+        f"Revenue {period.label}: {money(x.revenue_minor, c)} from {x.order_count} orders; "
+        f"{other.label}: {money(y.revenue_minor, c)} from {y.order_count} orders ({_change(pct)})."
+    )
+    rows = [
+        ["Revenue", money(x.revenue_minor, c), money(y.revenue_minor, c)],
+        ["Orders", str(x.order_count), str(y.order_count)],
+        ["Average order", money(x.average_order_minor, c), money(y.average_order_minor, c)],
+    ]
+    table = TablePart(title="Comparison", columns=["", period.label, other.label], rows=rows)
+    return ToolResult(text, [table], [period.label, other.label])
+
+
+_NOUNS = {"product": "products", "category": "categories", "channel": "channels", "customer": "customers"}
+
+
+def _ranking_table(ranking: Ranking, title: str) -> TablePart:
+    counts = "Units" if ranking.by in ("product", "category") else "Orders"
+    rows = [
+        [str(i), r.label or "(none)", str(r.units if counts == "Units" else r.orders), money(r.revenue_minor)]
+        for i, r in enumerate(ranking.rows, 1)
+    ]
+    return TablePart(title=title, columns=["#", ranking.by.title(), counts, "Revenue"], rows=rows)
+
+
+async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    """Sales per product, category, channel or customer, highest first (products: in one category)."""
+    period = _period(args)
+    by, rank_by = args.get("by", "product"), args.get("rank_by", "revenue")
+    category = args.get("category") or None
+    ranking = await analytics.ranking(
+        conn, period, by, rank_by=rank_by, limit=int(args.get("limit") or 10), category=category
+    )
+    where = f" in {category}" if category else ""
+    if not ranking.rows:
+        return ToolResult(f"No sales{where} {period.label}.", [], [period.label])
+    first = ranking.rows[0]
+    noun = _NOUNS[by]
+    lead = f"{first.label or '(none)'} ({money(first.revenue_minor)}"
+    lead += f", {first.units} units)" if by == "product" and rank_by == "units" else ")"
+    text = (
+        f"Sales by {by}{where} {period.label}: {_of_total(len(ranking.rows), ranking.total, noun)};"
+        f" first: {lead}."
+    )
+    title = f"Sales by {by}{where}, {period.label}" + (
+        f" ({len(ranking.rows)} of {ranking.total})" if ranking.total > len(ranking.rows) else ""
+    )
+    return ToolResult(text, [_ranking_table(ranking, title)], [period.label])
 
 
 async def top_products(conn: Conn, args: dict[str, Any]) -> ToolResult:
-    period = _period(args)
-    by, limit = args.get("by", "revenue"), int(args.get("limit", 5))
-    rows = await analytics.top_products(conn, period, by=by, limit=limit)
-    if not rows:
-        return ToolResult(f"No products sold {period.label}.")
-    table = TablePart(
-        title=f"Top {len(rows)} products by {by}, {period.label}",
-        columns=["#", "Product", "Units", "Revenue"],
-        rows=[[str(i), r.title, str(r.units), money(r.revenue_minor)] for i, r in enumerate(rows, 1)],
-    )
-    best = f"{rows[0].title} ({money(rows[0].revenue_minor)})"
-    return ToolResult(f"Top product {period.label}: {best}.", [table])
+    return await sales_breakdown(conn, {**args, "by": "product", "rank_by": args.get("by", "revenue")})
 
 
 async def sales_by_category(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    return await sales_breakdown(conn, {**args, "by": "category", "limit": args.get("limit") or 50})
+
+
+async def top_customers(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    return await sales_breakdown(conn, {**args, "by": "customer", "limit": args.get("limit") or 5})
+
+
+async def best_sellers_by_category(conn: Conn, args: dict[str, Any]) -> ToolResult:
     period = _period(args)
-    rows = await analytics.sales_by_category(conn, period)
+    rows = await analytics.best_per_category(conn, period)
     if not rows:
-        return ToolResult(f"No sales {period.label}.")
+        return ToolResult(f"No sales {period.label}.", [], [period.label])
     table = TablePart(
-        title=f"Sales by category, {period.label}",
-        columns=["Category", "Units", "Revenue"],
-        rows=[[r.category or "(none)", str(r.units), money(r.revenue_minor)] for r in rows],
+        title=f"Best seller per category, {period.label}",
+        columns=["Category", "Product", "Units", "Revenue"],
+        rows=[[r.category or "(none)", r.title, str(r.units), money(r.revenue_minor)] for r in rows],
     )
-    return ToolResult(f"Sales by category {period.label}: {len(rows)} categories.", [table])
+    best = "; ".join(f"{r.category or '(none)'}: {r.title} ({money(r.revenue_minor)})" for r in rows[:5])
+    more = f" and {len(rows) - 5} more categories" if len(rows) > 5 else ""
+    return ToolResult(f"Best sellers per category {period.label}: {best}{more}.", [table], [period.label])
+
+
+async def refunds_and_returns(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    period = _period(args)
+    r = await analytics.refunds_and_returns(conn, period)
+    requests = sum(x.requests for x in r.returns)
+    statuses = ", ".join(f"{x.requests} {x.status}" for x in r.returns)
+    text = (
+        f"Refunds {period.label}: {r.refunded_orders} orders refunded, {money(r.refunded_minor)}."
+        f" Return requests: {requests}" + (f" ({statuses})." if statuses else ".")
+    )
+    rows = [["Refunded orders", str(r.refunded_orders)], ["Refunded amount", money(r.refunded_minor)]]
+    rows += [[f"Returns {x.status}", f"{x.requests} ({x.items} items)"] for x in r.returns]
+    table = TablePart(title=f"Refunds and returns, {period.label}", columns=["", "Count"], rows=rows)
+    return ToolResult(text, [table], [period.label])
+
+
+async def conversion(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    period = _period(args)
+    c = await analytics.conversion(conn, period, now=args.get("now"))
+    rate = "n/a" if c.rate_pct is None else f"{c.rate_pct:.1f}%"
+    asked = ", ".join(f'"{q}" ({n})' for q, n in c.top_empty_queries)
+    text = (
+        f"Conversion {period.label}: {c.buyers} of {c.shoppers} shoppers who chatted placed an order"
+        f" ({rate});"
+        f" {c.empty_searches} of {c.searches} searches found nothing"
+        + (f" (most asked: {asked})" if asked else "")
+        + f"; {c.abandoned_carts} carts abandoned, worth {money(c.abandoned_minor)}."
+    )
+    rows = [
+        ["Conversations", str(c.conversations)],
+        ["Shoppers who chatted", str(c.shoppers)],
+        ["... who ordered", str(c.buyers)],
+        ["Conversion", rate],
+        ["Searches", str(c.searches)],
+        ["Searches with no result", str(c.empty_searches)],
+        ["Abandoned carts", f"{c.abandoned_carts} ({money(c.abandoned_minor)})"],
+    ]
+    table = TablePart(title=f"Conversion, {period.label}", columns=["", "Value"], rows=rows)
+    return ToolResult(text, [table], [period.label])
+
+
+async def stock_cover(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    """Days of stock left at the sales rate of the period (the last 30 days unless one is named)."""
+    period = _period({**args, "period": args.get("period") or "last 30 days"})
+    max_days = args.get("max_days")
+    rows, total = await analytics.stock_cover(
+        conn,
+        period,
+        max_days=float(max_days) if max_days is not None else None,
+        limit=int(args.get("limit") or 10),
+    )
+    if not rows:
+        return ToolResult(f"No variant sold {period.label}, so none has a sales rate.", [], [period.label])
+    table = TablePart(
+        title=f"Days of stock at the sales rate of {period.label}",
+        columns=["SKU", "Product", "Stock", "Sold", "Days left"],
+        rows=[[r.sku, r.title, str(r.stock), str(r.units), f"{r.cover_days:.1f}"] for r in rows],
+    )
+    first = rows[0]
+    text = (
+        f"Stock cover at the sales rate of {period.label}: {_of_total(len(rows), total, 'variants')};"
+        f" shortest: {first.title} ({first.sku}), {first.stock} in stock, {first.cover_days:.1f} days."
+    )
+    return ToolResult(text, [table], [period.label])
 
 
 async def low_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
     threshold = int(args.get("threshold", 3))
-    rows = await analytics.low_stock(conn, threshold=threshold)
+    limit = int(args.get("limit") or 20)
+    rows = await analytics.low_stock(conn, threshold=threshold, limit=limit)
     if not rows:
-        return ToolResult(f"No variant has {threshold} or fewer in stock.")
+        return ToolResult(f"No variant has {threshold} or fewer in stock (now).")
+    total = await analytics.low_stock_count(conn, threshold)
+    shown = f" (list cut at {len(rows)})" if total > len(rows) else ""
     table = TablePart(
-        title=f"Variants with stock <= {threshold}",
+        title=f"Variants with stock <= {threshold}" + (f" ({len(rows)} of {total})" if shown else ""),
         columns=["SKU", "Product", "Options", "Stock"],
         rows=[[r.sku, r.title, ", ".join(r.options.values()), str(r.stock)] for r in rows],
     )
-    return ToolResult(f"{len(rows)} variants have {threshold} or fewer in stock.", [table])
+    return ToolResult(f"{total} variants have {threshold} or fewer in stock (now){shown}.", [table])
 
 
 async def abandoned_carts(conn: Conn, args: dict[str, Any]) -> ToolResult:
     hours = int(args.get("idle_hours", 24))
-    rows = await analytics.abandoned_carts(conn, idle_hours=hours, now=args.get("now"))
+    rows = await analytics.abandoned_carts(conn, idle_hours=hours, now=args.get("now"), limit=100)
     if not rows:
         return ToolResult(f"No open carts untouched for {hours} hours.")
     table = TablePart(
@@ -117,13 +285,14 @@ async def abandoned_carts(conn: Conn, args: dict[str, Any]) -> ToolResult:
                 r.customer_name or r.customer_id[:8],
                 str(r.units),
                 money(r.value_minor),
-                r.updated_at.strftime("%Y-%m-%d %H:%M"),
+                f"{r.updated_at:%Y-%m-%d %H:%M}",
             ]
-            for r in rows
+            for r in rows[:20]
         ],
     )
     total = sum(r.value_minor for r in rows)
-    return ToolResult(f"{len(rows)} abandoned carts worth {money(total)}.", [table])
+    cut = f" (showing 20 of {len(rows)})" if len(rows) > 20 else ""
+    return ToolResult(f"{len(rows)} abandoned carts worth {money(total)}{cut}.", [table])
 
 
 async def order_details(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -150,7 +319,7 @@ async def wanted_out_of_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
         columns=["Product", "Searches"],
         rows=[[r.title, str(r.searches)] for r in rows],
     )
-    return ToolResult(f"Most asked-for out-of-stock product: {rows[0].title}.", [table])
+    return ToolResult(f"Most asked-for out-of-stock product (last {days} days): {rows[0].title}.", [table])
 
 
 _MATPLOTLIB = threading.Lock()  # matplotlib is not thread-safe: one chart renders at a time
@@ -190,18 +359,174 @@ async def revenue_chart(conn: Conn, args: dict[str, Any]) -> ToolResult:
     png = base64.b64encode(await asyncio.to_thread(revenue_png, series, title)).decode()
     best = max(series, key=lambda p: p.revenue_minor)
     text = f"Best day {period.label}: {best.day.isoformat()} with {money(best.revenue_minor)}."
-    return ToolResult(text, [ChartPart(title=title, png_base64=png)])
+    return ToolResult(text, [ChartPart(title=title, png_base64=png)], [period.label])
 
 
 MerchantTool = Callable[[Conn, dict[str, Any]], Awaitable[ToolResult]]
 
 MERCHANT_TOOLS: dict[str, MerchantTool] = {
     "sales_summary": sales_summary,
+    "average_order_value": average_order_value,
+    "compare_periods": compare_periods,
+    "sales_breakdown": sales_breakdown,
     "top_products": top_products,
     "sales_by_category": sales_by_category,
+    "top_customers": top_customers,
+    "best_sellers_by_category": best_sellers_by_category,
+    "refunds_and_returns": refunds_and_returns,
+    "conversion": conversion,
+    "stock_cover": stock_cover,
     "low_stock": low_stock,
     "abandoned_carts": abandoned_carts,
     "order_details": order_details,
     "wanted_out_of_stock": wanted_out_of_stock,
     "revenue_chart": revenue_chart,
 }
+
+
+# --- the same tools for a chat model -------------------------------------------------------------------
+
+Runtime = ToolRuntime[Any, Any]  # untyped: pydantic cannot build a schema over the connection
+Answer = tuple[str, ToolResult]  # (what the model reads, the artifact the analyst reads)
+PERIOD_HELP = (
+    "period: a phrase as the merchant said it, e.g. 'today', 'yesterday', 'last week' (previous Monday to"
+    " Sunday), 'last month' (previous calendar month), 'November', 'November 2030', 'on Black Friday',"
+    " 'since Monday', 'last 30 days', 'year to date', '2031-03-01 to 2031-03-14'."
+)
+
+
+async def run_tool(name: str, runtime: Runtime, args: dict[str, Any]) -> Answer:
+    """Run one merchant tool with the context's connection, clock and time zone; an `ElaraError` is
+    answered as text for the model (and marked on the artifact), never raised."""
+    ctx = runtime.context
+    if not isinstance(ctx, MerchantContext):
+        raise TypeError("the merchant tools need a MerchantContext")
+    given = {k: v for k, v in args.items() if v is not None}
+    try:
+        result = await MERCHANT_TOOLS[name](ctx.conn, {**given, "now": ctx.now, "zone": ctx.zone})
+    except ElaraError as exc:
+        return f"error: {exc.message}", ToolResult(exc.message, error=type(exc).__name__)
+    return _for_model(result), result
+
+
+def _for_model(result: ToolResult) -> str:
+    """The text and every table, as plain lines a model can quote from."""
+    lines = [result.text]
+    for part in result.parts:
+        if isinstance(part, TablePart):
+            lines += ["", part.title, " | ".join(part.columns), *(" | ".join(row) for row in part.rows)]
+    return "\n".join(lines)
+
+
+@tool("sales_summary", response_format="content_and_artifact")
+async def lc_sales_summary(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+    """Revenue, number of orders and average order value for a period, compared with the period just
+    before (the previous calendar month for a whole month)."""
+    return await run_tool("sales_summary", runtime, {"period": period})
+
+
+@tool("average_order_value", response_format="content_and_artifact")
+async def lc_average_order_value(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+    """Average order value (AOV) for a period and the period before."""
+    return await run_tool("average_order_value", runtime, {"period": period})
+
+
+@tool("compare_periods", response_format="content_and_artifact")
+async def lc_compare_periods(runtime: Runtime, period: str, other_period: str | None = None) -> Answer:
+    """Revenue, orders and AOV of two periods side by side (period over period). other_period defaults to
+    the period just before `period`."""
+    return await run_tool("compare_periods", runtime, {"period": period, "other_period": other_period})
+
+
+@tool("sales_breakdown", response_format="content_and_artifact")
+async def lc_sales_breakdown(
+    runtime: Runtime,
+    by: Literal["product", "category", "channel", "customer"],
+    period: str = DEFAULT_PERIOD,
+    rank_by: Literal["revenue", "units"] = "revenue",
+    category: str | None = None,
+    limit: int = 10,
+) -> Answer:
+    """Sales per product, category, channel (web, telegram, ...) or customer, highest first, with how many
+    there are in all. by='customer' gives the top customers; by='product' with category='Outdoor' gives
+    the best sellers of one category; rank_by='units' ranks products by units sold."""
+    args = {"by": by, "period": period, "rank_by": rank_by, "category": category, "limit": limit}
+    return await run_tool("sales_breakdown", runtime, args)
+
+
+@tool("best_sellers_by_category", response_format="content_and_artifact")
+async def lc_best_sellers_by_category(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+    """The best-selling product of every category."""
+    return await run_tool("best_sellers_by_category", runtime, {"period": period})
+
+
+@tool("refunds_and_returns", response_format="content_and_artifact")
+async def lc_refunds_and_returns(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+    """Orders refunded in a period (count and amount) and return requests made in it, by status."""
+    return await run_tool("refunds_and_returns", runtime, {"period": period})
+
+
+@tool("conversion", response_format="content_and_artifact")
+async def lc_conversion(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+    """From conversations to orders: shoppers who chatted and ordered, searches that found nothing (and
+    what was searched), carts abandoned."""
+    return await run_tool("conversion", runtime, {"period": period})
+
+
+@tool("stock_cover", response_format="content_and_artifact")
+async def lc_stock_cover(
+    runtime: Runtime, period: str = "last 30 days", max_days: float | None = None, limit: int = 10
+) -> Answer:
+    """Days of stock left per variant at the sales rate of `period`, fewest first (only those with at
+    most max_days when given)."""
+    args = {"period": period, "max_days": max_days, "limit": limit}
+    return await run_tool("stock_cover", runtime, args)
+
+
+@tool("low_stock", response_format="content_and_artifact")
+async def lc_low_stock(runtime: Runtime, threshold: int = 3, limit: int = 20) -> Answer:
+    """Variants with `threshold` or fewer in stock now, lowest first, with how many there are in all."""
+    return await run_tool("low_stock", runtime, {"threshold": threshold, "limit": limit})
+
+
+@tool("abandoned_carts", response_format="content_and_artifact")
+async def lc_abandoned_carts(runtime: Runtime, idle_hours: int = 24) -> Answer:
+    """Open carts with items, untouched for `idle_hours`, valued at current prices."""
+    return await run_tool("abandoned_carts", runtime, {"idle_hours": idle_hours})
+
+
+@tool("order_details", response_format="content_and_artifact")
+async def lc_order_details(runtime: Runtime, number: str) -> Answer:
+    """One order by its number (EL-XXXXXX): status, customer, lines, total."""
+    return await run_tool("order_details", runtime, {"number": number})
+
+
+@tool("wanted_out_of_stock", response_format="content_and_artifact")
+async def lc_wanted_out_of_stock(runtime: Runtime, days: int = 30) -> Answer:
+    """Products shoppers searched for while they were out of stock, over the last `days` days."""
+    return await run_tool("wanted_out_of_stock", runtime, {"days": days})
+
+
+@tool("revenue_chart", response_format="content_and_artifact")
+async def lc_revenue_chart(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+    """A chart of daily revenue over a period (trends) and its best day."""
+    return await run_tool("revenue_chart", runtime, {"period": period})
+
+
+MERCHANT_LC_TOOLS: list[BaseTool] = [
+    lc_sales_summary,
+    lc_average_order_value,
+    lc_compare_periods,
+    lc_sales_breakdown,
+    lc_best_sellers_by_category,
+    lc_refunds_and_returns,
+    lc_conversion,
+    lc_stock_cover,
+    lc_low_stock,
+    lc_abandoned_carts,
+    lc_order_details,
+    lc_wanted_out_of_stock,
+    lc_revenue_chart,
+]
+for _tool in MERCHANT_LC_TOOLS:  # every period argument is described the same way
+    _tool.description = f"{_tool.description}\n{PERIOD_HELP}"

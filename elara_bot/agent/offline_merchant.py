@@ -1,99 +1,546 @@
-"""The offline model's understanding of merchant questions.
+"""The offline model's understanding of merchant questions, and the offline merchant chat model.
 
-`understand_merchant(text)` turns one merchant question into the read-only analytics tool calls a
-real model would make (see `elara_bot.agent.merchant_tools`). Deterministic, no network, no database:
+`understand_merchant(text, categories)` turns a question into the read-only tool calls a real model would
+make (`elara_bot.agent.merchant_tools`), or an honest decline. Deterministic, no network, no database. It
+reads a question as slots rather than sentences:
 
-- "how much did we sell last week, and what were the top 5 products?" -> `sales_summary` + `top_products`
-  + `revenue_chart` (sales over several days always come with their daily trend);
-- "revenue yesterday vs the day before" -> `sales_summary(period=yesterday)` (always compared);
-- "sales by category this month" -> `sales_by_category`; "what is low on stock?" -> `low_stock`;
-- "abandoned carts" -> `abandoned_carts`; "order EL-XXXX" -> `order_details`;
-- "what do customers ask for that we don't have?" -> `wanted_out_of_stock`;
-- "revenue trend" / "chart" / "daily" -> `revenue_chart`.
-Periods: today, yesterday, last week / 7 days, last month / 30 days, this month,
-"from 2031-03-01 to 2031-03-05".
+- what is measured: revenue/orders, average order value, refunds/returns, conversion, stock, carts, an
+  order number, what shoppers asked for that is out of stock, a trend;
+- how it is split: per product, category (or one named category of the store), channel, customer, the
+  best seller of each category; ranked by revenue or units; how many ("top 5");
+- the period as the merchant said it (`analytics.periods`), two of them for a comparison.
+
+What it cannot answer (profit, traffic, forecasts, changing anything...) is declined with what it can
+do, never answered with another question's figures.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from elara_bot.agent.offline import ToolCallPlan
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+
+from elara_bot.analytics.periods import find_periods, normalize
+from elara_bot.errors import InvalidInput
+
+CAN_DO = (
+    'I can tell you: revenue, orders and average order value for any period ("last month", "November",'
+    ' "since Monday"); sales by product, category, channel or customer; top customers; the best seller of'
+    " each category; one period against another; refunds and returns; conversion from chats (searches that"
+    " found nothing, abandoned carts); low stock and days of stock left; an order by its number."
+)
+CANNOT = "I can't answer that yet."
 
 ORDER_NUMBER = re.compile(r"\b(EL[A-Z]?-[A-Z0-9]{3,12})\b", re.IGNORECASE)
-DATE_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:to|until|-|and|through)\s*(\d{4}-\d{2}-\d{2})")
-TOP_N = re.compile(r"\btop\s+(\d{1,2})\b")
+TOP_N = re.compile(
+    r"\b(?:top|best|biggest|largest|first|leading|highest)[- ](\d{1,3}|three|five|ten|twenty)\b"
+    r"|\b(\d{1,3}|three|five|ten|twenty) (?:best|top|biggest|most|largest)\b"
+)
+WORD_N = {"three": 3, "five": 5, "ten": 10, "twenty": 20}
 THRESHOLD = re.compile(r"\b(?:below|under|less than|fewer than)\s+(\d{1,4})\b")
+AT_MOST = re.compile(r"\b(\d{1,4}) or (?:fewer|less)\b")
 HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs|h)\b")
+DAYS_LEFT = re.compile(r"\b(?:less than|under|within|fewer than|below) (\d{1,3}) (days?|weeks?)\b")
 
 
-def _has(msg: str, *phrases: str) -> bool:
-    return any(p in msg for p in phrases)
+def _any(msg: str, *words: str) -> bool:
+    """Whether any of ``words`` occurs as whole words (a trailing '*' matches any ending)."""
+    return any(
+        re.search(r"\b" + re.escape(w.rstrip("*")) + (r"" if w.endswith("*") else r"\b"), msg) for w in words
+    )
 
 
-def period_args(msg: str) -> dict[str, str]:
-    """The period a question is about; the last 7 days when it names none."""
-    found = DATE_RANGE.search(msg)
-    if found:
-        return {"period": "range", "first_day": found.group(1), "last_day": found.group(2)}
-    table = [
-        (("today", "so far"), "today"),
-        (("yesterday",), "yesterday"),
-        (("this month", "month to date"), "this_month"),
-        (("last month", "30 days", "past month"), "last_30_days"),
-        (("last week", "7 days", "past week", "this week"), "last_7_days"),
-    ]
-    for phrases, name in table:
-        if _has(msg, *phrases):
-            return {"period": name}
-    return {"period": "last_7_days"}
+# what the analyst has no data for, or may not do: declined honestly
+UNSUPPORTED: list[tuple[tuple[str, ...], str]] = [
+    (
+        ("profit*", "margin*", "cost of goods", "cogs", "gross profit", "net income", "markup"),
+        "costs and profit",
+    ),
+    (
+        (
+            "visitor*",
+            "traffic",
+            "page view*",
+            "pageview*",
+            "bounce rate",
+            "session*",
+            "clicks",
+            "impressions",
+        ),
+        "website traffic",
+    ),
+    (
+        ("ad spend", "ads", "advert*", "campaign*", "marketing", "roas", "cac", "acquisition cost"),
+        "marketing",
+    ),
+    (
+        (
+            "forecast*",
+            "predict*",
+            "projection*",
+            "next month",
+            "next week",
+            "next year",
+            "will we sell",
+            "going to sell",
+            "expect to sell",
+            "tomorrow",
+        ),
+        "forecasts",
+    ),
+    (("lifetime value", "ltv", "clv", "churn*", "retention", "cohort*"), "customer lifetime and retention"),
+    (
+        ("tax*", "vat", "shipping cost*", "postage cost*", "fees", "payout*", "stripe fee*"),
+        "taxes, fees and payouts",
+    ),
+    (("review*", "rating*", "nps", "satisfaction", "complain*"), "reviews and satisfaction"),
+    (("employee*", "staff", "supplier*", "competitor*", "weather", "wage*", "salar*"), "that"),
+]
+WRITES = (
+    "refund order",
+    "issue a refund",
+    "give a refund",
+    "change the price",
+    "set the price",
+    "update the price",
+    "discount code",
+    "create a discount",
+    "send an email",
+    "email the",
+    "message the customer",
+    "cancel order",
+    "cancel the order",
+    "delete",
+    "restock the",
+    "add stock",
+    "mark as shipped",
+    "ship order",
+    "raise the price",
+    "lower the price",
+)
 
 
-def _order(msg: str, original: str) -> list[ToolCallPlan]:
-    found = ORDER_NUMBER.search(original)
-    return [ToolCallPlan("order_details", {"number": found.group(1).upper()})] if found else []
+@dataclass
+class ToolCallPlan:
+    name: str
+    args: dict[str, Any]
 
 
-def _stock_and_carts(msg: str) -> list[ToolCallPlan]:
+@dataclass
+class MerchantPlan:
+    calls: list[ToolCallPlan] = field(default_factory=list)
+    decline: str | None = None
+
+
+def _decline(reason: str) -> MerchantPlan:
+    return MerchantPlan(decline=f"{CANNOT} {reason} {CAN_DO}".replace("  ", " "))
+
+
+def _refused(msg: str) -> MerchantPlan | None:
+    if _any(msg, *WRITES) or re.search(r"\b(?:refund|cancel|delete|ship) (?:order|el-)", msg):
+        return _decline(
+            "I only read the store's data: I can't change orders, prices, stock or message anyone."
+        )
+    for words, topic in UNSUPPORTED:
+        if _any(msg, *words):
+            what = "" if topic == "that" else f" I have no data on {topic}."
+            return _decline(what.strip())
+    return None
+
+
+def _limit(msg: str, default: int) -> int:
+    found = TOP_N.search(msg)
+    if not found:
+        return default
+    word = found.group(1) or found.group(2)
+    return max(1, min(100, WORD_N.get(word) or int(word)))
+
+
+def _category(msg: str, categories: Sequence[str]) -> str | None:
+    """The store category named in the question ("in Outdoor", "footwear sales"), matched on any level."""
+    names = {part.strip() for path in categories for part in path.split(">") if part.strip()}
+    for name in sorted(names, key=len, reverse=True):
+        low = name.lower()
+        stem = low[:-1] if low.endswith("s") and len(low) > 3 else low
+        if re.search(r"\b" + re.escape(stem) + r"(?:s|es)?\b", msg):
+            return name
+    return None
+
+
+def _periods(msg: str) -> list[str]:
+    try:
+        return [found.phrase for found in find_periods(msg, datetime.now(UTC).date())]
+    except InvalidInput:
+        return []
+
+
+SALES = (
+    "sell*",
+    "sold",
+    "sale",
+    "sales",
+    "revenue*",
+    "turnover",
+    "earn*",
+    "made",
+    "make",
+    "income",
+    "takings",
+    "gmv",
+    "orders",
+    "order count",
+    "business",
+    "how did we do",
+    "perform*",
+    "money",
+    "bring in",
+    "brought in",
+    "how much",
+    "doing",
+)
+RANK = (
+    "top",
+    "best",
+    "most popular",
+    "bestsell*",
+    "best-sell*",
+    "popular",
+    "biggest",
+    "leading",
+    "sells best",
+    "selling best",
+    "sold most",
+    "most sold",
+    "highest",
+    "number one",
+    "#1",
+    "star",
+)
+CUSTOMERS = (
+    "customer*",
+    "client*",
+    "buyer*",
+    "shopper*",
+    "spender*",
+    "who bought",
+    "who spent",
+    "who buys",
+    "who spends",
+    "vip*",
+    "who ordered",
+    "loyal",
+)
+CHANNELS = (
+    "channel*",
+    "telegram",
+    "webchat",
+    "web chat",
+    "website",
+    "widget",
+    "platform*",
+    "where do orders",
+    "where our orders",
+    "which source",
+    "source*",
+    "web vs",
+    "slack",
+    "per channel",
+)
+COMPARE = (
+    "compare*",
+    "comparison",
+    "vs",
+    "versus",
+    "against",
+    "than",
+    "growth",
+    "grow*",
+    "grew",
+    "change*",
+    "increase*",
+    "decrease*",
+    "up or down",
+    "difference",
+    "trend up",
+    "better",
+    "worse",
+    "improv*",
+    "period over period",
+    "week over week",
+    "month over month",
+    "year over year",
+    "yoy",
+    "mom",
+    "wow",
+)
+
+
+def _stock(msg: str) -> list[ToolCallPlan]:
+    if _any(
+        msg,
+        "stock cover",
+        "days of stock",
+        "weeks of stock",
+        "days of inventory",
+        "run out*",
+        "last us",
+        "will last",
+        "sell out",
+        "sells out",
+        "how long",
+        "cover",
+        "runway",
+        "days left",
+    ):
+        found = DAYS_LEFT.search(msg)
+        args: dict[str, Any] = {}
+        if found:
+            args["max_days"] = int(found.group(1)) * (7 if found.group(2).startswith("week") else 1)
+        return [ToolCallPlan("stock_cover", args)]
+    wanted = _any(
+        msg,
+        "ask for",
+        "asked for",
+        "asking for",
+        "looking for",
+        "searched for",
+        "search for",
+        "requested",
+        "want*",
+        "don't have",
+        "dont have",
+        "do not have",
+        "missing",
+        "demand",
+    )
+    stocky = _any(
+        msg, "out of stock", "sold out", "unavailable", "stock*", "inventory", "restock*", "reorder*"
+    )
+    if wanted and (stocky or _any(msg, "don't have", "dont have", "do not have")):
+        return [ToolCallPlan("wanted_out_of_stock", {"days": 30})]
+    if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock"):
+        return [ToolCallPlan("low_stock", {"threshold": 0})]
+    if stocky or _any(msg, "running low", "almost gone", "low on", "nearly out", "running out"):
+        found, most = THRESHOLD.search(msg), AT_MOST.search(msg)
+        threshold = int(found.group(1)) - 1 if found else int(most.group(1)) if most else 3
+        return [ToolCallPlan("low_stock", {"threshold": max(0, threshold)})]
+    return []
+
+
+def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     calls: list[ToolCallPlan] = []
-    if _has(msg, "ask for", "asked for", "don't have", "dont have", "do not have", "looking for", "missing"):
-        calls.append(ToolCallPlan("wanted_out_of_stock", {"days": 30}))
-    elif _has(msg, "low on stock", "low stock", "running out", "restock", "stock"):
-        found = THRESHOLD.search(msg)
-        calls.append(ToolCallPlan("low_stock", {"threshold": int(found.group(1)) - 1 if found else 3}))
-    if _has(msg, "abandon", "left in cart", "unfinished cart"):
+    if _any(msg, "refund*", "return*", "sent back", "send back", "money back", "chargeback*", "rma"):
+        calls.append(ToolCallPlan("refunds_and_returns", dict(period)))
+    if _any(
+        msg,
+        "conversion*",
+        "convert*",
+        "funnel",
+        "no result*",
+        "zero result*",
+        "found nothing",
+        "nothing found",
+        "empty search*",
+        "failed search*",
+        "chats to orders",
+        "chat to order",
+        "conversations",
+        "turned into orders",
+        "lead to orders",
+        "led to orders",
+        "searches",
+    ):
+        calls.append(ToolCallPlan("conversion", dict(period)))
+    elif _any(
+        msg,
+        "abandon*",
+        "left in cart*",
+        "left in their cart*",
+        "unfinished cart*",
+        "unpaid cart*",
+        "open carts",
+        "carts",
+        "never checked out",
+        "didn't check out",
+        "did not check out",
+    ):
         found = HOURS.search(msg)
         calls.append(ToolCallPlan("abandoned_carts", {"idle_hours": int(found.group(1)) if found else 24}))
     return calls
 
 
-def _sales(msg: str) -> list[ToolCallPlan]:
-    period = period_args(msg)
-    calls: list[ToolCallPlan] = []
-    if _has(
-        msg, "sell", "sold", "sales", "revenue", "turnover", "earn", "made", "orders", "aov", "average order"
+def _sales(
+    msg: str, period: dict[str, str], phrases: list[str], categories: Sequence[str]
+) -> list[ToolCallPlan]:
+    ranked = _any(msg, *RANK) or bool(TOP_N.search(msg))
+    units = _any(msg, "units", "quantity", "most sold", "sold most", "how many units", "volume", "pieces")
+    rank_by = "units" if units else "revenue"
+    category = _category(msg, categories)
+    if _any(
+        msg,
+        "aov",
+        "average order*",
+        "avg order*",
+        "average basket",
+        "basket size",
+        "average spend",
+        "order value",
+        "average sale",
+        "average transaction",
+        "typical order",
+        "average ticket",
     ):
-        calls.append(ToolCallPlan("sales_summary", dict(period)))
-    if _has(msg, "top", "best", "most popular", "best-selling", "bestsell"):
-        found = TOP_N.search(msg)
-        by = "units" if _has(msg, "units", "most sold", "quantity") else "revenue"
-        calls.append(
-            ToolCallPlan("top_products", {**period, "limit": int(found.group(1)) if found else 5, "by": by})
-        )
-    if _has(msg, "category", "categories"):
-        calls = [c for c in calls if c.name != "sales_summary"]
-        calls.append(ToolCallPlan("sales_by_category", dict(period)))
-    asked = _has(msg, "trend", "chart", "graph", "daily", "per day", "plot")
-    multi_day = period["period"] not in ("today", "yesterday")
-    if asked or (multi_day and any(c.name == "sales_summary" for c in calls)):
-        calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
-    return calls
+        return [ToolCallPlan("average_order_value", dict(period))]
+    if _any(msg, *CUSTOMERS) and (ranked or _any(msg, "who", "which", "most", "spent", "spend")):
+        return [ToolCallPlan("sales_breakdown", {"by": "customer", **period, "limit": _limit(msg, 5)})]
+    if _any(msg, *CHANNELS):
+        return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
+    per_category = _any(
+        msg,
+        "each category",
+        "every category",
+        "per category",
+        "each department",
+        "by category",
+        "each section",
+        "in each",
+        "for each",
+        "category by category",
+    )
+    if per_category and ranked:
+        return [ToolCallPlan("best_sellers_by_category", dict(period))]
+    if per_category or _any(msg, "categor*", "department*", "section*") and not category:
+        return [ToolCallPlan("sales_breakdown", {"by": "category", **period, "limit": 50})]
+    if ranked or _any(
+        msg,
+        "which product*",
+        "what product*",
+        "which item*",
+        "what item*",
+        "by product",
+        "per product",
+        "each product",
+        "product breakdown",
+        "what sold",
+        "what sells",
+        "what's selling",
+        "whats selling",
+        "what is selling",
+        "what did we sell",
+    ):
+        args = {"by": "product", **period, "rank_by": rank_by, "limit": _limit(msg, 5 if ranked else 10)}
+        calls = [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
+        summary = _any(msg, "what did we sell", "what sold", "what have we sold", "what we sold")
+        if summary or _any(msg, "how much", "revenue", "total", "how many orders") and "and" in msg.split():
+            calls.insert(0, ToolCallPlan("sales_summary", dict(period)))
+        return calls
+    if category:
+        return [
+            ToolCallPlan("sales_breakdown", {"by": "product", **period, "category": category, "limit": 10})
+        ]
+    if len(phrases) >= 2 or _any(msg, *COMPARE):
+        other = {"other_period": phrases[1]} if len(phrases) >= 2 else {}
+        return [
+            ToolCallPlan("compare_periods", {"period": phrases[0] if phrases else "last 7 days", **other})
+        ]
+    if _any(msg, *SALES) or _any(
+        msg, "trend*", "chart*", "graph*", "plot*", "daily", "per day", "day by day"
+    ):
+        return [ToolCallPlan("sales_summary", dict(period))]
+    return []
 
 
-def understand_merchant(text: str) -> list[ToolCallPlan]:
-    """Tool calls answering ``text``; empty when the question is not understood."""
-    msg = " ".join(text.lower().replace("’", "'").split())
-    order = _order(msg, text)
+def understand_merchant(text: str, categories: Sequence[str] = ()) -> MerchantPlan:
+    """The tool calls answering ``text``, or an honest decline."""
+    msg = normalize(text).replace("'", "'")
+    refused = _refused(msg)
+    if refused is not None:
+        return refused
+    order = ORDER_NUMBER.search(text)
     if order:
-        return order
-    return _stock_and_carts(msg) + _sales(msg)
+        return MerchantPlan([ToolCallPlan("order_details", {"number": order.group(1).upper()})])
+    phrases = _periods(msg)
+    period = {"period": phrases[0]} if phrases else {}
+    calls = _stock(msg) or _other(msg, period)
+    if not calls:
+        calls = _sales(msg, period, phrases, categories)
+    multi_day = not phrases or not re.search(r"today|yesterday|day|\d{4}-\d{2}-\d{2}$", phrases[0])
+    trend = _any(msg, "trend*", "chart*", "graph*", "plot*", "daily", "per day", "day by day", "over time")
+    if calls and (trend or (multi_day and calls[0].name == "sales_summary")):
+        calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
+    if not calls:
+        return _decline("")
+    return MerchantPlan(calls)
+
+
+class OfflineMerchantModel(BaseChatModel):
+    """The analyst's model when no hosted one is configured (or it failed): `understand_merchant` picks
+    the tool calls; once their results are back, the reply is their texts (the tables are parts)."""
+
+    categories: tuple[str, ...] = ()
+
+    @property
+    def _llm_type(self) -> str:
+        return "elara-offline-merchant"
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        return self
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        results = _results_since_question(messages)
+        if results:
+            message = AIMessage(content="\n".join(r.text.split("\n\n")[0] for r in results))
+        else:
+            plan = understand_merchant(_question(messages), _categories(kwargs, self.categories))
+            message = AIMessage(content=plan.decline or "", tool_calls=[_call(c) for c in plan.calls])
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _call(plan: ToolCallPlan) -> dict[str, Any]:
+    return {"name": plan.name, "args": plan.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+
+
+def _categories(kwargs: dict[str, Any], default: tuple[str, ...]) -> Sequence[str]:
+    try:
+        from langgraph.config import get_config
+
+        given = get_config().get("configurable", {}).get("merchant_categories")
+    except RuntimeError:  # called outside a graph run
+        return default
+    return given if isinstance(given, list | tuple) else default
+
+
+def _question(messages: list[BaseMessage]) -> str:
+    return next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
+
+
+def _results_since_question(messages: list[BaseMessage]) -> list[ToolMessage]:
+    found: list[ToolMessage] = []
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            break
+        if isinstance(message, ToolMessage):
+            found.append(message)
+    return list(reversed(found))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from elara_bot.analytics.schemas import SALES_STATUSES
@@ -60,7 +60,8 @@ async def low_stock(
 ) -> list[dict[str, Any]]:
     """Active variants whose stock is at or below ``threshold`` (among ``skus`` if given), lowest first."""
     cur = await conn.execute(
-        "SELECT v.sku, v.product_id, p.title, v.options, v.stock FROM variants v"
+        "SELECT v.sku, v.product_id, p.title, v.options, v.stock, count(*) OVER ()::int AS total"
+        " FROM variants v"
         " JOIN products p ON p.id = v.product_id"
         " WHERE v.active AND v.stock <= %s AND (%s::text[] IS NULL OR v.sku = ANY(%s::text[]))"
         " ORDER BY v.stock, v.sku LIMIT %s",
@@ -118,16 +119,199 @@ async def wanted_out_of_stock(conn: Conn, since: datetime, limit: int) -> list[d
     return await cur.fetchall()
 
 
-async def daily_revenue(conn: Conn, start: datetime, end: datetime, currency: str) -> list[dict[str, Any]]:
-    """One row per UTC day in ``[start, end)``, zero-filled."""
+async def daily_revenue(
+    conn: Conn, first: date, last: date, currency: str, zone: str
+) -> list[dict[str, Any]]:
+    """One row per day ``first``..``last`` of the store's calendar (``zone``), zero-filled."""
     cur = await conn.execute(
         "SELECT d::date AS day, coalesce(sum(o.total_minor), 0)::bigint AS revenue_minor,"
         " count(o.id)::int AS order_count"
-        " FROM generate_series((%s::timestamptz AT TIME ZONE 'UTC')::date,"
-        " (%s::timestamptz AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS d"
-        " LEFT JOIN orders o ON (o.created_at AT TIME ZONE 'UTC')::date = d::date"
+        " FROM generate_series(%s::date, %s::date, interval '1 day') AS d"
+        " LEFT JOIN orders o ON (o.created_at AT TIME ZONE %s)::date = d::date"
         " AND o.status = ANY(%s) AND o.currency = %s"
         " GROUP BY 1 ORDER BY 1",
-        (start, end, _STATUSES, currency),
+        (first, last, zone, _STATUSES, currency),
+    )
+    return await cur.fetchall()
+
+
+# a category matches when the name is one of its path's segments ("Outdoor" matches "Outdoor > Footwear")
+_IN_CATEGORY = (
+    "(%(category)s::text IS NULL OR ' > ' || lower(p.category) || ' > '"
+    " LIKE '%% > ' || lower(%(category)s::text) || ' > %%')"
+)
+_SALES = (
+    "o.status = ANY(%(statuses)s) AND o.currency = %(currency)s"
+    " AND o.created_at >= %(start)s AND o.created_at < %(end)s"
+)
+# the channel an order came through: its customer's first identity ('web', 'telegram', ...)
+_CHANNEL = (
+    "coalesce((SELECT ci.channel FROM customer_identities ci WHERE ci.customer_id = o.customer_id"
+    " ORDER BY ci.id LIMIT 1), 'unknown')"
+)
+
+
+def _params(start: datetime, end: datetime, currency: str, **more: Any) -> dict[str, Any]:
+    return {"statuses": _STATUSES, "currency": currency, "start": start, "end": end, **more}
+
+
+async def product_sales(
+    conn: Conn, start: datetime, end: datetime, currency: str, *, by: str, limit: int, category: str | None
+) -> list[dict[str, Any]]:
+    """Products by line revenue or units (in ``category`` if given); ``total``: how many products sold."""
+    order = "revenue_minor DESC, units DESC" if by == "revenue" else "units DESC, revenue_minor DESC"
+    cur = await conn.execute(
+        "SELECT l.product_id AS key, min(l.title) AS label, sum(l.quantity)::int AS units,"
+        " sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor,"
+        " count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
+        f" WHERE {_SALES} AND {_IN_CATEGORY}"
+        f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %(limit)s",
+        _params(start, end, currency, limit=limit, category=category),
+    )
+    return await cur.fetchall()
+
+
+async def category_sales(
+    conn: Conn, start: datetime, end: datetime, currency: str, *, limit: int
+) -> list[dict[str, Any]]:
+    """Line revenue and units per category (products no longer in the catalog: '')."""
+    cur = await conn.execute(
+        "SELECT coalesce(p.category, '') AS key, coalesce(p.category, '') AS label,"
+        " sum(l.quantity)::int AS units, sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor,"
+        " count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
+        f" WHERE {_SALES} GROUP BY 1 ORDER BY revenue_minor DESC, 1 LIMIT %(limit)s",
+        _params(start, end, currency, limit=limit),
+    )
+    return await cur.fetchall()
+
+
+async def order_sales(
+    conn: Conn, start: datetime, end: datetime, currency: str, *, by: str, limit: int
+) -> list[dict[str, Any]]:
+    """Order revenue (``total_minor``) and order count per channel or per customer, highest first."""
+    key = _CHANNEL if by == "channel" else "o.customer_id::text"
+    label = _CHANNEL if by == "channel" else "min(coalesce(c.display_name, c.email, left(c.id::text, 8)))"
+    cur = await conn.execute(
+        f"SELECT {key} AS key, {label} AS label, NULL::int AS units,"
+        " sum(o.total_minor)::bigint AS revenue_minor, count(*)::int AS orders,"
+        " count(*) OVER ()::int AS total"
+        f" FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {_SALES}"
+        " GROUP BY 1 ORDER BY revenue_minor DESC, orders DESC, 1 LIMIT %(limit)s",
+        _params(start, end, currency, limit=limit),
+    )
+    return await cur.fetchall()
+
+
+async def best_per_category(
+    conn: Conn, start: datetime, end: datetime, currency: str
+) -> list[dict[str, Any]]:
+    """The best-selling product (line revenue) of each category."""
+    cur = await conn.execute(
+        "SELECT DISTINCT ON (category) category, product_id, title, units, revenue_minor FROM ("
+        " SELECT coalesce(p.category, '') AS category, l.product_id, min(l.title) AS title,"
+        " sum(l.quantity)::int AS units, sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
+        f" WHERE {_SALES} GROUP BY 1, 2) x ORDER BY category, revenue_minor DESC, units DESC, product_id",
+        _params(start, end, currency),
+    )
+    return await cur.fetchall()
+
+
+async def categories(conn: Conn) -> list[str]:
+    cur = await conn.execute("SELECT DISTINCT category FROM products WHERE category <> '' ORDER BY 1")
+    return [row["category"] for row in await cur.fetchall()]
+
+
+async def refunds(conn: Conn, start: datetime, end: datetime, currency: str) -> dict[str, Any]:
+    """Orders refunded in ``[start, end)`` (when the refund was recorded; else the order's last change)."""
+    cur = await conn.execute(
+        "SELECT count(*)::int AS refunded_orders, coalesce(sum(o.total_minor), 0)::bigint AS refunded_minor"
+        " FROM orders o WHERE o.status = 'refunded' AND o.currency = %(currency)s AND coalesce("
+        " (SELECT max(e.created_at) FROM order_events e WHERE e.order_id = o.id AND e.status = 'refunded'),"
+        " o.updated_at) >= %(start)s AND coalesce((SELECT max(e.created_at) FROM order_events e"
+        " WHERE e.order_id = o.id AND e.status = 'refunded'), o.updated_at) < %(end)s",
+        _params(start, end, currency),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def returns(conn: Conn, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Return requests made in ``[start, end)`` by status, with how many items they name."""
+    cur = await conn.execute(
+        "SELECT status, count(*)::int AS requests, coalesce(sum(cardinality(skus)), 0)::int AS items"
+        " FROM returns WHERE created_at >= %s AND created_at < %s GROUP BY status ORDER BY status",
+        (start, end),
+    )
+    return await cur.fetchall()
+
+
+async def conversion(conn: Conn, start: datetime, end: datetime) -> dict[str, Any]:
+    """Conversations started in ``[start, end)``, how many of their customers placed a sales order in it,
+    and the searches run in it (with how many found nothing)."""
+    cur = await conn.execute(
+        "SELECT (SELECT count(*) FROM conversations"
+        " WHERE created_at >= %(start)s AND created_at < %(end)s)::int AS conversations,"
+        " (SELECT count(DISTINCT c.customer_id) FROM conversations c"
+        " WHERE c.created_at >= %(start)s AND c.created_at < %(end)s)::int AS shoppers,"
+        " (SELECT count(DISTINCT c.customer_id) FROM conversations c JOIN orders o"
+        " ON o.customer_id = c.customer_id AND o.status = ANY(%(statuses)s)"
+        " AND o.created_at >= %(start)s AND o.created_at < %(end)s"
+        " WHERE c.created_at >= %(start)s AND c.created_at < %(end)s)::int AS buyers,"
+        " (SELECT count(*) FROM search_log WHERE created_at >= %(start)s AND created_at < %(end)s)::int"
+        " AS searches, (SELECT count(*) FROM search_log WHERE created_at >= %(start)s"
+        " AND created_at < %(end)s AND cardinality(result_ids) = 0)::int AS empty_searches",
+        {"start": start, "end": end, "statuses": _STATUSES},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def empty_queries(conn: Conn, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
+    cur = await conn.execute(
+        "SELECT lower(query) AS query, count(*)::int AS searches FROM search_log"
+        " WHERE created_at >= %s AND created_at < %s AND cardinality(result_ids) = 0"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %s",
+        (start, end, limit),
+    )
+    return await cur.fetchall()
+
+
+async def carts_abandoned_in(conn: Conn, start: datetime, end: datetime, before: datetime) -> dict[str, Any]:
+    """Open carts with lines whose last change is in ``[start, end)`` and before ``before``."""
+    cur = await conn.execute(
+        "SELECT count(*)::int AS carts, coalesce(sum(value_minor), 0)::bigint AS value_minor FROM ("
+        " SELECT sum(cl.quantity * v.price_minor) AS value_minor,"
+        " greatest(c.updated_at, max(cl.added_at)) AS last_change"
+        " FROM carts c JOIN cart_lines cl ON cl.cart_id = c.id JOIN variants v ON v.sku = cl.sku"
+        " WHERE c.status = 'open' GROUP BY c.id) x"
+        " WHERE last_change >= %s AND last_change < %s AND last_change < %s",
+        (start, end, before),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def stock_cover(
+    conn: Conn, start: datetime, end: datetime, days: int, max_days: float | None, limit: int
+) -> list[dict[str, Any]]:
+    """Active variants that sold in ``[start, end)``: stock, units sold, and days of stock left at that
+    rate (``stock * days / units``), fewest days first; ``total``: how many qualify."""
+    cur = await conn.execute(
+        "SELECT sku, product_id, title, stock, units, cover_days, count(*) OVER ()::int AS total FROM ("
+        " SELECT v.sku, v.product_id, p.title, v.stock, sum(l.quantity)::int AS units,"
+        " round(v.stock * %(days)s::numeric / sum(l.quantity), 1)::float AS cover_days"
+        " FROM variants v JOIN products p ON p.id = v.product_id"
+        " JOIN order_lines l ON l.sku = v.sku JOIN orders o ON o.id = l.order_id"
+        " WHERE v.active AND o.status = ANY(%(statuses)s) AND o.created_at >= %(start)s"
+        " AND o.created_at < %(end)s GROUP BY v.sku, p.title) x"
+        " WHERE %(max_days)s::float IS NULL OR cover_days <= %(max_days)s::float"
+        " ORDER BY cover_days, sku LIMIT %(limit)s",
+        _params(start, end, "", days=days, max_days=max_days, limit=limit),
     )
     return await cur.fetchall()

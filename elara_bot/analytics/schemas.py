@@ -21,6 +21,8 @@ class Period(BaseModel):
     label: str
     start: datetime
     end: datetime
+    first_day: date | None = None  # the store's calendar days it covers (inclusive)
+    last_day: date | None = None
 
 
 class Totals(BaseModel):
@@ -97,3 +99,63 @@ class DailyRevenue(BaseModel):
     day: date
     revenue_minor: int
     order_count: int
+
+
+RankDimension = Literal["product", "category", "channel", "customer"]
+
+
+class RankedRow(BaseModel):
+    key: str
+    label: str
+    units: int | None  # per product and category; channels and customers count orders
+    revenue_minor: int
+    orders: int
+
+
+class Ranking(BaseModel):
+    """The first rows of a ranking and how many there are in all (the list may be cut)."""
+
+    by: RankDimension
+    rows: list[RankedRow]
+    total: int
+
+
+class CategoryBest(BaseModel):
+    category: str
+    product_id: str
+    title: str
+    units: int
+    revenue_minor: int
+
+
+class ReturnsByStatus(BaseModel):
+    status: str
+    requests: int
+    items: int
+
+
+class RefundsReport(BaseModel):
+    refunded_orders: int
+    refunded_minor: int
+    returns: list[ReturnsByStatus]
+
+
+class Conversion(BaseModel):
+    conversations: int
+    shoppers: int
+    buyers: int  # shoppers of those conversations who placed a sales order in the period
+    rate_pct: float | None
+    searches: int
+    empty_searches: int
+    top_empty_queries: list[tuple[str, int]]
+    abandoned_carts: int
+    abandoned_minor: int
+
+
+class StockCover(BaseModel):
+    sku: str
+    product_id: str
+    title: str
+    stock: int
+    units: int  # sold over the window
+    cover_days: float  # days of stock left at the window's sales rate

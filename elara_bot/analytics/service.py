@@ -7,12 +7,16 @@ half-open ``[start, end)``; each summary is compared with the period of equal le
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from elara_bot.analytics import periods
 from elara_bot.analytics import repository as repo
 from elara_bot.analytics.schemas import (
     AbandonedCart,
+    CategoryBest,
     CategorySales,
+    Conversion,
     DailyRevenue,
     LowStockVariant,
     OrderDetails,
@@ -21,7 +25,13 @@ from elara_bot.analytics.schemas import (
     PeriodName,
     ProductSales,
     RankBy,
+    RankDimension,
+    RankedRow,
+    Ranking,
+    RefundsReport,
+    ReturnsByStatus,
     SalesSummary,
+    StockCover,
     Totals,
     WantedProduct,
 )
@@ -31,12 +41,18 @@ from elara_bot.errors import InvalidInput, NotFound
 DEFAULT_CURRENCY = "USD"
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
+
+
+def store_today(now: datetime | None, zone: str = "UTC") -> date:
+    """Today in the store's calendar."""
+    return _now(now).astimezone(ZoneInfo(zone)).date()
+
+
+def period_for(phrase: str, *, now: datetime | None = None, zone: str = "UTC") -> Period:
+    """A period as a merchant says it ("last month", "November", "since Monday", "last 30 days")."""
+    return periods.to_period(periods.parse_period(phrase, store_today(now, zone)), zone)
 
 
 def resolve_period(
@@ -45,29 +61,29 @@ def resolve_period(
     now: datetime | None = None,
     first_day: date | None = None,
     last_day: date | None = None,
+    zone: str = "UTC",
 ) -> Period:
-    """Turn a period name (or an inclusive ``first_day``..``last_day`` range) into UTC bounds."""
-    today = _now(now).astimezone(UTC).date()
-    tomorrow = today + timedelta(days=1)
-    if name == "today":
-        return Period(label="today", start=_midnight(today), end=_midnight(tomorrow))
-    if name == "yesterday":
-        return Period(label="yesterday", start=_midnight(today - timedelta(days=1)), end=_midnight(today))
-    if name in ("last_7_days", "last_30_days"):
-        days = 7 if name == "last_7_days" else 30
-        start = _midnight(tomorrow - timedelta(days=days))
-        return Period(label=f"last {days} days", start=start, end=_midnight(tomorrow))
-    if name == "this_month":
-        return Period(label="this month", start=_midnight(today.replace(day=1)), end=_midnight(tomorrow))
+    """A named period (``last_7_days``...) or an inclusive ``first_day``..``last_day`` range."""
+    if name != "range":
+        return period_for(name, now=now, zone=zone)
     if first_day is None or last_day is None or last_day < first_day:
         raise InvalidInput("a date range needs a first day on or before its last day")
     label = f"{first_day.isoformat()} to {last_day.isoformat()}"
-    return Period(label=label, start=_midnight(first_day), end=_midnight(last_day + timedelta(days=1)))
+    return periods.to_period(periods.Span(first_day, last_day, label), zone)
+
+
+def _zone_of(period: Period) -> str:
+    tz = period.start.tzinfo
+    return getattr(tz, "key", None) or "UTC"
 
 
 def previous_period(period: Period) -> Period:
-    length = period.end - period.start
-    return Period(label=f"previous {length.days} days", start=period.start - length, end=period.start)
+    """The period just before: the previous calendar month for a whole month, else as many days."""
+    if period.first_day is None or period.last_day is None:
+        length = period.end - period.start
+        return Period(label=f"previous {length.days} days", start=period.start - length, end=period.start)
+    span = periods.previous_span(periods.Span(period.first_day, period.last_day, "previous period"))
+    return periods.to_period(span, _zone_of(period))
 
 
 async def _totals(conn: Conn, period: Period, currency: str) -> Totals:
@@ -158,6 +174,101 @@ async def wanted_out_of_stock(
 
 
 async def daily_revenue(conn: Conn, period: Period, currency: str = DEFAULT_CURRENCY) -> list[DailyRevenue]:
-    """Sales revenue per UTC day of ``period`` (zero for days without sales), for trend charts."""
-    rows = await repo.daily_revenue(conn, period.start, period.end, currency)
+    """Sales revenue per day of ``period`` in the store's calendar (zero for days without sales)."""
+    first = period.first_day or period.start.date()
+    last = period.last_day or (period.end - timedelta(days=1)).date()
+    rows = await repo.daily_revenue(conn, first, last, currency, _zone_of(period))
     return [DailyRevenue(**row) for row in rows]
+
+
+async def ranking(
+    conn: Conn,
+    period: Period,
+    by: RankDimension,
+    *,
+    rank_by: RankBy = "revenue",
+    limit: int = 5,
+    category: str | None = None,
+    currency: str = DEFAULT_CURRENCY,
+) -> Ranking:
+    """Sales per product (line revenue or units, optionally in one category), category (line revenue),
+    channel or customer (order totals), highest first; ``total`` counts every row, shown or not."""
+    if not 1 <= limit <= 100:
+        raise InvalidInput("a list shows 1 to 100 rows")
+    if by == "product":
+        if category is not None:
+            await _known_category(conn, category)
+        rows = await repo.product_sales(
+            conn, period.start, period.end, currency, by=rank_by, limit=limit, category=category
+        )
+    elif by == "category":
+        rows = await repo.category_sales(conn, period.start, period.end, currency, limit=limit)
+    else:
+        rows = await repo.order_sales(conn, period.start, period.end, currency, by=by, limit=limit)
+    total = int(rows[0]["total"]) if rows else 0
+    return Ranking(by=by, rows=[RankedRow(**row) for row in rows], total=total)
+
+
+async def _known_category(conn: Conn, name: str) -> None:
+    known = await repo.categories(conn)
+    segments = {part.strip().lower() for path in known for part in path.split(">")}
+    if name.strip().lower() not in segments:
+        tops = sorted({path.split(">")[0].strip() for path in known})
+        raise NotFound(f"there is no category {name!r}; the categories are {', '.join(tops)}")
+
+
+async def best_per_category(
+    conn: Conn, period: Period, currency: str = DEFAULT_CURRENCY
+) -> list[CategoryBest]:
+    rows = await repo.best_per_category(conn, period.start, period.end, currency)
+    return [CategoryBest(**row) for row in rows]
+
+
+async def refunds_and_returns(conn: Conn, period: Period, currency: str = DEFAULT_CURRENCY) -> RefundsReport:
+    """Orders refunded in the period (at the time of the refund) and return requests made in it."""
+    refunded = await repo.refunds(conn, period.start, period.end, currency)
+    returns = [ReturnsByStatus(**row) for row in await repo.returns(conn, period.start, period.end)]
+    return RefundsReport(
+        refunded_orders=int(refunded["refunded_orders"]),
+        refunded_minor=int(refunded["refunded_minor"]),
+        returns=returns,
+    )
+
+
+async def conversion(
+    conn: Conn, period: Period, *, idle_hours: int = 24, now: datetime | None = None
+) -> Conversion:
+    """From conversations to orders in the period: shoppers who chatted and bought, searches that found
+    nothing (and what was asked), carts left open with items for ``idle_hours`` or more."""
+    row = await repo.conversion(conn, period.start, period.end)
+    empty = await repo.empty_queries(conn, period.start, period.end, 5)
+    before = _now(now) - timedelta(hours=idle_hours)
+    carts = await repo.carts_abandoned_in(conn, period.start, period.end, before)
+    shoppers, buyers = int(row["shoppers"]), int(row["buyers"])
+    return Conversion(
+        conversations=int(row["conversations"]),
+        shoppers=shoppers,
+        buyers=buyers,
+        rate_pct=round(buyers * 100 / shoppers, 1) if shoppers else None,
+        searches=int(row["searches"]),
+        empty_searches=int(row["empty_searches"]),
+        top_empty_queries=[(r["query"], int(r["searches"])) for r in empty],
+        abandoned_carts=int(carts["carts"]),
+        abandoned_minor=int(carts["value_minor"]),
+    )
+
+
+async def stock_cover(
+    conn: Conn, period: Period, *, max_days: float | None = None, limit: int = 10
+) -> tuple[list[StockCover], int]:
+    """Variants that sold in ``period`` with their days of stock left at that rate, fewest first (only
+    those with at most ``max_days`` when given), and how many there are in all."""
+    days = (period.last_day - period.first_day).days + 1 if period.first_day and period.last_day else 30
+    rows = await repo.stock_cover(conn, period.start, period.end, days, max_days, limit)
+    total = int(rows[0]["total"]) if rows else 0
+    return [StockCover(**row) for row in rows], total
+
+
+async def low_stock_count(conn: Conn, threshold: int) -> int:
+    rows = await repo.low_stock(conn, threshold, 1, None)
+    return int(rows[0]["total"]) if rows else 0

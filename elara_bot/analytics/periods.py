@@ -1,0 +1,392 @@
+"""Periods as merchants say them, resolved to whole days of the store's calendar.
+
+`find_period(text, today)` finds the first period phrase in a sentence and returns it with its days:
+
+- days: "today", "yesterday", "the day before yesterday", "on Monday", "2031-11-28", "28 November",
+  "Nov 28th 2030", holidays ("Black Friday", "Cyber Monday", "Christmas", "New Year's Eve", ...);
+- calendar spans: "this/last week" (Monday to Sunday), "this/last month", "this/last year", "Q3",
+  "last quarter", "November" / "November 2030" (the latest one that has begun), "last weekend";
+- rolling windows: "last 30 days", "past 2 weeks", "previous 3 months" (ending today);
+- to date: "month to date", "year to date", "so far this week";
+- ranges: "since Monday", "since 1 March", "from 2031-03-01 to 2031-03-14", "between May 1 and May 9".
+
+A span never runs past today (this month is the 1st to today). `Span.label` names it with its exact days.
+Bounds in time are local midnights of the store's time zone, as UTC instants (`to_period`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from elara_bot.analytics.schemas import Period
+from elara_bot.errors import InvalidInput
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+WEEKDAYS.update({name.lower(): i for i, name in enumerate(calendar.day_abbr)})
+NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+)
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)"
+_NUM = r"(?:\d{1,3}|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
+_HOLIDAY = (
+    r"(?:black friday|cyber monday|thanksgiving|christmas eve|christmas day|christmas|xmas|boxing day"
+    r"|new year'?s eve|new year'?s day|new year|valentine'?s day|valentines|halloween)"
+)
+_DAY = (
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|{_HOLIDAY}(?: \d{{4}})?"
+    rf"|(?:last |this |past )?{_WEEKDAY}|today|yesterday)"
+)
+_MONTH_YEAR = rf"(?:{_MONTH}(?: \d{{4}})?)"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Whole days ``first``..``last`` (inclusive) of the store's calendar."""
+
+    first: date
+    last: date
+    name: str
+
+    @property
+    def label(self) -> str:
+        if self.first == self.last:
+            return f"{self.name} ({self.first:%a %Y-%m-%d})"
+        if self.name.endswith(self.last.isoformat()):
+            return self.name
+        return f"{self.name} ({self.first.isoformat()} to {self.last.isoformat()})"
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def normalize(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").replace(",", " ,").split()).replace(" ,", ",")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _latest(candidates: Callable[[int], date], today: date, year: int | None) -> date:
+    """The given year's date, or the latest one on or before today."""
+    if year is not None:
+        return candidates(year)
+    found = candidates(today.year)
+    return found if found <= today else candidates(today.year - 1)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _thanksgiving(year: int) -> date:
+    return _nth_weekday(year, 11, 3, 4)
+
+
+HOLIDAYS: dict[str, Callable[[int], date]] = {
+    "black friday": lambda y: _thanksgiving(y) + timedelta(days=1),
+    "cyber monday": lambda y: _thanksgiving(y) + timedelta(days=4),
+    "thanksgiving": _thanksgiving,
+    "christmas eve": lambda y: date(y, 12, 24),
+    "christmas day": lambda y: date(y, 12, 25),
+    "christmas": lambda y: date(y, 12, 25),
+    "xmas": lambda y: date(y, 12, 25),
+    "boxing day": lambda y: date(y, 12, 26),
+    "new years eve": lambda y: date(y, 12, 31),
+    "new years day": lambda y: date(y, 1, 1),
+    "new year": lambda y: date(y, 1, 1),
+    "valentines day": lambda y: date(y, 2, 14),
+    "valentines": lambda y: date(y, 2, 14),
+    "halloween": lambda y: date(y, 10, 31),
+}
+
+
+def _year_of(text: str) -> int | None:
+    found = re.search(r"\b(\d{4})\b", text)
+    return int(found.group(1)) if found else None
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """One day: ISO, month and day (either order, optional year), a weekday, a holiday."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidInput(f"{text} is not a date") from exc
+    if text in ("today",):
+        return today
+    if text == "yesterday":
+        return today - timedelta(days=1)
+    year = _year_of(text)
+    bare = re.sub(r"\s*\d{4}$", "", text).replace("'", "")
+    if bare in HOLIDAYS:
+        return _latest(HOLIDAYS[bare], today, year)
+    weekday = re.fullmatch(rf"(last |this |past )?({_WEEKDAY})", text)
+    if weekday:
+        back = (today.weekday() - WEEKDAYS[weekday.group(2)]) % 7
+        if weekday.group(1) == "this " and back == 0:
+            return today
+        return today - timedelta(days=back or 7)
+    parts = re.fullmatch(
+        rf"(?:({_MONTH})\.? (\d{{1,2}})|(\d{{1,2}}) (?:of )?({_MONTH}))(?:st|nd|rd|th)?(?:,? (\d{{4}}))?",
+        re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text),
+    )
+    if not parts:
+        return None
+    month = MONTHS[parts.group(1) or parts.group(4)]
+    day = int(parts.group(2) or parts.group(3))
+    try:
+        return _latest(lambda y: date(y, month, day), today, year)
+    except ValueError as exc:
+        raise InvalidInput(f"{text} is not a date") from exc
+
+
+def _month_span(text: str, today: date) -> Span:
+    found = re.fullmatch(rf"({_MONTH})(?: (\d{{4}}))?", text)
+    assert found is not None
+    month, year = MONTHS[found.group(1)], found.group(2)
+    first = _latest(lambda y: date(y, month, 1), today, int(year) if year else None)
+    return Span(first, min(_month_end(first.year, month), today), first.strftime("%B %Y"))
+
+
+def _calendar(unit: str, which: str, today: date) -> Span:
+    """this/last week (Mon-Sun), month, quarter or year."""
+    back = 1 if which in ("last", "previous", "past") else 0
+    if unit == "week":
+        monday = today - timedelta(days=today.weekday() + 7 * back)
+        return Span(monday, min(monday + timedelta(days=6), today), f"{which} week")
+    if unit == "month":
+        first = _add_months(today.replace(day=1), -back)
+        return Span(first, min(_month_end(first.year, first.month), today), f"{which} month")
+    if unit == "quarter":
+        start = _add_months(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), -3 * back)
+        end = _add_months(start, 3) - timedelta(days=1)
+        return Span(start, min(end, today), f"{which} quarter")
+    year = today.year - back
+    return Span(date(year, 1, 1), min(date(year, 12, 31), today), f"{which} year")
+
+
+def _rolling(count: int, unit: str, today: date) -> Span:
+    unit = unit.rstrip("s")
+    if count < 1 or count > 3660:
+        raise InvalidInput("a rolling window is 1 to 3660 days long")
+    if unit == "month":
+        first = _add_months(today, -count) + timedelta(days=1)
+    elif unit == "year":
+        first = _add_months(today, -12 * count) + timedelta(days=1)
+    else:
+        first = today - timedelta(days=count * (7 if unit == "week" else 1) - 1)
+    plural = "" if count == 1 else "s"
+    return Span(first, today, f"last {count} {unit}{plural}")
+
+
+def _bound(text: str, today: date, *, end: bool) -> date | None:
+    """One end of a range: a day, or a month (its first or last day)."""
+    if re.fullmatch(_MONTH_YEAR, text):
+        span = _month_span(text, today)
+        return span.last if end else span.first
+    return parse_day(text, today)
+
+
+def _quarter(text: str, today: date) -> Span:
+    found = re.fullmatch(r"q([1-4])(?: (\d{4}))?", text)
+    assert found is not None
+    quarter = int(found.group(1))
+    month = 3 * (quarter - 1) + 1
+    first = _latest(lambda y: date(y, month, 1), today, int(found.group(2)) if found.group(2) else None)
+    last = _add_months(first, 3) - timedelta(days=1)
+    return Span(first, min(last, today), f"Q{quarter} {first.year}")
+
+
+def _ago(days: int, today: date) -> Span:
+    day = today - timedelta(days=days)
+    return Span(day, day, f"{days} days ago")
+
+
+def _weekend(today: date) -> Span:
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+    return Span(saturday, min(saturday + timedelta(days=1), today), "last weekend")
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], date], Span | None]]
+
+
+def _range(found: re.Match[str], today: date) -> Span | None:
+    first = _bound(found.group("a"), today, end=False)
+    last = _bound(found.group("b"), today, end=True)
+    if first is None or last is None:
+        return None
+    if last < first and not re.search(r"\d{4}", found.group("a")):
+        first = first.replace(year=first.year - 1)  # "from December 20 to January 5"
+    if last < first:
+        raise InvalidInput("a date range needs a first day on or before its last day")
+    return Span(first, last, f"{first.isoformat()} to {last.isoformat()}")
+
+
+def _since(found: re.Match[str], today: date) -> Span | None:
+    first = _bound(found.group("a"), today, end=False)
+    if first is None:
+        return None
+    if first > today:
+        raise InvalidInput(f"{found.group('a')} is in the future")
+    return Span(first, today, f"since {found.group('a')}")
+
+
+def _one_day(found: re.Match[str], today: date) -> Span | None:
+    day = parse_day(found.group("a"), today)
+    if day is None:
+        return None
+    names = {"today": "today", "yesterday": "yesterday"}
+    return Span(day, day, names.get(found.group("a"), found.group("a")))
+
+
+_BOUND = rf"(?:{_DAY}|{_MONTH_YEAR})"
+_TO = r"(?:to|until|till|through|thru|and|-)"
+_ONE_DAY = (
+    rf"\b(?P<a>\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|{_HOLIDAY}(?: \d{{4}})?|today|yesterday)\b"
+)
+_NAMED_MONTH = (
+    rf"\b(?:in|for|of|during|over|on|month of|since) (?P<a>(?:{_MONTH}) \d{{4}}|(?:{_MONTH}))\b"
+    rf"|\b(?P<b>(?!may\b){_MONTH} \d{{4}}|(?!may\b){_MONTH})\b"  # "may" alone is a verb
+)
+_ROLLING = (
+    rf"\b(?:last|past|previous|trailing|over the last|in the last) (?P<n>{_NUM})"
+    r" (?P<u>days?|weeks?|months?|years?)\b"
+)
+
+
+def _count(word: str) -> int:
+    return NUMBERS.get(word) or int(word)
+
+
+def _day_before_yesterday(today: date) -> Span:
+    day = today - timedelta(days=2)
+    return Span(day, day, "the day before yesterday")
+
+
+def _whole_year(year: int, today: date) -> Span:
+    return Span(date(year, 1, 1), min(date(year, 12, 31), today), str(year))
+
+
+RULES: list[Rule] = [
+    (re.compile(rf"\b(?:from|between) (?P<a>{_BOUND}) {_TO} (?P<b>{_BOUND})\b"), _range),
+    (
+        re.compile(r"(?P<a>\d{4}-\d{2}-\d{2}) ?(?:to|until|through|-|and|\.\.) ?(?P<b>\d{4}-\d{2}-\d{2})"),
+        _range,
+    ),
+    (re.compile(rf"\b(?:since|starting|from) (?:the )?(?P<a>{_BOUND})\b(?! {_TO}\b)"), _since),
+    (re.compile(r"\b(?P<n>\d{1,3}) days? ago\b"), lambda m, t: _ago(int(m.group("n")), t)),
+    (re.compile(r"\bday before yesterday\b"), lambda m, t: _day_before_yesterday(t)),
+    (re.compile(_ROLLING), lambda m, t: _rolling(_count(m.group("n")), m.group("u"), t)),
+    (
+        re.compile(r"\b(?P<n>\d{1,3}) (?P<u>days?|weeks?|months?)\b"),
+        lambda m, t: _rolling(int(m.group("n")), m.group("u"), t),
+    ),
+    (re.compile(r"\b(?:week to date|wtd|so far this week)\b"), lambda m, t: _calendar("week", "this", t)),
+    (re.compile(r"\b(?:month to date|mtd|so far this month)\b"), lambda m, t: _calendar("month", "this", t)),
+    (re.compile(r"\b(?:year to date|ytd|so far this year)\b"), lambda m, t: _calendar("year", "this", t)),
+    (
+        re.compile(r"\b(?P<w>this|last|previous|past|current) (?P<u>week|month|quarter|year)\b"),
+        lambda m, t: _calendar(m.group("u"), m.group("w"), t),
+    ),
+    (re.compile(r"\b(?:the|last|this|over the) weekend\b"), lambda m, t: _weekend(t)),
+    (re.compile(r"\b(?P<a>q[1-4](?: \d{4})?)\b"), lambda m, t: _quarter(m.group("a"), t)),
+    (re.compile(_ONE_DAY), _one_day),
+    (re.compile(_NAMED_MONTH), lambda m, t: _month_span(m.group("a") or m.group("b"), t)),
+    (re.compile(rf"\b(?:on|last|this|past) (?P<a>(?:last |this |past )?{_WEEKDAY})\b"), _one_day),
+    (re.compile(rf"\b(?P<a>(?:last |this |past )?{_WEEKDAY})\b"), _one_day),
+    (re.compile(r"\b(?:in |during )?(?P<y>20\d{2})\b"), lambda m, t: _whole_year(int(m.group("y")), t)),
+]
+
+
+@dataclass(frozen=True)
+class Found:
+    phrase: str
+    span: Span
+
+
+def find_period(text: str, today: date) -> Found | None:
+    """The first period phrase of ``text`` (rules in order of precedence) and its days."""
+    msg = normalize(text).replace("'", "")
+    for pattern, build in RULES:
+        for found in pattern.finditer(msg):
+            span = build(found, today)
+            if span is not None:
+                return Found(found.group(0).strip(), span)
+    return None
+
+
+def find_periods(text: str, today: date) -> list[Found]:
+    """Every period phrase of ``text`` that does not overlap a more precedent one, in reading order."""
+    msg = normalize(text).replace("'", "")
+    taken: list[tuple[int, int, Found]] = []
+    for pattern, build in RULES:
+        for found in pattern.finditer(msg):
+            if any(found.start() < end and start < found.end() for start, end, _ in taken):
+                continue
+            span = build(found, today)
+            if span is not None:
+                taken.append((found.start(), found.end(), Found(found.group(0).strip(), span)))
+    return [item for _, _, item in sorted(taken, key=lambda t: t[0])]
+
+
+def parse_period(phrase: str, today: date) -> Span:
+    """A period phrase (a tool argument: "last month", "November 2030", "2031-03-01 to 2031-03-14",
+    "last_7_days") as days; `InvalidInput` when it names none."""
+    found = find_period(phrase.replace("_", " "), today)
+    if found is None:
+        raise InvalidInput(
+            f"I can't tell which period {phrase!r} is: try 'last month', 'November', 'last 30 days',"
+            " 'since Monday' or '2031-03-01 to 2031-03-14'"
+        )
+    return found.span
+
+
+def to_period(span: Span, zone: str) -> Period:
+    """The span as a half-open interval of UTC-aware instants: local midnights in ``zone``."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(span.first, time(0), tzinfo=tz)
+    end = datetime.combine(span.last + timedelta(days=1), time(0), tzinfo=tz)
+    suffix = "" if zone == "UTC" else f", {zone}"
+    return Period(label=span.label + suffix, start=start, end=end, first_day=span.first, last_day=span.last)
+
+
+def previous_span(span: Span) -> Span:
+    """The span just before, of the same kind: the previous calendar month for a whole month, else the
+    same number of days just before."""
+    if span.first.day == 1 and span.last == _month_end(span.first.year, span.first.month):
+        first = _add_months(span.first, -1)
+        return Span(first, _month_end(first.year, first.month), first.strftime("%B %Y"))
+    last = span.first - timedelta(days=1)
+    first = last - timedelta(days=span.days - 1)
+    return Span(first, last, "previous period")
+
+
+def same_span_last_year(span: Span) -> Span:
+    return Span(_add_months(span.first, -12), _add_months(span.last, -12), "a year earlier")
