@@ -43,6 +43,8 @@ from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.payments.base import PaymentProvider
 from elara_bot.policies import service as policies
+from elara_bot.storefront import service as storefront
+from elara_bot.storefront.schemas import Quote
 from retrieval.embedding import Embedder
 
 
@@ -353,6 +355,36 @@ async def store_policy(question: str, runtime: Runtime) -> Answer:
     return await _run(act)
 
 
+def _quote(found: Quote) -> Result:
+    """The cart's totals as the store computes them (the model reads, never supplies, an amount)."""
+    return {"totals": _dump(found)}, ToolOutcome()
+
+
+@tool(response_format="content_and_artifact")
+async def apply_discount_code(code: str, runtime: Runtime) -> Answer:
+    """Apply a discount code the shopper gave to their cart: the new totals, or why it cannot apply."""
+    ctx = _ctx(runtime)
+    return await _run(lambda: _applied(ctx, code))
+
+
+async def _applied(ctx: ShopperContext, code: str) -> Result:
+    return _quote(await storefront.apply_discount_code(ctx.conn, ctx.customer_id, code))
+
+
+@tool(response_format="content_and_artifact")
+async def choose_shipping(
+    country: str, runtime: Runtime, service: str | None = None, region: str | None = None
+) -> Answer:
+    """Set where the cart ships to (two-letter country code, optional region) and, once the shopper picked
+    one of the offered `shipping_options`, the shipping service; answers the options and the totals."""
+    ctx = _ctx(runtime)
+
+    async def act() -> Result:
+        return _quote(await storefront.choose_shipping(ctx.conn, ctx.customer_id, country, service, region))
+
+    return await _run(act)
+
+
 # What the shopper is shown while a tool runs (the label of the SSE `tool` event)
 LABELS = {
     "search_products": "Searching the catalog…",
@@ -368,6 +400,8 @@ LABELS = {
     "recommend": "Finding suggestions…",
     "store_policy": "Checking our policies…",
     "handoff_to_human": "Asking a member of our team…",
+    "apply_discount_code": "Applying your code…",
+    "choose_shipping": "Checking shipping…",
 }
 SHOPPER_TOOLS: list[BaseTool] = [
     search_products,
@@ -383,4 +417,6 @@ SHOPPER_TOOLS: list[BaseTool] = [
     recommend,
     store_policy,
     handoff_to_human,
+    apply_discount_code,
+    choose_shipping,
 ]

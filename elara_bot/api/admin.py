@@ -1,4 +1,4 @@
-"""Admin routes (X-Admin-Key): orders, fulfilment, stock, refunds."""
+"""Admin routes (X-Admin-Key): orders, fulfilment, stock, refunds; the storefront's configuration."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.api.errors import error_responses
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic, OrderStatus
+from elara_bot.storefront import service as storefront
+from elara_bot.storefront.schemas import CustomerRecord, DiscountCode, Promotion, ShippingRate, TaxRate
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -62,3 +64,76 @@ async def refund(number: str, _: AdminKey, conn: ConnDep, runtime: RuntimeDep) -
 @router.put("/stock/{sku}", response_model=StockOut, responses=error_responses(404))
 async def set_stock(sku: str, body: StockIn, _: AdminKey, conn: ConnDep) -> StockOut:
     return StockOut(sku=sku, stock=await orders.set_stock(conn, sku, body.stock))
+
+
+# --- storefront: discount codes, promotions, shipping and tax rates, customers (issue 16) ---------------
+@router.get("/discounts", response_model=list[DiscountCode])
+async def list_discounts(_: AdminKey, conn: ConnDep) -> list[DiscountCode]:
+    return await storefront.list_discounts(conn)
+
+
+@router.put("/discounts", response_model=DiscountCode, responses=error_responses(422))
+async def save_discount(body: DiscountCode, _: AdminKey, conn: ConnDep) -> DiscountCode:
+    """Create or replace a code (by `code`; its use count is kept)."""
+    return await storefront.save_discount(conn, body)
+
+
+@router.delete("/discounts/{code}", status_code=204, responses=error_responses(404))
+async def delete_discount(code: str, _: AdminKey, conn: ConnDep) -> None:
+    await storefront.delete(conn, "discount_codes", code=code.strip().upper())
+
+
+@router.get("/promotions", response_model=list[Promotion])
+async def list_promotions(_: AdminKey, conn: ConnDep) -> list[Promotion]:
+    return await storefront.list_promotions(conn)
+
+
+@router.put("/promotions", response_model=Promotion, responses=error_responses(422))
+async def save_promotion(body: Promotion, _: AdminKey, conn: ConnDep) -> Promotion:
+    return await storefront.save_promotion(conn, body)
+
+
+@router.delete("/promotions/{promotion_id}", status_code=204, responses=error_responses(404))
+async def delete_promotion(promotion_id: str, _: AdminKey, conn: ConnDep) -> None:
+    await storefront.delete(conn, "promotions", id=promotion_id)
+
+
+@router.get("/shipping-rates", response_model=list[ShippingRate])
+async def list_shipping_rates(_: AdminKey, conn: ConnDep) -> list[ShippingRate]:
+    return await storefront.list_shipping_rates(conn)
+
+
+@router.put("/shipping-rates", response_model=ShippingRate, responses=error_responses(422))
+async def save_shipping_rate(body: ShippingRate, _: AdminKey, conn: ConnDep) -> ShippingRate:
+    """Create or replace the rate of one (country, service, currency)."""
+    return await storefront.save_shipping_rate(conn, body)
+
+
+@router.delete(
+    "/shipping-rates/{country}/{service}/{currency}", status_code=204, responses=error_responses(404)
+)
+async def delete_shipping_rate(country: str, service: str, currency: str, _: AdminKey, conn: ConnDep) -> None:
+    await storefront.delete(conn, "shipping_rates", country=country, service=service, currency=currency)
+
+
+@router.get("/tax-rates", response_model=list[TaxRate])
+async def list_tax_rates(_: AdminKey, conn: ConnDep) -> list[TaxRate]:
+    return await storefront.list_tax_rates(conn)
+
+
+@router.put("/tax-rates", response_model=TaxRate, responses=error_responses(422))
+async def save_tax_rate(body: TaxRate, _: AdminKey, conn: ConnDep) -> TaxRate:
+    return await storefront.save_tax_rate(conn, body)
+
+
+@router.put("/customers", response_model=CustomerRecord, responses=error_responses(422))
+async def save_customer(body: CustomerRecord, _: AdminKey, conn: ConnDep) -> CustomerRecord:
+    """Create or complete a customer by email, with saved addresses (upserted by label)."""
+    await storefront.save_customer(conn, body)
+    assert body.email is not None  # save_customer refuses a buyer without one
+    return await storefront.get_customer(conn, body.email)
+
+
+@router.get("/customers/{email}", response_model=CustomerRecord, responses=error_responses(404))
+async def get_customer(email: str, _: AdminKey, conn: ConnDep) -> CustomerRecord:
+    return await storefront.get_customer(conn, email)

@@ -28,6 +28,8 @@ from elara_bot.orders import service as orders
 from elara_bot.orders.repository import OrderRow
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.payments.base import CheckoutSession, CheckoutSessionRequest, PaymentProvider
+from elara_bot.storefront import service as storefront
+from elara_bot.storefront.schemas import PricedLine
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def _currency(lines: list[CheckoutLineRow]) -> str:
     return currencies.pop()
 
 
-async def _reserve(conn: Conn, lines: list[CheckoutLineRow]) -> None:
+async def reserve(conn: Conn, lines: list[CheckoutLineRow]) -> None:
     for line in lines:  # ordered by SKU, so concurrent checkouts lock rows in the same order
         if not line["active"] or not await orders_repo.reserve_stock(conn, line["sku"], line["quantity"]):
             raise OutOfStock(f"not enough stock left for {line['sku']} ({line['title']})")
@@ -57,6 +59,20 @@ def reservation(settings: Settings, provider: PaymentProvider) -> timedelta:
     return timedelta(seconds=max(configured, getattr(provider, "min_reservation_s", 0)))
 
 
+def priced(lines: list[CheckoutLineRow]) -> list[PricedLine]:
+    """The lines as the storefront prices them (unit prices as the catalog has them now)."""
+    return [
+        PricedLine(
+            sku=line["sku"],
+            product_id=line["product_id"],
+            title=line["title"],
+            quantity=int(line["quantity"]),
+            unit_price_minor=int(line["unit_price_minor"]),
+        )
+        for line in lines
+    ]
+
+
 async def place_order(
     conn: Conn, customer_id: UUID, provider: PaymentProvider, settings: Settings
 ) -> OrderPublic:
@@ -66,13 +82,16 @@ async def place_order(
     if cart_id is None or not lines:
         raise Conflict("the cart is empty")
     currency = _currency(lines)
-    total = sum(int(line["unit_price_minor"]) * int(line["quantity"]) for line in lines)
+    quote = await storefront.quote_for_cart(conn, cart_id, priced(lines), currency)
+    if (missing := storefront.shipping_missing(quote)) is not None:
+        raise InvalidInput(missing)
     until = datetime.now(UTC) + reservation(settings, provider)
     async with conn.transaction():  # a savepoint: a failed reservation undoes every decrement
-        await _reserve(conn, lines)
-        order = await orders_repo.insert_order(conn, customer_id, currency, total, until)
+        await reserve(conn, lines)
+        order = await orders_repo.insert_order(conn, customer_id, currency, quote.total_minor, until)
         for line in lines:
             await orders_repo.insert_line(conn, order["id"], line)
+        await storefront.record_order(conn, order["id"], quote)
         await repo.close_cart(conn, cart_id)
     return await orders.get_order(conn, customer_id, order["number"])
 

@@ -136,6 +136,9 @@ def _register_groups() -> None:
     from elara_bot.cli import nlu
 
     nlu.register(app)
+    from elara_bot.cli import store
+
+    store.register(app)
 
 
 _register_groups()
