@@ -37,7 +37,7 @@ from telegram.ext import (
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from connectors.telegram import repository
-from connectors.telegram.render import SAY_PREFIX, Outgoing, WireReply, esc, render_reply
+from connectors.telegram.render import SAY_PREFIX, Outgoing, esc, render_reply
 from elara_bot.config import TelegramSettings
 from elara_bot.contracts import InboundMessage, OutboundReply
 from elara_bot.db import Conn
@@ -99,12 +99,6 @@ def _seconds(value: int | timedelta) -> float:
 def _transient(exc: BaseException) -> bool:
     """429s, time-outs and network failures; a BadRequest is a NetworkError in PTB but is final."""
     return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
-
-
-def _wire(reply: OutboundReply | WireReply) -> WireReply:
-    if isinstance(reply, OutboundReply):
-        return reply.model_dump(mode="json")
-    return reply
 
 
 class TelegramConnector:
@@ -266,7 +260,7 @@ class TelegramConnector:
         except Exception:
             log.exception("conversation turn failed for telegram chat %s", inbound.conversation_key)
             return [Outgoing(text=esc(SORRY))]
-        return render_reply(_wire(reply), self._public_url)
+        return render_reply(reply, self._public_url)
 
     @asynccontextmanager
     async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
@@ -296,7 +290,7 @@ class TelegramConnector:
                 await task
 
     # --- outbound --------------------------------------------------------------------------------
-    async def send_reply(self, chat_id: int | str, reply: OutboundReply | WireReply) -> bool:
+    async def send_reply(self, chat_id: int | str, reply: OutboundReply) -> bool:
         """Send a reply that is not the answer to a turn (e.g. a merchant's message during a handoff).
 
         Returns False without calling Telegram when the shopper blocked the bot, or when they block it now.
@@ -306,7 +300,7 @@ class TelegramConnector:
             if not await repository.identity_active(conn, external_id):
                 log.info("telegram identity %s is inactive: reply not sent", external_id)
                 return False
-        return await self._send(int(chat_id), render_reply(_wire(reply), self._public_url), external_id)
+        return await self._send(int(chat_id), render_reply(reply, self._public_url), external_id)
 
     async def _send(self, chat_id: int, messages: list[Outgoing], external_id: str) -> bool:
         try:

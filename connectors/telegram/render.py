@@ -1,7 +1,7 @@
 """Render a platform-neutral reply as Telegram messages (MarkdownV2, inline keyboards, photos).
 
-The input is the reply's documented wire format (``OutboundReply.model_dump(mode="json")``, see
-docs/contracts.md), read through small views that ignore fields this connector does not use. Every piece
+The input is the platform-neutral ``OutboundReply`` (elara_bot/contracts.py, docs/contracts.md), its parts
+matched by type. Every piece
 of text that comes from the model, the catalog or a shopper is escaped with PTB's ``escape_markdown``;
 only the formatting written here is markup. Texts are split under Telegram's limits (4096 characters for a
 message, 1024 for a caption), counted on the escaped text, which is never shorter than what Telegram counts.
@@ -13,15 +13,30 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from telegram.helpers import escape_markdown
 
+from elara_bot.cart.schemas import CartLine, CartPublic
+from elara_bot.contracts import (
+    CardVariant,
+    CartPart,
+    ChartPart,
+    CheckoutLinkPart,
+    HandoffPart,
+    OrderPart,
+    OutboundReply,
+    ProductCard,
+    ProductCardsPart,
+    QuickRepliesPart,
+    QuickReply,
+    ReplyPart,
+    TablePart,
+)
 from elara_bot.money import format_amount
+from elara_bot.orders.schemas import OrderLine, OrderPublic
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
@@ -32,62 +47,6 @@ SAY_PREFIX = "say:"  # a quick reply without an action: the button sends its mes
 _BOLD = re.compile(r"\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*")
 BOLD_MARGIN = 200  # room for the bold markers model_text adds after splitting
 _SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
-
-
-# --- views of the reply wire format -------------------------------------------------------------
-# A reply as JSON (``OutboundReply.model_dump(mode="json")``): the input of ``render_reply``.
-WireReply = Mapping[str, Any]
-
-
-class _Variant(BaseModel):
-    sku: str
-    options: dict[str, str] = {}
-    price_minor: int
-    in_stock: bool = True
-
-
-class _Card(BaseModel):
-    position: int
-    product_id: str
-    title: str
-    image_url: str | None = None
-    description: str = ""
-    price_min_minor: int
-    price_max_minor: int
-    currency: str
-    variants: list[_Variant] = []
-
-
-class _CartLine(BaseModel):
-    sku: str
-    title: str
-    options: dict[str, str] = {}
-    quantity: int
-    line_total_minor: int
-    currency: str | None = None  # order lines carry the order's currency instead
-
-
-class _Cart(BaseModel):
-    lines: list[_CartLine] = []
-    item_count: int = 0
-    total_minor: int = 0
-    currency: str = "USD"
-
-
-class _Order(BaseModel):
-    number: str
-    status: str
-    lines: list[_CartLine] = []
-    total_minor: int
-    currency: str
-    tracking: list[str] = []
-    payment_url: str | None = None
-
-
-class _QuickReply(BaseModel):
-    label: str
-    message: str = ""
-    action: str | None = None
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -180,20 +139,20 @@ def _options(options: Mapping[str, str]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in options.items())
 
 
-def _price_range(card: _Card) -> str:
+def _price_range(card: ProductCard) -> str:
     low = format_money(card.price_min_minor, card.currency)
     if card.price_max_minor == card.price_min_minor:
         return low
     return f"{low} – {format_money(card.price_max_minor, card.currency)}"
 
 
-def _variant_label(variant: _Variant, currency: str) -> str:
+def _variant_label(variant: CardVariant, currency: str) -> str:
     options = " / ".join(variant.options.values())
     price = format_money(variant.price_minor, currency)
     return shorten(f"Add {options} · {price}" if options else f"Add to cart · {price}", 60)
 
 
-def card_message(card: _Card, public_url: str) -> Outgoing:
+def card_message(card: ProductCard, public_url: str) -> Outgoing:
     in_stock = [v for v in card.variants if v.in_stock]
     header = f"*{esc(f'{card.position}. {shorten(card.title, 200)}')}*\n{esc(_price_range(card))}"
     if not in_stock:
@@ -209,16 +168,16 @@ def card_message(card: _Card, public_url: str) -> Outgoing:
     return Outgoing(text=text, keyboard=_keyboard(rows), photo=photo)
 
 
-def _line_text(line: _CartLine, currency: str) -> str:
+def _line_text(line: CartLine | OrderLine, currency: str) -> str:
     options = f" ({_options(line.options)})" if line.options else ""
-    total = format_money(line.line_total_minor, line.currency or currency)
+    total = format_money(line.line_total_minor, currency)
     return esc(f"• {line.quantity} × {shorten(line.title, 80)}{options} — {total}")
 
 
-def cart_messages(cart: _Cart) -> list[Outgoing]:
+def cart_messages(cart: CartPublic) -> list[Outgoing]:
     if not cart.lines:
         return [Outgoing(text=esc("Your cart is empty."))]
-    lines = [_line_text(line, cart.currency) for line in cart.lines]
+    lines = [_line_text(line, line.currency) for line in cart.lines]
     total = esc(format_money(cart.total_minor, cart.currency))
     count = f"({cart.item_count} item{'' if cart.item_count == 1 else 's'})"
     title = f"*{esc('Your cart')}* {esc(count)}"
@@ -227,16 +186,16 @@ def cart_messages(cart: _Cart) -> list[Outgoing]:
     return _pack([title, *lines, "", f"*{esc('Total:')}* {total}"], _keyboard(rows))
 
 
-def checkout_message(part: Mapping[str, Any]) -> Outgoing:
-    total = format_money(int(part["total_minor"]), str(part["currency"]))
-    text = f"*{esc('Order ' + str(part['order_number']))}* {esc('is ready: ' + total + '.')}\n" + esc(
+def checkout_message(part: CheckoutLinkPart) -> Outgoing:
+    total = format_money(part.total_minor, part.currency)
+    text = f"*{esc('Order ' + part.order_number)}* {esc('is ready: ' + total + '.')}\n" + esc(
         "Tap the button to pay securely."
     )
-    button = InlineKeyboardButton(f"Pay {total}", url=str(part["url"]))
+    button = InlineKeyboardButton(f"Pay {total}", url=part.url)
     return Outgoing(text=text, keyboard=InlineKeyboardMarkup([[button]]))
 
 
-def order_messages(order: _Order) -> list[Outgoing]:
+def order_messages(order: OrderPublic) -> list[Outgoing]:
     status = order.status.replace("_", " ")
     lines = [_line_text(line, order.currency) for line in order.lines]
     total = esc(format_money(order.total_minor, order.currency))
@@ -249,7 +208,7 @@ def order_messages(order: _Order) -> list[Outgoing]:
     return _pack(text, keyboard)
 
 
-def quick_reply_keyboard(replies: list[_QuickReply]) -> InlineKeyboardMarkup | None:
+def quick_reply_keyboard(replies: list[QuickReply]) -> InlineKeyboardMarkup | None:
     buttons = [
         _button(shorten(r.label, 40), r.action if r.action else SAY_PREFIX + (r.message or r.label))
         for r in replies
@@ -257,13 +216,12 @@ def quick_reply_keyboard(replies: list[_QuickReply]) -> InlineKeyboardMarkup | N
     return _keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def table_message(part: Mapping[str, Any]) -> list[Outgoing]:
-    columns = [str(c) for c in part.get("columns", [])]
-    rows = [[str(c) for c in row] for row in part.get("rows", [])]
+def table_message(part: TablePart) -> list[Outgoing]:
+    columns, rows = part.columns, part.rows
     widths = [max(len(r[i]) for r in [columns, *rows] if i < len(r)) for i in range(len(columns))]
     lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) for r in [columns, *rows]]
     escaped = [escape_markdown(shorten(line, 1000), version=2, entity_type="pre") for line in lines]
-    title = f"*{esc(shorten(str(part.get('title', '')), 200))}*"
+    title = f"*{esc(shorten(part.title, 200))}*"
     blocks = _pack(escaped, None, TEXT_LIMIT - len(title) - 10)
     return [
         Outgoing(text=(title + "\n" if i == 0 else "") + f"```\n{b.text}\n```") for i, b in enumerate(blocks)
@@ -286,42 +244,37 @@ def _pack(lines: list[str], keyboard: InlineKeyboardMarkup | None, limit: int = 
     ]
 
 
-def render_part(part: Mapping[str, Any], public_url: str) -> list[Outgoing]:
-    kind = part.get("type")
-    if kind == "product_cards":
-        return [card_message(_Card.model_validate(c), public_url) for c in part.get("cards", [])]
-    if kind == "cart":
-        return cart_messages(_Cart.model_validate(part["cart"]))
-    if kind == "checkout_link":
-        return [checkout_message(part)]
-    if kind == "order":
-        return order_messages(_Order.model_validate(part["order"]))
-    if kind == "handoff" and part.get("detail"):
-        return [Outgoing(text="_" + esc(str(part["detail"])) + "_")]
-    if kind == "chart":
-        caption = f"*{esc(shorten(str(part.get('title', '')), 200))}*"
-        return [Outgoing(text=caption, photo=base64.b64decode(str(part["png_base64"])))]
-    if kind == "table":
-        return table_message(part)
+def render_part(part: ReplyPart, public_url: str) -> list[Outgoing]:
+    """The messages of one part; quick replies ride on the text's keyboard instead (``render_reply``)."""
+    match part:
+        case ProductCardsPart():
+            return [card_message(card, public_url) for card in part.cards]
+        case CartPart():
+            return cart_messages(part.cart)
+        case CheckoutLinkPart():
+            return [checkout_message(part)]
+        case OrderPart():
+            return order_messages(part.order)
+        case HandoffPart() if part.detail:
+            return [Outgoing(text="_" + esc(part.detail) + "_")]
+        case ChartPart():
+            caption = f"*{esc(shorten(part.title, 200))}*"
+            return [Outgoing(text=caption, photo=base64.b64decode(part.png_base64))]
+        case TablePart():
+            return table_message(part)
     return []
 
 
-def render_reply(reply: WireReply, public_url: str) -> list[Outgoing]:
+def render_reply(reply: OutboundReply, public_url: str) -> list[Outgoing]:
     """All the messages for one reply: its text (with the quick replies), then each part in order."""
-    parts: list[Mapping[str, Any]] = list(reply.get("parts", []))
-    replies = [
-        _QuickReply.model_validate(r)
-        for p in parts
-        if p.get("type") == "quick_replies"
-        for r in p.get("replies", [])
-    ]
+    replies = [r for p in reply.parts if isinstance(p, QuickRepliesPart) for r in p.replies]
     keyboard = quick_reply_keyboard(replies)
-    text = str(reply.get("text") or "").strip()
+    text = reply.text.strip()
     if not text and keyboard is not None:
         text = "Choose an option:"
     messages = [Outgoing(text=model_text(piece)) for piece in split_plain(text, TEXT_LIMIT - BOLD_MARGIN)]
     if keyboard is not None:
         messages[-1] = Outgoing(text=messages[-1].text, keyboard=keyboard)
-    for part in parts:
+    for part in reply.parts:
         messages.extend(render_part(part, public_url))
     return messages

@@ -21,6 +21,7 @@ from connectors.telegram import routes as telegram_routes
 from elara_bot.api.errors import install_error_handlers
 from elara_bot.app import start_runtime, stop_runtime
 from elara_bot.config import TelegramSettings
+from elara_bot.contracts import OutboundReply
 from elara_bot.db import connect, migrate
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder
@@ -231,7 +232,7 @@ class TestSending:
         assert [c.failed for c in tg.calls_for(token, "sendMessage")] == [True]  # not retried
         assert await identity_active(bare_db_url, str(uid)) is False
 
-        relayed = {"text": "Hello from the shop", "parts": []}
+        relayed = OutboundReply(text="Hello from the shop")
         assert await connector.send_reply(uid, relayed) is False
         assert len(tg.calls_for(token, "sendMessage")) == 1  # nothing sent to an inactive identity
 

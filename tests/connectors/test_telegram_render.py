@@ -17,6 +17,7 @@ from connectors.telegram.render import (
     render_reply,
     split_plain,
 )
+from elara_bot.contracts import OutboundReply
 
 PUBLIC = "https://shop.example.com"
 SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
@@ -72,8 +73,9 @@ def card(**overrides: Any) -> dict[str, Any]:
     return {**values, **overrides}
 
 
-def reply(text: str = "", *parts: dict[str, Any]) -> dict[str, Any]:
-    return {"text": text, "parts": list(parts), "conversation_id": "c-1"}
+def reply(text: str = "", *parts: dict[str, Any]) -> OutboundReply:
+    """A reply from its wire form (docs/contracts.md), as the conversation service hands it over."""
+    return OutboundReply.model_validate({"text": text, "parts": list(parts)})
 
 
 def buttons(message: Outgoing) -> list[dict[str, Any]]:
