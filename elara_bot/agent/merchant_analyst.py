@@ -137,6 +137,7 @@ class MerchantAnalyst:
             now=self.now,
             prompt=self.prompt,
             categories=await analytics_repo.categories(conn),
+            products=await analytics_repo.product_titles(conn),
         )
         produced: list[BaseMessage] = []
         async with conn.transaction(force_rollback=True):  # a failed attempt leaves nothing behind
@@ -144,7 +145,7 @@ class MerchantAnalyst:
                 self._agent(model),
                 ctx,  # type: ignore[arg-type]
                 [HumanMessage(question)],
-                {"merchant_categories": ctx.categories},
+                {"merchant_categories": ctx.categories, "merchant_products": ctx.products},
                 stream_tokens=False,
                 timeout_s=self.timeout_s,
             )

@@ -49,6 +49,7 @@ class MerchantContext:
     now: datetime | None = None
     prompt: str = ""
     categories: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)  # product titles: the offline planner's vocabulary
 
 
 def money(minor: int, currency: str = "USD") -> str:
@@ -143,11 +144,12 @@ async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
     """Sales per product, category, channel or customer, highest first (products: in one category)."""
     period = _period(args)
     by, rank_by = args.get("by", "product"), args.get("rank_by", "revenue")
-    category = args.get("category") or None
+    category, product = args.get("category") or None, args.get("product") or None
+    limit = int(args.get("limit") or 10)
     ranking = await analytics.ranking(
-        conn, period, by, rank_by=rank_by, limit=int(args.get("limit") or 10), category=category
+        conn, period, by, rank_by=rank_by, limit=limit, category=category, product=product
     )
-    where = f" in {category}" if category else ""
+    where = (f" in {category}" if category else "") + (f" matching {product!r}" if product else "")
     if not ranking.rows:
         return ToolResult(f"No sales{where} {period.label}.", [], [period.label])
     first = ranking.rows[0]
@@ -445,12 +447,15 @@ async def lc_sales_breakdown(
     period: str = DEFAULT_PERIOD,
     rank_by: Literal["revenue", "units"] = "revenue",
     category: str | None = None,
+    product: str | None = None,
     limit: int = 10,
 ) -> Answer:
     """Sales per product, category, channel (web, telegram, ...) or customer, highest first, with how many
     there are in all. by='customer' gives the top customers; by='product' with category='Outdoor' gives
-    the best sellers of one category; rank_by='units' ranks products by units sold."""
+    the best sellers of one category; product='lamp' only products whose title contains it (how a product
+    sold); rank_by='units' ranks products by units sold."""
     args = {"by": by, "period": period, "rank_by": rank_by, "category": category, "limit": limit}
+    args["product"] = product
     return await run_tool("sales_breakdown", runtime, args)
 
 

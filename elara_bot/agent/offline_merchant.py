@@ -30,7 +30,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from elara_bot.analytics.periods import find_periods, normalize
+from elara_bot.analytics.periods import Found, find_periods, normalize
 from elara_bot.errors import InvalidInput
 
 CAN_DO = (
@@ -50,6 +50,10 @@ WORD_N = {"three": 3, "five": 5, "ten": 10, "twenty": 20}
 THRESHOLD = re.compile(r"\b(?:below|under|less than|fewer than)\s+(\d{1,4})\b")
 AT_MOST = re.compile(r"\b(\d{1,4}) or (?:fewer|less)\b")
 HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs|h)\b")
+SEARCH_RESULTS = re.compile(
+    r"\b(?:returns?|returned|returning|gives?|gave|shows?|showed) (?:no|zero|any|0|empty)\b"
+)
+LEFT_IN_CART = re.compile(r"\b(?:left|leave|leaving|forgot|forgotten)\b.{0,30}\bcarts?\b")
 DAYS_LEFT = re.compile(r"\b(?:less than|under|within|fewer than|below) (\d{1,3}) (days?|weeks?)\b")
 
 
@@ -177,11 +181,34 @@ def _category(msg: str, categories: Sequence[str]) -> str | None:
     return None
 
 
-def _periods(msg: str) -> list[str]:
+def _periods(msg: str) -> list[Found]:
     try:
-        return [found.phrase for found in find_periods(msg, datetime.now(UTC).date())]
+        return find_periods(msg, datetime.now(UTC).date())
     except InvalidInput:
         return []
+
+
+GENERIC = {"the", "and", "for", "with", "set", "pack", "pro", "plus", "mini", "max", "new", "classic", "one"}
+
+
+def _reserved() -> set[str]:
+    """The planner's own words ("top", "sales", "best"...): never read as a product's name."""
+    vocabulary = (*SALES, *RANK, *CUSTOMERS, *CHANNELS, *COMPARE)
+    return {w for phrase in vocabulary for w in re.findall(r"[a-z]+", phrase)}
+
+
+def _product(msg: str, products: Sequence[str], categories: Sequence[str]) -> str | None:
+    """A product the question names: a whole title, else a distinctive word of one ("lamp", "socks")."""
+    for title in sorted(products, key=len, reverse=True):
+        if len(title) > 3 and title.lower() in msg:
+            return title
+    taken = {part.strip().lower() for path in categories for part in path.split(">")}
+    words: set[str] = {w for title in products for w in re.findall(r"[a-z]{3,}", title.lower())}
+    words -= GENERIC | taken | _reserved()
+    for word in sorted(words, key=len, reverse=True):
+        if re.search(r"\b" + re.escape(word) + r"(?:s|es)?\b", msg):
+            return word
+    return None
 
 
 SALES = (
@@ -207,6 +234,15 @@ SALES = (
     "brought in",
     "how much",
     "doing",
+    "numbers",
+    "figures",
+    "stats",
+    "statistics",
+    "kpi*",
+    "report",
+    "results",
+    "summary",
+    "overview",
 )
 RANK = (
     "top",
@@ -339,7 +375,22 @@ def _stock(msg: str) -> list[ToolCallPlan]:
 
 def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     calls: list[ToolCallPlan] = []
-    if _any(msg, "refund*", "return*", "sent back", "send back", "money back", "chargeback*", "rma"):
+    about_returns = SEARCH_RESULTS.sub(" ", msg)  # "searches that return no results" are not returns
+    if _any(
+        about_returns,
+        "refund*",
+        "return*",
+        "sent back",
+        "send back",
+        "money back",
+        "chargeback*",
+        "rma",
+        "pay back",
+        "paid back",
+        "give back",
+        "gave back",
+        "reimburs*",
+    ):
         calls.append(ToolCallPlan("refunds_and_returns", dict(period)))
     if _any(
         msg,
@@ -361,7 +412,7 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "searches",
     ):
         calls.append(ToolCallPlan("conversion", dict(period)))
-    elif _any(
+    elif LEFT_IN_CART.search(msg) or _any(
         msg,
         "abandon*",
         "left in cart*",
@@ -375,12 +426,17 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "did not check out",
     ):
         found = HOURS.search(msg)
-        calls.append(ToolCallPlan("abandoned_carts", {"idle_hours": int(found.group(1)) if found else 24}))
+        if period and not found:  # carts abandoned over a period: counted with the conversion figures
+            calls.append(ToolCallPlan("conversion", dict(period)))
+        else:
+            calls.append(
+                ToolCallPlan("abandoned_carts", {"idle_hours": int(found.group(1)) if found else 24})
+            )
     return calls
 
 
 def _sales(
-    msg: str, period: dict[str, str], phrases: list[str], categories: Sequence[str]
+    msg: str, period: dict[str, str], phrases: list[str], categories: Sequence[str], product: str | None
 ) -> list[ToolCallPlan]:
     ranked = _any(msg, *RANK) or bool(TOP_N.search(msg))
     units = _any(msg, "units", "quantity", "most sold", "sold most", "how many units", "volume", "pieces")
@@ -399,12 +455,20 @@ def _sales(
         "average transaction",
         "typical order",
         "average ticket",
+        "per order",
+        "order size",
+        "per transaction",
+        "per purchase",
     ):
         return [ToolCallPlan("average_order_value", dict(period))]
-    if _any(msg, *CUSTOMERS) and (ranked or _any(msg, "who", "which", "most", "spent", "spend")):
+    ranks_customers = ranked or _any(msg, "who", "which", "most", "spent", "spend", "vip*", "loyal*", "key")
+    if _any(msg, *CUSTOMERS) and ranks_customers:
         return [ToolCallPlan("sales_breakdown", {"by": "customer", **period, "limit": _limit(msg, 5)})]
     if _any(msg, *CHANNELS):
         return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
+    if product is not None:
+        args = {"by": "product", **period, "product": product, "rank_by": rank_by, "limit": _limit(msg, 10)}
+        return [ToolCallPlan("sales_breakdown", args)]
     per_category = _any(
         msg,
         "each category",
@@ -460,8 +524,11 @@ def _sales(
     return []
 
 
-def understand_merchant(text: str, categories: Sequence[str] = ()) -> MerchantPlan:
-    """The tool calls answering ``text``, or an honest decline."""
+def understand_merchant(
+    text: str, categories: Sequence[str] = (), products: Sequence[str] = ()
+) -> MerchantPlan:
+    """The tool calls answering ``text``, or an honest decline; ``categories`` and ``products`` (titles)
+    are the store's, for questions about one of them."""
     msg = normalize(text).replace("'", "'")
     refused = _refused(msg)
     if refused is not None:
@@ -469,12 +536,13 @@ def understand_merchant(text: str, categories: Sequence[str] = ()) -> MerchantPl
     order = ORDER_NUMBER.search(text)
     if order:
         return MerchantPlan([ToolCallPlan("order_details", {"number": order.group(1).upper()})])
-    phrases = _periods(msg)
+    found = _periods(msg)
+    phrases = [f.phrase for f in found]
     period = {"period": phrases[0]} if phrases else {}
     calls = _stock(msg) or _other(msg, period)
     if not calls:
-        calls = _sales(msg, period, phrases, categories)
-    multi_day = not phrases or not re.search(r"today|yesterday|day|\d{4}-\d{2}-\d{2}$", phrases[0])
+        calls = _sales(msg, period, phrases, categories, _product(msg, products, categories))
+    multi_day = not found or found[0].span.days > 1
     trend = _any(msg, "trend*", "chart*", "graph*", "plot*", "daily", "per day", "day by day", "over time")
     if calls and (trend or (multi_day and calls[0].name == "sales_summary")):
         calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
@@ -486,8 +554,6 @@ def understand_merchant(text: str, categories: Sequence[str] = ()) -> MerchantPl
 class OfflineMerchantModel(BaseChatModel):
     """The analyst's model when no hosted one is configured (or it failed): `understand_merchant` picks
     the tool calls; once their results are back, the reply is their texts (the tables are parts)."""
-
-    categories: tuple[str, ...] = ()
 
     @property
     def _llm_type(self) -> str:
@@ -513,7 +579,10 @@ class OfflineMerchantModel(BaseChatModel):
         if results:
             message = AIMessage(content="\n".join(r.text.split("\n\n")[0] for r in results))
         else:
-            plan = understand_merchant(_question(messages), _categories(kwargs, self.categories))
+            question = _question(messages)
+            plan = understand_merchant(
+                question, _configured("merchant_categories"), _configured("merchant_products")
+            )
             message = AIMessage(content=plan.decline or "", tool_calls=[_call(c) for c in plan.calls])
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -522,14 +591,15 @@ def _call(plan: ToolCallPlan) -> dict[str, Any]:
     return {"name": plan.name, "args": plan.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
 
 
-def _categories(kwargs: dict[str, Any], default: tuple[str, ...]) -> Sequence[str]:
+def _configured(key: str) -> Sequence[str]:
+    """The store's vocabulary the analyst put in the run's config (categories, product titles)."""
     try:
         from langgraph.config import get_config
 
-        given = get_config().get("configurable", {}).get("merchant_categories")
+        given = get_config().get("configurable", {}).get(key)
     except RuntimeError:  # called outside a graph run
-        return default
-    return given if isinstance(given, list | tuple) else default
+        return ()
+    return given if isinstance(given, list | tuple) else ()
 
 
 def _question(messages: list[BaseMessage]) -> str:

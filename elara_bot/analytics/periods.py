@@ -228,6 +228,14 @@ def _ago(days: int, today: date) -> Span:
     return Span(day, day, f"{days} days ago")
 
 
+def _week_of(found: re.Match[str], today: date) -> Span | None:
+    day = parse_day(found.group("a"), today)
+    if day is None:
+        return None
+    monday = day - timedelta(days=day.weekday())
+    return Span(monday, min(monday + timedelta(days=6), today), f"the week of {monday.isoformat()}")
+
+
 def _weekend(today: date) -> Span:
     saturday = today - timedelta(days=(today.weekday() - 5) % 7)
     return Span(saturday, min(saturday + timedelta(days=1), today), "last weekend")
@@ -317,6 +325,7 @@ RULES: list[Rule] = [
     ),
     (re.compile(r"\b(?:the|last|this|over the) weekend\b"), lambda m, t: _weekend(t)),
     (re.compile(r"\b(?P<a>q[1-4](?: \d{4})?)\b"), lambda m, t: _quarter(m.group("a"), t)),
+    (re.compile(r"\bweek (?:of|starting|beginning) (?:the )?" + _ONE_DAY[2:]), _week_of),
     (re.compile(_ONE_DAY), _one_day),
     (re.compile(_NAMED_MONTH), lambda m, t: _month_span(m.group("a") or m.group("b"), t)),
     (re.compile(rf"\b(?:on|last|this|past) (?P<a>(?:last |this |past )?{_WEEKDAY})\b"), _one_day),

@@ -156,9 +156,18 @@ def _params(start: datetime, end: datetime, currency: str, **more: Any) -> dict[
 
 
 async def product_sales(
-    conn: Conn, start: datetime, end: datetime, currency: str, *, by: str, limit: int, category: str | None
+    conn: Conn,
+    start: datetime,
+    end: datetime,
+    currency: str,
+    *,
+    by: str,
+    limit: int,
+    category: str | None,
+    product: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Products by line revenue or units (in ``category`` if given); ``total``: how many products sold."""
+    """Products by line revenue or units (in ``category``, titled like ``product``, if given); ``total``:
+    how many products sold."""
     order = "revenue_minor DESC, units DESC" if by == "revenue" else "units DESC, revenue_minor DESC"
     cur = await conn.execute(
         "SELECT l.product_id AS key, min(l.title) AS label, sum(l.quantity)::int AS units,"
@@ -166,10 +175,16 @@ async def product_sales(
         " count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
         " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
         f" WHERE {_SALES} AND {_IN_CATEGORY}"
+        " AND (%(product)s::text IS NULL OR l.title ILIKE '%%' || %(product)s::text || '%%')"
         f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %(limit)s",
-        _params(start, end, currency, limit=limit, category=category),
+        _params(start, end, currency, limit=limit, category=category, product=product),
     )
     return await cur.fetchall()
+
+
+async def product_titles(conn: Conn) -> list[str]:
+    cur = await conn.execute("SELECT DISTINCT title FROM products ORDER BY 1")
+    return [row["title"] for row in await cur.fetchall()]
 
 
 async def category_sales(

@@ -189,6 +189,7 @@ async def ranking(
     rank_by: RankBy = "revenue",
     limit: int = 5,
     category: str | None = None,
+    product: str | None = None,
     currency: str = DEFAULT_CURRENCY,
 ) -> Ranking:
     """Sales per product (line revenue or units, optionally in one category), category (line revenue),
@@ -199,7 +200,14 @@ async def ranking(
         if category is not None:
             await _known_category(conn, category)
         rows = await repo.product_sales(
-            conn, period.start, period.end, currency, by=rank_by, limit=limit, category=category
+            conn,
+            period.start,
+            period.end,
+            currency,
+            by=rank_by,
+            limit=limit,
+            category=category,
+            product=product.strip() if product else None,
         )
     elif by == "category":
         rows = await repo.category_sales(conn, period.start, period.end, currency, limit=limit)

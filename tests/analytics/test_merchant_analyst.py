@@ -126,6 +126,21 @@ async def test_best_seller_in_a_category(history: Conn) -> None:
     assert "last quarter (2030-10-01 to 2030-12-31)" in reply.text
 
 
+async def test_one_product(history: Conn) -> None:
+    reply = await ask(history, "how many socks did we sell in February?")
+    [row] = await _rows(
+        history,
+        "SELECT sum(l.quantity)::int AS u, sum(l.quantity * l.unit_price_minor)::bigint AS r"
+        " FROM order_lines l"
+        f" JOIN orders o ON o.id = l.order_id WHERE {SALES} AND l.title ILIKE '%%sock%%'"
+        " AND o.created_at >= %s AND o.created_at < %s",
+        (_utc(date(2031, 2, 1)), _utc(date(2031, 3, 1))),
+    )
+    [table] = _tables(reply)
+    assert [r[1:] for r in table.rows] == [["Wool Sock", str(row["u"]), money(int(row["r"]))]]
+    assert "February 2031 (2031-02-01 to 2031-02-28)" in reply.text
+
+
 async def test_top_customers(history: Conn) -> None:
     reply = await ask(history, "who are our top 5 customers this year?")
     rows = await _rows(
