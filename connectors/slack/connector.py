@@ -2,7 +2,8 @@
 (handoff.py) and alerts (alerts.py) behind one bolt app.
 
 Bolt verifies the request signature (401 on a forged, stale or missing one) and answers
-``url_verification``; retries are deduplicated on ``event_id``. A request from a team not in
+``url_verification``; retries are deduplicated on ``event_id`` in PostgreSQL (``slack_events``), so a
+retry reaching another replica is recognised too. A request from a team not in
 ``allowed_team_ids`` (required when Slack is configured) gets no answer at all: it is acknowledged, logged
 and dropped. The app (``app.py``) subscribes the handoff and alert handlers to their hooks.
 """
@@ -10,7 +11,6 @@ and dropped. The app (``app.py``) subscribes the handoff and alert handlers to t
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
@@ -20,10 +20,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from connectors.slack import repository
 from connectors.slack.alerts import AlertDesk
 from connectors.slack.handoff import CLOSE_ACTION, HandoffConversation, HandoffDesk, ShopperPush
 from connectors.slack.merchant import MerchantDesk
-from elara_bot.agent.merchant_analyst import MerchantAnalyst
+from elara_bot.agent.merchant_analyst import MerchantAnalyst, build_analyst
 from elara_bot.config import SlackSettings
 from elara_bot.contracts import OutboundReply
 from elara_bot.db import Conn
@@ -31,7 +32,7 @@ from elara_bot.errors import ServiceUnavailable
 from elara_bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-SEEN_LIMIT = 5000
+PRUNE_EVERY = 500  # new events between two prunes of the handled-event table
 
 
 class SlackConnector:
@@ -47,6 +48,7 @@ class SlackConnector:
         assert settings.bot_token is not None
         assert settings.signing_secret is not None
         self.settings = settings
+        self.pool = pool
         self.client = AsyncWebClient(
             token=settings.bot_token.get_secret_value(), base_url=settings.api_base or AsyncWebClient.BASE_URL
         )
@@ -67,7 +69,7 @@ class SlackConnector:
             process_before_response=False,
         )
         self.handler = AsyncSlackRequestHandler(self.app)
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._new_events = 0
         self._register()
 
     def _register(self) -> None:
@@ -81,12 +83,13 @@ class SlackConnector:
     async def _dedupe(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id")
         if isinstance(event_id, str):
-            if event_id in self._seen:
-                log.info("slack retry of %s ignored", event_id)
-                return BoltResponse(status=200, body="")
-            self._seen[event_id] = None
-            if len(self._seen) > SEEN_LIMIT:
-                self._seen.popitem(last=False)
+            async with self.pool.connection() as conn:
+                if not await repository.first_delivery(conn, event_id):
+                    log.info("slack retry of %s ignored", event_id)
+                    return BoltResponse(status=200, body="")
+                self._new_events += 1
+                if self._new_events % PRUNE_EVERY == 1:
+                    await repository.prune_events(conn)
         await next()
         return None
 
@@ -125,14 +128,14 @@ class SlackConnector:
             UUID(body["actions"][0]["value"]), message.get("channel_id", ""), message.get("message_ts", "")
         )
 
-    async def _on_command(self, ack: Any, command: dict[str, Any]) -> None:
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
         await ack()
         team, user, channel = command.get("team_id"), command.get("user_id"), command["channel_id"]
         text = command.get("text", "").strip()
         if text.lower().startswith("resume") and await self.merchant.is_merchant(team, user):
             await self.handoffs.resume(channel, text.split()[1:])
             return
-        await self.merchant.respond(team, user, channel, text)
+        await self.merchant.respond(team, user, channel, text, via_command=respond)
 
     async def stop(self) -> None:
         session = getattr(self.client, "session", None)
@@ -170,6 +173,11 @@ class _RuntimeConversation:
 async def start_slack(runtime: Runtime, *, telegram: ShopperPush | None = None) -> SlackConnector:
     """Build the connector for the runtime's settings; pushes to Telegram shoppers go through ``telegram``.
     Subscribing its handlers to the hooks is the app's job (``app.wire_hooks``)."""
+    hosted = runtime.conversation.model if runtime.conversation is not None else None
     return SlackConnector(
-        runtime.settings.slack, runtime.pool, _RuntimeConversation(runtime), telegram=telegram
+        runtime.settings.slack,
+        runtime.pool,
+        _RuntimeConversation(runtime),
+        telegram=telegram,
+        analyst=build_analyst(runtime.settings, hosted),
     )

@@ -1,11 +1,19 @@
-"""Merchant questions over Slack: who is a merchant, and the analyst's answer posted back (with charts)."""
+"""Merchant questions over Slack: who is a merchant, and the analyst's answer posted back (with charts).
+
+A ``/elara`` command from a channel the bot has not joined cannot be answered with ``chat.postMessage``
+(``not_in_channel``): the answer then goes to the command's ``response_url``, seen only by the merchant,
+with how to invite the bot (charts need the bot in the channel)."""
 
 from __future__ import annotations
 
 import base64
+import logging
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.slack.blocks import reply_blocks
@@ -15,8 +23,15 @@ from elara_bot.contracts import ChartPart, OutboundReply
 from elara_bot.customers import repository as customers
 from elara_bot.db import Conn
 
+log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[A-Z0-9]+>")
 REFUSAL = "Sorry, I can only share store data with the store's merchants."
+INVITE = (
+    "(Only you can see this: I'm not a member of this channel. Invite me with `/invite @Elara` to have"
+    " answers and charts posted here, or ask me in a direct message.)"
+)
+NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
+Respond = Callable[..., Awaitable[Any]]  # bolt's `respond`: a message to the command's response_url
 
 
 class MerchantDesk:
@@ -48,15 +63,47 @@ class MerchantDesk:
             return await self.analyst.answer(conn, question)
 
     async def respond(
-        self, team_id: str | None, user_id: str | None, channel: str, text: str, thread_ts: str | None = None
+        self,
+        team_id: str | None,
+        user_id: str | None,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        via_command: Respond | None = None,
     ) -> None:
         if not await self.is_merchant(team_id, user_id):
-            await self.client.chat_postMessage(channel=channel, text=REFUSAL, thread_ts=thread_ts)
+            await self._post(channel, OutboundReply(text=REFUSAL), thread_ts, via_command)
             return
         reply = await self.answer(MENTION.sub("", text).strip())
-        await self.client.chat_postMessage(
-            channel=channel, text=reply.text, blocks=reply_blocks(reply), thread_ts=thread_ts
-        )
+        if await self._post(channel, reply, thread_ts, via_command):
+            await self._upload_charts(channel, reply, thread_ts)
+
+    async def _post(
+        self, channel: str, reply: OutboundReply, thread_ts: str | None, via_command: Respond | None
+    ) -> bool:
+        """Post the reply in the channel; for a command the bot may not post in, answer through the
+        command's response_url instead. True when it was posted in the channel."""
+        blocks = reply_blocks(reply) if reply.parts else None
+        try:
+            await self.client.chat_postMessage(
+                channel=channel, text=reply.text, blocks=blocks, thread_ts=thread_ts
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if via_command is None or error not in NOT_IN_CHANNEL:
+                raise
+            log.info(
+                "slack: cannot post in %s (%s); answered through the command's response_url", channel, error
+            )
+            extra = [{"type": "context", "elements": [{"type": "mrkdwn", "text": INVITE}]}]
+            await via_command(
+                text=f"{reply.text}\n\n{INVITE}", blocks=[*(blocks or []), *extra], response_type="ephemeral"
+            )
+            return False
+        return True
+
+    async def _upload_charts(self, channel: str, reply: OutboundReply, thread_ts: str | None) -> None:
         for part in reply.parts:
             if isinstance(part, ChartPart):
                 await self.client.files_upload_v2(

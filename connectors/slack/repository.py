@@ -1,4 +1,4 @@
-"""SQL for the Slack handoff threads: which thread carries which conversation."""
+"""SQL for Slack: which handoff thread carries which conversation, and the event ids already handled."""
 
 from __future__ import annotations
 
@@ -45,3 +45,23 @@ async def close(conn: Conn, conversation_id: UUID) -> bool:
         (conversation_id,),
     )
     return cur.rowcount == 1
+
+
+KEEP_EVENTS_HOURS = 24  # Slack stops retrying an event after about an hour
+
+
+async def first_delivery(conn: Conn, event_id: str) -> bool:
+    """Remember one event id; False when it was handled before (a retry, on any replica)."""
+    cur = await conn.execute(
+        "INSERT INTO slack_events (event_id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING 1 AS new",
+        (event_id,),
+    )
+    return await cur.fetchone() is not None
+
+
+async def prune_events(conn: Conn) -> int:
+    cur = await conn.execute(
+        "DELETE FROM slack_events WHERE received_at < now() - make_interval(hours => %s)",
+        (KEEP_EVENTS_HOURS,),
+    )
+    return cur.rowcount

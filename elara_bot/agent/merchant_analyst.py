@@ -26,6 +26,7 @@ from elara_bot.agent.merchant_tools import MERCHANT_LC_TOOLS, MerchantContext, T
 from elara_bot.agent.offline_merchant import CAN_DO, OfflineMerchantModel
 from elara_bot.agent.shopper import ModelFailure, clean_text, failure_kind, run_agent
 from elara_bot.analytics import repository as analytics_repo
+from elara_bot.config import Settings
 from elara_bot.contracts import OutboundReply, ReplyPart
 from elara_bot.db import Conn
 from elara_bot.observability import observe_fallback, observe_llm
@@ -159,6 +160,18 @@ class MerchantAnalyst:
         if key not in self._agents:
             self._agents[key] = compile_analyst(model)
         return self._agents[key]
+
+
+def build_analyst(settings: Settings, hosted: BaseChatModel | None) -> MerchantAnalyst:
+    """The analyst for these settings: the hosted chat model (the shopper's) when one is configured, with the
+    offline planner as its fallback when allowed; the offline planner alone otherwise."""
+    if settings.llm.provider != "openai" or hosted is None:
+        return MerchantAnalyst(zone=settings.store_time_zone)
+    fallback = OfflineMerchantModel() if settings.llm.fallback_to_offline else None
+    llm = settings.llm
+    return MerchantAnalyst(
+        hosted, fallback, zone=settings.store_time_zone, timeout_s=llm.timeout_s * (llm.max_retries + 1) + 5
+    )
 
 
 def _reply(produced: list[BaseMessage]) -> OutboundReply:

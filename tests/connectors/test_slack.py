@@ -219,16 +219,20 @@ async def test_mention_answered_once_despite_retry(slack: Any, slack_db: str) ->
     await asyncio.sleep(0.5)
     assert len(stub.for_token(token, "chat.postMessage")) == 1
     expected = await _expected_today(slack_db)
-    assert f"Revenue today: {money(expected)} from 1 orders" in posts[0].fields["text"]
+    assert (
+        f"Revenue today ({datetime.now(UTC):%a %Y-%m-%d}): {money(expected)} from 1 orders"
+        in posts[0].fields["text"]
+    )
     assert posts[0].fields["thread_ts"] == "1700000000.000001"
     assert any("```" in b["text"]["text"] for b in posts[0].fields["blocks"][1:])
 
 
 async def test_last_week_and_top_5_with_figures_from_sql_and_a_chart(slack: Any, slack_db: str) -> None:
-    """The issue's merchant question, asked in Slack: revenue, order count and the top products match SQL
-    computed here over the seeded orders, and the daily trend arrives as an uploaded PNG."""
+    """The issue's merchant question, asked in Slack over a rolling week ("last week" is now the previous
+    calendar week, tests/analytics): revenue, order count and the top products match SQL computed here over
+    the seeded orders, and the daily trend arrives as an uploaded PNG."""
     client, stub, token = slack
-    body = _event("how much did we sell last week, and what were the top 5 products?")
+    body = _event("how much did we sell in the last 7 days, and what were the top 5 products?")
     assert (await client.post("/slack/events", content=body, headers=_signed(body))).status_code == 200
     await stub.wait_for(token, "files.completeUploadExternal")
     [answer] = stub.for_token(token, "chat.postMessage")

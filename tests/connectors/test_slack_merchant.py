@@ -1,0 +1,137 @@
+"""Issue 15's Slack faults: ``/elara`` in a channel the bot has not joined, retries across replicas, and the
+analyst the connector is built with."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from connectors.slack import routes as slack_routes
+from connectors.slack import start_slack
+from connectors.slack.merchant import INVITE
+from elara_bot.agent.merchant_analyst import build_analyst
+from elara_bot.agent.offline_merchant import OfflineMerchantModel
+from elara_bot.config import DatabaseSettings, LLMSettings, Settings, SlackSettings
+from elara_bot.db import Conn, connect
+from elara_bot.runtime import Runtime
+from tests.connectors.test_slack import MERCHANT, SECRET, _event, _signed, slack, slack_db
+
+__all__ = ["slack", "slack_db"]
+FORM = "application/x-www-form-urlencoded"
+
+
+def _command(text: str, response_url: str, channel: str = "CNOTJOINED") -> str:
+    fields = {
+        "command": "/elara",
+        "text": text,
+        "user_id": MERCHANT,
+        "team_id": "T111",
+        "channel_id": channel,
+        "response_url": response_url,
+        "trigger_id": "t1",
+    }
+    return urlencode(fields)
+
+
+async def test_command_in_a_channel_the_bot_has_not_joined(slack: Any, stubs: Any) -> None:
+    client, stub, token = slack
+    stub.fail_next("chat.postMessage", "not_in_channel")
+    hook = f"{stubs.base_url}/api/response.hook"  # the stand-in records any POST to /api/<name>
+    body = _command("revenue trend last 7 days", hook)
+    assert (
+        await client.post("/slack/events", content=body, headers=_signed(body, content_type=FORM))
+    ).status_code == 200
+    [answer] = await stub.wait_for("", "response.hook")
+    assert answer.fields["response_type"] == "ephemeral"
+    assert answer.fields["text"].startswith("Revenue last 7 days (")
+    assert answer.fields["text"].endswith(INVITE)
+    assert "/invite @Elara" in answer.fields["blocks"][-1]["elements"][0]["text"]
+    await asyncio.sleep(0.3)
+    assert stub.for_token(token, "files.getUploadURLExternal") == []  # no chart where the bot cannot post
+
+
+async def test_a_mention_failing_to_post_is_not_redirected(slack: Any) -> None:
+    """Only a command has a response_url; a failed mention reply is logged by bolt, as before."""
+    client, stub, token = slack
+    before = len(stub.for_token("", "response.hook"))
+    stub.fail_next("chat.postMessage", "not_in_channel")
+    body = _event("revenue today")
+    assert (await client.post("/slack/events", content=body, headers=_signed(body))).status_code == 200
+    await stub.wait_for(token, "chat.postMessage")
+    await asyncio.sleep(0.3)
+    assert len(stub.for_token("", "response.hook")) == before
+
+
+@pytest.fixture
+async def replica(slack: Any, slack_db: str, stubs: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A second Elara process on the same database and Slack app (the same bot token)."""
+    _, stub, token = slack
+    settings = Settings(
+        database=DatabaseSettings(url=slack_db),
+        slack=SlackSettings(
+            bot_token=token,
+            signing_secret=SECRET,
+            api_base=f"{stubs.base_url}/api/",
+            allowed_team_ids=["T111"],
+            merchant_user_ids=[MERCHANT],
+        ),
+    )
+    pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+        slack_db, open=False, kwargs={"row_factory": dict_row}
+    )
+    await pool.open()
+    runtime = Runtime(settings=settings, pool=pool, embedder=None)  # type: ignore[arg-type]
+    runtime.connectors["slack"] = connector = await start_slack(runtime)
+    app = FastAPI()
+    app.state.runtime = runtime
+    app.include_router(slack_routes.router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://replica") as client:
+        yield client
+    await connector.stop()
+    await pool.close()
+
+
+async def test_a_retry_reaching_another_replica_is_not_answered_twice(
+    slack: Any, replica: httpx.AsyncClient, slack_db: str
+) -> None:
+    client, stub, token = slack
+    body = _event("revenue today")
+    first = await client.post("/slack/events", content=body, headers=_signed(body))
+    retry = await replica.post(
+        "/slack/events", content=body, headers={**_signed(body), "X-Slack-Retry-Num": "1"}
+    )
+    assert (first.status_code, retry.status_code) == (200, 200)
+    await stub.wait_for(token, "chat.postMessage")
+    await asyncio.sleep(0.5)
+    assert len(stub.for_token(token, "chat.postMessage")) == 1
+    async with connect(slack_db) as conn:
+        cur = await conn.execute(
+            "SELECT count(*) AS n FROM slack_events WHERE event_id = %s",
+            (body.split('"event_id": "')[1].split('"')[0],),
+        )
+        assert (await cur.fetchone() or {})["n"] == 1
+
+
+def test_the_connector_uses_the_hosted_model_when_configured() -> None:
+    hosted = OfflineMerchantModel()  # stands for the shopper's hosted model object
+    settings = Settings(
+        llm=LLMSettings(provider="openai", base_url="http://model/v1"), store_time_zone="Europe/Berlin"
+    )
+    analyst = build_analyst(settings, hosted)
+    assert analyst.model is hosted
+    assert isinstance(analyst.fallback, OfflineMerchantModel)
+    assert analyst.zone == "Europe/Berlin"
+    offline = build_analyst(Settings(llm=LLMSettings(provider="offline")), hosted)
+    assert isinstance(offline.model, OfflineMerchantModel)
+    assert offline.model is not hosted
+    assert offline.fallback is None
+    with pytest.raises(ValueError, match="not an IANA time zone"):
+        Settings(store_time_zone="Mars/Olympus")
