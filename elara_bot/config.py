@@ -169,6 +169,26 @@ class PaymentSettings(BaseModel):
     stripe_timeout_s: float = Field(default=10.0, gt=0, description="per-request timeout to Stripe")
 
 
+class UcpSettings(BaseModel):
+    """The Universal Commerce Protocol edge (/.well-known/ucp, /ucp/v1): outside AI agents buy here."""
+
+    enabled: bool = Field(default=True, description="serve the UCP profile and REST binding")
+    test_mode: bool = Field(
+        default=True,
+        description="offer the TEST MODE payment handler (refused with env=prod unless dev_enabled)",
+    )
+    simulation_secret: SecretStr | None = Field(
+        default=None, description="enables POST /ucp/v1/testing/simulate-shipping (never with env=prod)"
+    )
+    allow_http_profiles: bool = Field(
+        default=False, description="accept platform profiles over plain http (local development only)"
+    )
+    profile_ttl_s: int = Field(
+        default=300, ge=60, description="how long a fetched platform profile is cached"
+    )
+    profile_timeout_s: float = Field(default=5.0, gt=0)
+
+
 class LLMSettings(BaseModel):
     provider: Literal["offline", "openai"] | None = Field(
         default=None, description="'openai' when a base URL or key is set, else 'offline'."
@@ -262,6 +282,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings()
     sessions: SessionSettings = SessionSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
+    ucp: UcpSettings = UcpSettings()
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

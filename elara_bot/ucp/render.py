@@ -1,0 +1,312 @@
+"""Elara's domain objects as UCP 2026-04-08 JSON: the business profile, checkout sessions, orders, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from elara_bot.checkout.sessions import SessionLine, SessionMessage, SessionView
+from elara_bot.config import Settings
+from elara_bot.orders.schemas import OrderPublic
+from elara_bot.storefront.schemas import Quote, ShippingOption
+from elara_bot.ucp.negotiation import VERSION
+
+SPEC = f"https://ucp.dev/{VERSION}"
+CHECKOUT = "dev.ucp.shopping.checkout"
+ORDER = "dev.ucp.shopping.order"
+EXTENSIONS = ("dev.ucp.shopping.discount", "dev.ucp.shopping.fulfillment", "dev.ucp.shopping.buyer_consent")
+TEST_HANDLER = "dev.elara.test_mode"
+TEST_HANDLER_ID = "elara_test_mode"
+TEST_TOKENS = {"success": "tok_test_success", "decline": "tok_test_decline"}
+
+
+def base_url(settings: Settings) -> str:
+    return settings.public_url.rstrip("/")
+
+
+def capabilities() -> dict[str, list[dict[str, Any]]]:
+    caps: dict[str, list[dict[str, Any]]] = {
+        CHECKOUT: [_cap("checkout", "shopping/checkout.json")],
+        ORDER: [_cap("order", "shopping/order.json")],
+    }
+    for name in EXTENSIONS:
+        short = name.rsplit(".", 1)[1]
+        spec = "buyer-consent" if short == "buyer_consent" else short
+        caps[name] = [{**_cap(spec, f"shopping/{short}.json"), "extends": CHECKOUT}]
+    return caps
+
+
+def _cap(spec: str, schema: str) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "spec": f"{SPEC}/specification/{spec}",
+        "schema": f"https://ucp.dev/schemas/{schema}",
+    }
+
+
+def test_mode_on(settings: Settings) -> bool:
+    """TEST MODE payments: on by default, refused in production unless explicitly allowed."""
+    return settings.ucp.test_mode and (settings.env != "prod" or settings.payments.dev_enabled)
+
+
+def payment_handlers(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    if not test_mode_on(settings):
+        return {}
+    handler = {
+        "id": TEST_HANDLER_ID,
+        "version": VERSION,
+        "spec": f"{base_url(settings)}/ucp/v1/payment-handlers/test-mode",
+        "available_instruments": [{"type": "card"}],
+        "config": {"environment": "test", "tokens": TEST_TOKENS},
+    }
+    return {TEST_HANDLER: [handler]}
+
+
+def profile(settings: Settings) -> dict[str, Any]:
+    rest = {
+        "version": VERSION,
+        "spec": f"{SPEC}/specification/overview",
+        "transport": "rest",
+        "endpoint": f"{base_url(settings)}/ucp/v1",
+        "schema": f"{SPEC}/services/shopping/rest.openapi.json",
+    }
+    return {
+        "ucp": {
+            "version": VERSION,
+            "services": {"dev.ucp.shopping": [rest]},
+            "capabilities": capabilities(),
+            "payment_handlers": payment_handlers(settings),
+        }
+    }
+
+
+def envelope(settings: Settings, active: dict[str, list[dict[str, Any]]], root: str) -> dict[str, Any]:
+    """The response's ``ucp`` object: the negotiated capabilities relevant to this response's root."""
+    relevant = {
+        name: [{"version": e["version"]} for e in entries]
+        for name, entries in active.items()
+        if name == root or _extends(entries, root)
+    }
+    body: dict[str, Any] = {"version": VERSION, "status": "success", "capabilities": relevant}
+    if root == CHECKOUT:
+        body["payment_handlers"] = {
+            name: [{k: v for k, v in h.items() if k != "spec"} for h in handlers]
+            for name, handlers in payment_handlers(settings).items()
+        }
+    return body
+
+
+def _extends(entries: list[dict[str, Any]], root: str) -> bool:
+    parents = entries[0].get("extends")
+    return root in ([parents] if isinstance(parents, str) else (parents or []))
+
+
+def _totals(quote: Quote) -> list[dict[str, Any]]:
+    totals: list[dict[str, Any]] = [
+        {"type": "subtotal", "display_text": "Subtotal", "amount": quote.subtotal_minor}
+    ]
+    if quote.discount_minor:
+        lines = [{"display_text": d.title, "amount": -d.amount_minor} for d in quote.discounts]
+        totals.append(
+            {"type": "discount", "display_text": "Discounts", "amount": -quote.discount_minor, "lines": lines}
+        )
+    if quote.shipping_required:
+        totals.append({"type": "fulfillment", "display_text": "Shipping", "amount": quote.shipping_minor})
+    if quote.tax_minor or quote.tax_rate_bp:
+        totals.append({"type": "tax", "display_text": "Tax", "amount": quote.tax_minor})
+    totals.append({"type": "total", "display_text": "Total", "amount": quote.total_minor})
+    return totals
+
+
+def _line(line: SessionLine) -> dict[str, Any]:
+    subtotal = line.unit_price_minor * line.quantity
+    totals = [{"type": "subtotal", "amount": subtotal}]
+    if line.discount_minor:
+        totals.append({"type": "items_discount", "amount": -line.discount_minor})
+    totals.append({"type": "total", "amount": subtotal - line.discount_minor})
+    item: dict[str, Any] = {"id": line.sku, "title": line.title, "price": line.unit_price_minor}
+    if line.image_url and line.image_url.startswith(("http://", "https://")):
+        item["image_url"] = line.image_url
+    return {"id": line.id, "item": item, "quantity": line.quantity, "totals": totals}
+
+
+def _option(option: ShippingOption) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": option.service,
+        "title": option.title,
+        "totals": [{"type": "total", "amount": option.price_minor}],
+    }
+    if option.promotion:
+        out["description"] = f"{option.promotion} (was {option.list_price_minor})"
+    return out
+
+
+def _fulfillment(view: SessionView) -> dict[str, Any]:
+    ids = [line.id for line in view.lines]
+    method: dict[str, Any] = {
+        "id": "shipping_1",
+        "type": "shipping",
+        "line_item_ids": ids,
+        "destinations": view.destinations,
+        "selected_destination_id": view.selected_destination,
+    }
+    if view.quote.destination is not None and view.quote.shipping_required:
+        method["groups"] = [
+            {
+                "id": "package_1",
+                "line_item_ids": ids,
+                "selected_option_id": view.quote.shipping_service,
+                "options": [_option(o) for o in view.quote.shipping_options],
+            }
+        ]
+    return {"methods": [method]}
+
+
+def _message(message: SessionMessage) -> dict[str, Any]:
+    return message.model_dump(exclude_none=True)
+
+
+def checkout(
+    settings: Settings, active: dict[str, list[dict[str, Any]]], view: SessionView
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ucp": envelope(settings, active, CHECKOUT),
+        "id": view.id,
+        "status": view.status,
+        "currency": view.currency,
+        "line_items": [_line(line) for line in view.lines],
+        "totals": _totals(view.quote),
+        "links": links(settings),
+        "expires_at": _time(view.expires_at),
+        "continue_url": f"{base_url(settings)}/?checkout={view.id}",
+        "messages": [_message(m) for m in view.messages],
+    }
+    if view.buyer:
+        body["buyer"] = view.buyer
+    if "dev.ucp.shopping.discount" in active:
+        body["discounts"] = {
+            "codes": view.discount_codes,
+            "applied": [
+                {
+                    "code": d.code,
+                    "title": d.title,
+                    "amount": d.amount_minor,
+                    "method": "across",
+                    "priority": i,
+                    "allocations": [
+                        {"path": f"$.line_items[{_index(view, sku)}]", "amount": amount}
+                        for sku, amount in d.allocations.items()
+                    ],
+                }
+                for i, d in enumerate(view.quote.discounts, start=1)
+            ],
+        }
+    if "dev.ucp.shopping.fulfillment" in active:
+        body["fulfillment"] = _fulfillment(view)
+    if view.order_number:
+        body["order"] = {
+            "id": view.order_number,
+            "label": view.order_number,
+            "permalink_url": f"{base_url(settings)}/ucp/v1/orders/{view.order_number}",
+        }
+    return body
+
+
+def _index(view: SessionView, sku: str) -> int:
+    return next(i for i, line in enumerate(view.lines) if line.sku == sku)
+
+
+def links(settings: Settings) -> list[dict[str, Any]]:
+    return [
+        {"type": "terms_of_service", "url": f"{base_url(settings)}/#terms"},
+        {"type": "privacy_policy", "url": f"{base_url(settings)}/#privacy"},
+    ]
+
+
+def _time(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+LINE_STATUS = {
+    "fulfilled": "fulfilled",
+    "delivered": "fulfilled",
+    "refunded": "removed",
+    "cancelled": "removed",
+}
+
+
+def order(
+    settings: Settings,
+    active: dict[str, list[dict[str, Any]]],
+    found: OrderPublic,
+    quote: Quote | None,
+    checkout_id: str,
+) -> dict[str, Any]:
+    shipped = found.status in ("fulfilled", "delivered")
+    lines: list[dict[str, Any]] = [
+        {
+            "id": f"li_{i}",
+            "item": {"id": line.sku, "title": line.title, "price": line.unit_price_minor},
+            "quantity": {
+                "original": line.quantity,
+                "total": line.quantity,
+                "fulfilled": line.quantity if shipped else 0,
+            },
+            "totals": [
+                {"type": "subtotal", "amount": line.line_total_minor},
+                {
+                    "type": "total",
+                    "amount": line.line_total_minor - (quote.line_discount(line.sku) if quote else 0),
+                },
+            ],
+            "status": LINE_STATUS.get(found.status, "processing"),
+        }
+        for i, line in enumerate(found.lines, start=1)
+    ]
+    events = [
+        {
+            "id": f"evt_{i}",
+            "occurred_at": _time(event.created_at),
+            "type": "shipped" if event.status == "fulfilled" else event.status,
+            "line_items": [{"id": line["id"], "quantity": line["quantity"]["total"]} for line in lines],
+            **(
+                {"tracking_number": found.tracking[0]}
+                if found.tracking and event.status == "fulfilled"
+                else {}
+            ),
+        }
+        for i, event in enumerate(found.history, start=1)
+        if event.status in ("fulfilled", "delivered")
+    ]
+    totals = (
+        _totals(quote)
+        if quote
+        else [
+            {"type": "subtotal", "amount": found.total_minor},
+            {"type": "total", "amount": found.total_minor},
+        ]
+    )
+    return {
+        "ucp": envelope(settings, active, ORDER),
+        "id": found.number,
+        "label": found.number,
+        "checkout_id": checkout_id,
+        "permalink_url": f"{base_url(settings)}/ucp/v1/orders/{found.number}",
+        "line_items": lines,
+        "fulfillment": {"events": events},
+        "currency": found.currency,
+        "totals": totals,
+    }
+
+
+def error_envelope(settings: Settings, code: str, content: str) -> dict[str, Any]:
+    """A business outcome with no resource (``ucp.status: error``), e.g. every item unknown."""
+    return {
+        "ucp": {"version": VERSION, "status": "error"},
+        "messages": [{"type": "error", "code": code, "content": content, "severity": "unrecoverable"}],
+        "continue_url": f"{base_url(settings)}/",
+    }
+
+
+def protocol_error(settings: Settings, code: str, content: str) -> dict[str, Any]:
+    return {"code": code, "content": content, "continue_url": f"{base_url(settings)}/"}

@@ -1,0 +1,229 @@
+"""UCP conformance, REST binding 2026-04-08: a platform client that knows only the spec drives a seeded store
+over real HTTP (discovery, checkout with discounts and shipping, TEST MODE payment, orders, webhooks,
+shipping simulation, idempotency, errors); every response body is validated against the spec's schemas."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import psycopg
+
+from tests.ucp.client import ERROR_SCHEMAS, ORDER_SCHEMAS, UcpClient, protocol_error, valid
+from tests.ucp.conftest import SIMULATION_SECRET, Platform
+
+LAMPS = {"line_items": [{"item": {"id": "LAMP-W", "title": "FREE LAMP", "price": 1}, "quantity": 2}]}
+ADA = {"email": "ada@example.com", "first_name": "Ada", "consent": {"marketing": False, "analytics": True}}
+
+
+def total(body: dict[str, Any], kind: str) -> int | None:
+    return next((t["amount"] for t in body["totals"] if t["type"] == kind), None)
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [m["code"] for m in body.get("messages", [])]
+
+
+def stock(db_url: str, sku: str) -> int:
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("SELECT stock FROM variants WHERE sku = %s", (sku,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def wait_for(predicate: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_discovery_profile_lists_capabilities_and_the_test_mode_handler(
+    store: str, platform: Platform
+) -> None:
+    client = UcpClient(store, platform.profile_url)
+    ucp = client.profile["ucp"]
+    assert ucp["version"] == "2026-04-08"
+    assert set(ucp["capabilities"]) >= {
+        "dev.ucp.shopping.checkout",
+        "dev.ucp.shopping.order",
+        "dev.ucp.shopping.discount",
+        "dev.ucp.shopping.fulfillment",
+        "dev.ucp.shopping.buyer_consent",
+    }
+    assert client.endpoint == f"{store}/ucp/v1"
+    assert client.handler["available_instruments"] == [{"type": "card"}]
+    cache = httpx.get(f"{store}/.well-known/ucp").headers["cache-control"]
+    assert "public" in cache
+    assert "max-age=300" in cache
+
+
+def test_buy_with_saved_address_discounts_shipping_and_follow_the_order_to_shipped(
+    store: str, platform: Platform, commerce_db: str
+) -> None:
+    client = UcpClient(store, platform.profile_url)
+    before = stock(commerce_db, "LAMP-W")
+    created = client.create({**LAMPS, "buyer": ADA, "discounts": {"codes": ["welcome10", "TAKE5"]}})
+    line = created["line_items"][0]
+    assert line["item"] == {"id": "LAMP-W", "title": "Desk Lamp (white)", "price": 3_450}  # the catalog's
+    assert created["status"] == "incomplete"
+    assert codes(created) == ["missing"]  # only the shipping option is missing
+    method = created["fulfillment"]["methods"][0]
+    assert [d["id"] for d in method["destinations"]] == ["addr_home", "addr_work"]  # saved, default first
+    assert method["selected_destination_id"] == "addr_home"
+    assert [o["id"] for o in method["groups"][0]["options"]] == ["standard", "express"]
+    assert [(d["code"], d["amount"]) for d in created["discounts"]["applied"]] == [
+        ("WELCOME10", 690),
+        ("TAKE5", 500),
+    ]
+
+    group = {"id": "package_1", "selected_option_id": "express"}
+    fulfillment = {
+        "methods": [{"type": "shipping", "selected_destination_id": "addr_home", "groups": [group]}]
+    }
+    ready = client.update(created["id"], {**LAMPS, "fulfillment": fulfillment})
+    assert ready["status"] == "ready_for_complete"
+    # 6900 − 690 − 500 = 5710; express 1999; California 7.25 % of 5710 = 414 (shipping untaxed there)
+    assert [total(ready, k) for k in ("subtotal", "discount", "fulfillment", "tax", "total")] == [
+        6_900,
+        -1_190,
+        1_999,
+        414,
+        8_123,
+    ]
+
+    declined = client.call(
+        "POST", f"/checkout-sessions/{created['id']}/complete", client.pay("tok_test_decline")
+    )
+    body = client.checkout(declined, 402)
+    assert body["status"] == "ready_for_complete"
+    assert codes(body)[0] == "payment_failed"
+    assert stock(commerce_db, "LAMP-W") == before  # nothing reserved
+
+    path = f"/checkout-sessions/{created['id']}/complete"
+    paid = client.call("POST", path, client.pay("tok_test_success"), key="complete-key-1")
+    completed = client.checkout(paid)
+    assert completed["status"] == "completed"
+    assert stock(commerce_db, "LAMP-W") == before - 2
+    replay = client.call("POST", path, client.pay("tok_test_success"), key="complete-key-1")
+    assert (replay.status_code, replay.json()) == (paid.status_code, paid.json())
+    protocol_error(
+        client.call("POST", path, client.pay("tok_test_decline"), key="complete-key-1"),
+        409,
+        "idempotency_conflict",
+    )
+    protocol_error(client.call("POST", path, client.pay("tok_test_success")), 409, "conflict")
+    protocol_error(client.call("PUT", f"/checkout-sessions/{created['id']}", LAMPS), 409, "conflict")
+    assert stock(commerce_db, "LAMP-W") == before - 2  # one order, one charge
+
+    order_id = completed["order"]["id"]
+    order = client.order(order_id)
+    assert order["checkout_id"] == created["id"]
+    assert total(order, "total") == 8_123
+    assert order["fulfillment"]["events"] == []
+    wait_for(lambda: len(platform.received) == 1)
+    hook = platform.received[0]
+    valid(hook["body"], ORDER_SCHEMAS)
+    assert hook["body"]["id"] == order_id
+    assert hook["headers"]["webhook-id"]
+    assert hook["headers"]["ucp-agent"] == f'profile="{store}/.well-known/ucp"'
+
+    simulate = f"{client.endpoint}/testing/simulate-shipping"
+    refused = httpx.post(simulate, json={"order_id": order_id}, headers={"Simulation-Secret": "wrong"})
+    protocol_error(refused, 403, "forbidden")
+    shipped = httpx.post(
+        simulate,
+        json={"order_id": order_id, "tracking_number": "1Z999"},
+        headers={"Simulation-Secret": SIMULATION_SECRET},
+    )
+    assert shipped.json() == {"order_id": order_id, "status": "fulfilled"}
+    wait_for(lambda: len(platform.received) == 2)
+    events = valid(platform.received[1]["body"], ORDER_SCHEMAS)["fulfillment"]["events"]
+    assert [(e["type"], e.get("tracking_number")) for e in events] == [("shipped", "1Z999")]
+    after = client.order(order_id)
+    assert after["line_items"][0]["status"] == "fulfilled"
+    assert after["line_items"][0]["quantity"]["fulfilled"] == 2
+
+
+def test_a_used_up_code_is_reported_and_a_non_stacking_code_wins_alone(
+    store: str, platform: Platform
+) -> None:
+    client = UcpClient(store, platform.profile_url)
+    stacked = client.create({**LAMPS, "discounts": {"codes": ["WELCOME10", "HALF", "NOPE"]}})
+    assert [d["code"] for d in stacked["discounts"]["applied"]] == ["HALF"]
+    assert total(stacked, "discount") == -3_450
+    warnings = {m["code"]: m["path"] for m in stacked["messages"] if m["type"] == "warning"}
+    assert warnings == {
+        "discount_code_invalid": "$.discounts.codes[2]",
+        "discount_code_combination_disallowed": "$.discounts.codes[0]",
+    }
+
+
+def test_free_shipping_over_the_threshold_and_for_given_products(store: str, platform: Platform) -> None:
+    client = UcpClient(store, platform.profile_url)
+    home = {
+        "street_address": "5 Oak",
+        "address_locality": "Austin",
+        "address_region": "TX",
+        "postal_code": "73301",
+        "address_country": "US",
+    }
+    fulfillment = {"methods": [{"type": "shipping", "destinations": [home]}]}
+    boots = client.create(
+        {"line_items": [{"item": {"id": "BOOT-10"}, "quantity": 1}], "fulfillment": fulfillment}
+    )
+    options = {
+        o["id"]: o["totals"][0]["amount"] for o in boots["fulfillment"]["methods"][0]["groups"][0]["options"]
+    }
+    assert options == {"standard": 0, "express": 1_999}
+    abroad = {**home, "address_country": "DE", "address_region": "BE"}
+    mugs = client.create(
+        {
+            "line_items": [{"item": {"id": "MUG-1"}, "quantity": 2}],
+            "fulfillment": {"methods": [{"type": "shipping", "destinations": [abroad]}]},
+        }
+    )
+    options = {
+        o["id"]: o["totals"][0]["amount"] for o in mugs["fulfillment"]["methods"][0]["groups"][0]["options"]
+    }
+    assert options == {"international": 0}
+
+
+def test_unknown_item_out_of_stock_cancel_and_negotiation_errors(store: str, platform: Platform) -> None:
+    client = UcpClient(store, platform.profile_url)
+    unknown = client.call(
+        "POST", "/checkout-sessions", {"line_items": [{"item": {"id": "NOPE"}, "quantity": 1}]}
+    )
+    assert unknown.status_code == 200
+    assert valid(unknown.json(), ERROR_SCHEMAS)["messages"][0]["code"] == "not_found"
+
+    empty = client.create({"line_items": [{"item": {"id": "LAMP-B"}, "quantity": 1}], "buyer": ADA})
+    assert "out_of_stock" in codes(empty)
+    not_ready = client.checkout(
+        client.call("POST", f"/checkout-sessions/{empty['id']}/complete", client.pay("tok_test_success"))
+    )
+    assert not_ready["status"] == "incomplete"
+    assert "order" not in not_ready
+
+    canceled = client.checkout(client.call("POST", f"/checkout-sessions/{empty['id']}/cancel", {}))
+    assert canceled["status"] == "canceled"
+    protocol_error(client.call("PUT", f"/checkout-sessions/{empty['id']}", LAMPS), 409, "conflict")
+
+    protocol_error(client.call("GET", "/checkout-sessions/chk_missing"), 404, "not_found")
+    other = f'profile="{platform.profile_url}?someone=else"'
+    protocol_error(client.call("GET", f"/checkout-sessions/{empty['id']}", agent=other), 404, "not_found")
+    protocol_error(
+        client.http.get(f"{client.endpoint}/checkout-sessions/{empty['id']}"), 400, "invalid_profile_url"
+    )
+    newer = f'profile="{platform.profile_url}", version="2027-01-01"'
+    protocol_error(client.call("POST", "/checkout-sessions", LAMPS, agent=newer), 422, "version_unsupported")
+    platform.version = "2026-12-31"  # a platform newer than this store (a fresh profile URL: not cached)
+    newer_profile = f'profile="{platform.profile_url}?fresh=1"'
+    protocol_error(
+        client.call("POST", "/checkout-sessions", LAMPS, agent=newer_profile), 422, "version_unsupported"
+    )
+    bad = client.call(
+        "POST", "/checkout-sessions", {"line_items": [{"item": {"id": "MUG-1"}, "quantity": 0}]}
+    )
+    protocol_error(bad, 400, "invalid_request")
