@@ -4,6 +4,7 @@ the spec's JSON schemas (vendored under elara_bot/ucp/schemas) before a test loo
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -42,6 +43,7 @@ class UcpClient:
     def __init__(self, store_url: str, profile_url: str) -> None:
         self.http = httpx.Client(timeout=60)
         self.profile_url = profile_url
+        self.exchanges: list[tuple[str, str, Any, int, Any]] = []  # what was said, for the README transcript
         discovered = self.http.get(f"{store_url}/.well-known/ucp")
         assert discovered.status_code == 200, discovered.text
         self.profile = valid(discovered.json(), PROFILE_SCHEMAS)
@@ -61,6 +63,7 @@ class UcpClient:
         new_key = key if key is not None else str(uuid.uuid4())
         headers = self.headers(new_key if method != "GET" else None, kw.pop("agent", None))
         response = self.http.request(method, f"{self.endpoint}{path}", json=body, headers=headers, **kw)
+        self.exchanges.append((method, f"/ucp/v1{path}", body, response.status_code, response.json()))
         assert response.headers.get("Request-Id") == headers["Request-Id"]
         return response
 
@@ -91,3 +94,33 @@ class UcpClient:
         response = self.call("GET", f"/orders/{order_id}")
         assert response.status_code == 200, response.text
         return valid(response.json(), ORDER_SCHEMAS)
+
+    def transcript(self) -> str:
+        """The exchanges as the README shows them: request, status, and the response's main fields."""
+        out = []
+        for method, path, body, status, answer in self.exchanges:
+            out.append(f"> {method} {path}" + (f"\n> {json.dumps(body)}" if body else ""))
+            out.append(f"< {status} " + json.dumps(_brief(answer)))
+        return "\n".join(out) + "\n"
+
+
+def _brief(answer: Any) -> Any:
+    if not isinstance(answer, dict) or "ucp" not in answer:
+        return answer
+    keep = ("id", "status", "code", "messages", "order", "checkout_id")
+    brief = {k: answer[k] for k in keep if k in answer}
+    if "totals" in answer:
+        brief["totals"] = {t["type"]: t["amount"] for t in answer["totals"]}
+    if "discounts" in answer:
+        brief["discounts"] = [(d.get("code"), d["amount"]) for d in answer["discounts"].get("applied", [])]
+    if "fulfillment" in answer and "methods" in answer["fulfillment"]:
+        method = answer["fulfillment"]["methods"][0]
+        groups = method.get("groups") or [{}]
+        brief["shipping"] = {
+            "destination": method.get("selected_destination_id"),
+            "options": {o["id"]: o["totals"][0]["amount"] for o in groups[0].get("options", [])},
+            "selected": groups[0].get("selected_option_id"),
+        }
+    if "fulfillment" in answer and "events" in answer["fulfillment"]:
+        brief["events"] = [(e["type"], e.get("tracking_number")) for e in answer["fulfillment"]["events"]]
+    return brief

@@ -4,7 +4,9 @@ shipping simulation, idempotency, errors); every response body is validated agai
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -144,6 +146,8 @@ def test_buy_with_saved_address_discounts_shipping_and_follow_the_order_to_shipp
     after = client.order(order_id)
     assert after["line_items"][0]["status"] == "fulfilled"
     assert after["line_items"][0]["quantity"]["fulfilled"] == 2
+    if target := os.environ.get("UCP_TRANSCRIPT"):  # the README's transcript comes from this run
+        Path(target).write_text(client.transcript(), encoding="utf-8")
 
 
 def test_a_used_up_code_is_reported_and_a_non_stacking_code_wins_alone(
