@@ -72,7 +72,7 @@ class InboundMessage(BaseModel):
     channel: Channel
     external_user_id: str = Field(max_length=200)
     conversation_key: str = Field(max_length=200)
-    text: str = Field(default="", max_length=4000)
+    text: str = Field(default="", max_length=4096)  # what Telegram accepts (the web API's ChatRequest: 4000)
     display_name: str | None = Field(default=None, max_length=200)
     action: str | None = Field(default=None, max_length=200)
     customer_id: uuid.UUID | None = None

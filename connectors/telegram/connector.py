@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from psycopg_pool import AsyncConnectionPool
+from pydantic import ValidationError
 from telegram import LinkPreviewOptions, Message, Update, User
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -61,6 +62,7 @@ GREETING = (
 )
 SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
 TEXT_ONLY = "I can only read text messages for now. Tell me what you are looking for!"
+UNREADABLE = "Sorry, I couldn't take that message ({reason}). Please send it again, shorter or in plain text."
 CLEARS_KEYBOARD = {"checkout", "confirm", "deny"}
 
 
@@ -238,14 +240,20 @@ class TelegramConnector:
 
     # --- one turn --------------------------------------------------------------------------------
     async def _turn(self, chat_id: int, user: User, text: str, action: str | None) -> None:
-        inbound = InboundMessage(
-            channel="telegram",
-            external_user_id=str(user.id),
-            conversation_key=str(chat_id),
-            text=text,
-            display_name=user.full_name,
-            action=action,
-        )
+        try:
+            inbound = InboundMessage(
+                channel="telegram",
+                external_user_id=str(user.id),
+                conversation_key=str(chat_id),
+                text=text,
+                display_name=user.full_name,
+                action=action,
+            )
+        except ValidationError as exc:  # answered, never dropped in silence
+            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            log.warning("telegram message from chat %s refused: %s", chat_id, reason)
+            await self._send(chat_id, [Outgoing(text=esc(UNREADABLE.format(reason=reason)))], str(user.id))
+            return
         await self._reactivate(str(user.id))
         async with self._chat_lock(chat_id):
             async with self._typing(chat_id):
