@@ -139,6 +139,9 @@ def _register_groups() -> None:
     from elara_bot.cli import store
 
     store.register(app)
+    from elara_bot.cli import conversations
+
+    conversations.register(app)
 
 
 _register_groups()
