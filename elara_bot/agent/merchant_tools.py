@@ -70,9 +70,11 @@ def _change(pct: float | None) -> str:
     return "n/a" if pct is None else f"{pct:+.1f}%"
 
 
-def _of_total(shown: int, total: int, noun: str) -> str:
+def _of_total(shown: int, total: int, noun: str, end: str = "top") -> str:
     """'3 products' or, for a cut list, 'the top 20 of 261 products'."""
-    return f"{total} {noun}" if shown >= total else f"the top {shown} of {total} {noun} (list cut at {shown})"
+    return (
+        f"{total} {noun}" if shown >= total else f"the {end} {shown} of {total} {noun} (list cut at {shown})"
+    )
 
 
 async def sales_summary(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -132,12 +134,30 @@ _NOUNS = {"product": "products", "category": "categories", "channel": "channels"
 
 
 def _ranking_table(ranking: Ranking, title: str) -> TablePart:
-    counts = "Units" if ranking.by in ("product", "category") else "Orders"
+    if ranking.by in ("product", "category"):
+        rows = [
+            [str(i), r.label or "(none)", str(r.units), money(r.revenue_minor)]
+            for i, r in enumerate(ranking.rows, 1)
+        ]
+        return TablePart(title=title, columns=["#", ranking.by.title(), "Units", "Revenue"], rows=rows)
     rows = [
-        [str(i), r.label or "(none)", str(r.units if counts == "Units" else r.orders), money(r.revenue_minor)]
+        [
+            str(i),
+            r.label or "(none)",
+            str(r.orders),
+            money(r.revenue_minor),
+            money(_average(r.revenue_minor, r.orders)),
+        ]
         for i, r in enumerate(ranking.rows, 1)
     ]
-    return TablePart(title=title, columns=["#", ranking.by.title(), counts, "Revenue"], rows=rows)
+    return TablePart(
+        title=title, columns=["#", ranking.by.title(), "Orders", "Revenue", "Average order"], rows=rows
+    )
+
+
+def _average(total: int, count: int) -> int:
+    """Rounded half up, as the sales summary's average order value."""
+    return (total + count // 2) // count if count else 0
 
 
 async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -146,8 +166,16 @@ async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
     by, rank_by = args.get("by", "product"), args.get("rank_by", "revenue")
     category, product = args.get("category") or None, args.get("product") or None
     limit = int(args.get("limit") or 10)
+    lowest = bool(args.get("lowest_first"))
     ranking = await analytics.ranking(
-        conn, period, by, rank_by=rank_by, limit=limit, category=category, product=product
+        conn,
+        period,
+        by,
+        rank_by=rank_by,
+        limit=limit,
+        category=category,
+        product=product,
+        lowest_first=lowest,
     )
     where = (f" in {category}" if category else "") + (f" matching {product!r}" if product else "")
     if not ranking.rows:
@@ -156,14 +184,27 @@ async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
     noun = _NOUNS[by]
     lead = f"{first.label or '(none)'} ({money(first.revenue_minor)}"
     lead += f", {first.units} units)" if by == "product" and rank_by == "units" else ")"
-    text = (
-        f"Sales by {by}{where} {period.label}: {_of_total(len(ranking.rows), ranking.total, noun)};"
-        f" first: {lead}."
-    )
+    shown = _of_total(len(ranking.rows), ranking.total, noun, "bottom" if lowest else "top")
+    order = ", lowest first" if lowest and by == "product" else ""
+    text = f"Sales by {by}{where} {period.label}{order}: {shown}; first: {lead}."
     title = f"Sales by {by}{where}, {period.label}" + (
         f" ({len(ranking.rows)} of {ranking.total})" if ranking.total > len(ranking.rows) else ""
     )
     return ToolResult(text, [_ranking_table(ranking, title)], [period.label])
+
+
+async def unsold_products(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    period = _period(args)
+    rows, total = await analytics.unsold_products(conn, period, limit=int(args.get("limit") or 20))
+    if not rows:
+        return ToolResult(f"Every product on sale sold at least once {period.label}.", [], [period.label])
+    table = TablePart(
+        title=f"Products with no sales, {period.label}",
+        columns=["Product", "Category", "Stock"],
+        rows=[[r.title, r.category or "(none)", str(r.stock)] for r in rows],
+    )
+    text = f"No sales {period.label} for {_of_total(len(rows), total, 'products')}."
+    return ToolResult(text, [table], [period.label])
 
 
 async def top_products(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -374,6 +415,7 @@ MERCHANT_TOOLS: dict[str, MerchantTool] = {
     "top_products": top_products,
     "sales_by_category": sales_by_category,
     "top_customers": top_customers,
+    "unsold_products": unsold_products,
     "best_sellers_by_category": best_sellers_by_category,
     "refunds_and_returns": refunds_and_returns,
     "conversion": conversion,
@@ -448,15 +490,23 @@ async def lc_sales_breakdown(
     rank_by: Literal["revenue", "units"] = "revenue",
     category: str | None = None,
     product: str | None = None,
+    lowest_first: bool = False,
     limit: int = 10,
 ) -> Answer:
     """Sales per product, category, channel (web, telegram, ...) or customer, highest first, with how many
     there are in all. by='customer' gives the top customers; by='product' with category='Outdoor' gives
     the best sellers of one category; product='lamp' only products whose title contains it (how a product
-    sold); rank_by='units' ranks products by units sold."""
+    sold); rank_by='units' ranks products by units sold; lowest_first=True lists the worst sellers first (of
+    those that sold: products that sold nothing come from unsold_products)."""
     args = {"by": by, "period": period, "rank_by": rank_by, "category": category, "limit": limit}
-    args["product"] = product
+    args.update(product=product, lowest_first=lowest_first)
     return await run_tool("sales_breakdown", runtime, args)
+
+
+@tool("unsold_products", response_format="content_and_artifact")
+async def lc_unsold_products(runtime: Runtime, period: str = DEFAULT_PERIOD, limit: int = 20) -> Answer:
+    """Products on sale that sold nothing in a period, with their stock."""
+    return await run_tool("unsold_products", runtime, {"period": period, "limit": limit})
 
 
 @tool("best_sellers_by_category", response_format="content_and_artifact")
@@ -524,6 +574,7 @@ MERCHANT_LC_TOOLS: list[BaseTool] = [
     lc_compare_periods,
     lc_sales_breakdown,
     lc_best_sellers_by_category,
+    lc_unsold_products,
     lc_refunds_and_returns,
     lc_conversion,
     lc_stock_cover,

@@ -108,8 +108,80 @@ UNSUPPORTED: list[tuple[tuple[str, ...], str]] = [
         "taxes, fees and payouts",
     ),
     (("review*", "rating*", "nps", "satisfaction", "complain*"), "reviews and satisfaction"),
+    (
+        ("inventory value", "stock value", "value of stock", "value of our stock", "value of inventory"),
+        "stock value",
+    ),
+    (("export*", "csv", "spreadsheet", "excel", "download*"), "exports (I answer here in the chat)"),
+    (
+        (
+            "items per order",
+            "units per order",
+            "repeat customer*",
+            "repeat rate",
+            "returning customer*",
+            "new customer*",
+            "signed up",
+            "sign up*",
+            "signup*",
+            "registration*",
+        ),
+        "that",
+    ),
     (("employee*", "staff", "supplier*", "competitor*", "weather", "wage*", "salar*"), "that"),
 ]
+# periods it cannot pin to days: asked to name the days rather than answered for another period
+HAZY = (
+    "holiday*",
+    "season*",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "easter",
+    "ramadan",
+    "diwali",
+    "prime day",
+    "fiscal",
+    "launch",
+    "the sale",
+    "black week",
+    "lately",
+    "recently",
+)
+GREETING = re.compile(
+    r"^(?:hi|hello|hey|thanks|thank you|cheers|good (?:morning|afternoon|evening)|help)\b|what can you do"
+)
+LOWEST = (
+    "worst",
+    "least",
+    "lowest",
+    "slowest",
+    "weakest",
+    "bottom",
+    "poorest",
+    "not selling",
+    "slow mover*",
+    "slow-moving",
+    "slow selling",
+    "underperform*",
+)
+UNSOLD = (
+    "didn't sell",
+    "did not sell",
+    "didnt sell",
+    "no sales",
+    "zero sales",
+    "haven't sold",
+    "havent sold",
+    "never sold",
+    "unsold",
+    "not sold",
+    "nothing sold",
+    "sold nothing",
+    "without sales",
+    "without a sale",
+)
 WRITES = (
     "refund order",
     "issue a refund",
@@ -243,6 +315,10 @@ SALES = (
     "results",
     "summary",
     "overview",
+    "hit",
+    "reach*",
+    "target*",
+    "goal*",
 )
 RANK = (
     "top",
@@ -350,6 +426,14 @@ def _stock(msg: str) -> list[ToolCallPlan]:
         "asking for",
         "looking for",
         "searched for",
+        "searching for",
+        "search*",
+        "don't stock",
+        "dont stock",
+        "do not stock",
+        "don't carry",
+        "do not carry",
+        "don't sell",
         "search for",
         "requested",
         "want*",
@@ -362,7 +446,16 @@ def _stock(msg: str) -> list[ToolCallPlan]:
     stocky = _any(
         msg, "out of stock", "sold out", "unavailable", "stock*", "inventory", "restock*", "reorder*"
     )
-    if wanted and (stocky or _any(msg, "don't have", "dont have", "do not have")):
+    lacking = (
+        "don't have",
+        "dont have",
+        "do not have",
+        "don't stock",
+        "dont stock",
+        "do not stock",
+        "don't carry",
+    )
+    if wanted and (stocky or _any(msg, *lacking)):
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30})]
     if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock"):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
@@ -406,6 +499,13 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "chats to orders",
         "chat to order",
         "conversations",
+        "chatted",
+        "chats",
+        "talked to",
+        "didn't buy",
+        "did not buy",
+        "without buying",
+        "browsed",
         "turned into orders",
         "lead to orders",
         "led to orders",
@@ -442,6 +542,13 @@ def _sales(
     units = _any(msg, "units", "quantity", "most sold", "sold most", "how many units", "volume", "pieces")
     rank_by = "units" if units else "revenue"
     category = _category(msg, categories)
+    if _any(msg, *CHANNELS):
+        return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
+    if _any(msg, *UNSOLD):
+        return [ToolCallPlan("unsold_products", dict(period))]
+    if _any(msg, *LOWEST):
+        args = {"by": "product", **period, "rank_by": rank_by, "lowest_first": True, "limit": _limit(msg, 5)}
+        return [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
     if _any(
         msg,
         "aov",
@@ -464,8 +571,6 @@ def _sales(
     ranks_customers = ranked or _any(msg, "who", "which", "most", "spent", "spend", "vip*", "loyal*", "key")
     if _any(msg, *CUSTOMERS) and ranks_customers:
         return [ToolCallPlan("sales_breakdown", {"by": "customer", **period, "limit": _limit(msg, 5)})]
-    if _any(msg, *CHANNELS):
-        return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
     if product is not None:
         args = {"by": "product", **period, "product": product, "rank_by": rank_by, "limit": _limit(msg, 10)}
         return [ToolCallPlan("sales_breakdown", args)]
@@ -536,7 +641,13 @@ def understand_merchant(
     order = ORDER_NUMBER.search(text)
     if order:
         return MerchantPlan([ToolCallPlan("order_details", {"number": order.group(1).upper()})])
+    if GREETING.search(msg):
+        return MerchantPlan(decline=f"Hello! {CAN_DO}")
     found = _periods(msg)
+    if not found and _any(msg, *HAZY):
+        return _decline(
+            'I can\'t tell which days that period covers: name them, e.g. "from December 20 to January 2".'
+        )
     phrases = [f.phrase for f in found]
     period = {"period": phrases[0]} if phrases else {}
     calls = _stock(msg) or _other(msg, period)

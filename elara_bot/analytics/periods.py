@@ -49,8 +49,9 @@ _HOLIDAY = (
 )
 _DAY = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|{_HOLIDAY}(?: \d{{4}})?"
-    rf"|(?:last |this |past )?{_WEEKDAY}|today|yesterday)"
+    rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|{_HOLIDAY}(?: \d{{4}})?"
+    rf"|(?:last |this |past )?{_WEEKDAY}|today|yesterday"
+    r"|\d{1,2}/\d{1,2}(?:/\d{4}|/\d{2})?|the \d{1,2}(?:st|nd|rd|th))"
 )
 _MONTH_YEAR = rf"(?:{_MONTH}(?: \d{{4}})?)"
 
@@ -140,6 +141,12 @@ def parse_day(text: str, today: date) -> date | None:
             raise InvalidInput(f"{text} is not a date") from exc
     if text in ("today",):
         return today
+    numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", text)
+    if numeric:
+        return _numeric_day(numeric, today)
+    nth = re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", text)
+    if nth:
+        return _nth_of_month(int(nth.group(1)), today)
     if text == "yesterday":
         return today - timedelta(days=1)
     year = _year_of(text)
@@ -152,6 +159,7 @@ def parse_day(text: str, today: date) -> date | None:
         if weekday.group(1) == "this " and back == 0:
             return today
         return today - timedelta(days=back or 7)
+    text = text.removeprefix("the ")
     parts = re.fullmatch(
         rf"(?:({_MONTH})\.? (\d{{1,2}})|(\d{{1,2}}) (?:of )?({_MONTH}))(?:st|nd|rd|th)?(?:,? (\d{{4}}))?",
         re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text),
@@ -164,6 +172,30 @@ def parse_day(text: str, today: date) -> date | None:
         return _latest(lambda y: date(y, month, day), today, year)
     except ValueError as exc:
         raise InvalidInput(f"{text} is not a date") from exc
+
+
+def _numeric_day(found: re.Match[str], today: date) -> date:
+    """3/14 or 14/3 (month first unless that cannot be a month), with an optional year."""
+    a, b = int(found.group(1)), int(found.group(2))
+    month, day = (a, b) if a <= 12 else (b, a)
+    year = found.group(3)
+    full = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        return _latest(lambda y: date(y, month, day), today, full)
+    except ValueError as exc:
+        raise InvalidInput(f"{found.group(0)} is not a date") from exc
+
+
+def _nth_of_month(day: int, today: date) -> date:
+    """ "the 14th": this month's, or last month's when this month's is still to come."""
+    try:
+        found = today.replace(day=day)
+        if found <= today:
+            return found
+        previous = _add_months(today.replace(day=1), -1)
+        return previous.replace(day=day)
+    except ValueError as exc:
+        raise InvalidInput(f"there is no day {day} in that month") from exc
 
 
 def _month_span(text: str, today: date) -> Span:
@@ -277,7 +309,8 @@ _BOUND = rf"(?:{_DAY}|{_MONTH_YEAR})"
 _TO = r"(?:to|until|till|through|thru|and|-)"
 _ONE_DAY = (
     rf"\b(?P<a>\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|{_HOLIDAY}(?: \d{{4}})?|today|yesterday)\b"
+    rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? \d{{4}})?|{_HOLIDAY}(?: \d{{4}})?|today"
+    r"|yesterday|\d{1,2}/\d{1,2}(?:/\d{4}|/\d{2})?|the \d{1,2}(?:st|nd|rd|th))\b"
 )
 _NAMED_MONTH = (
     rf"\b(?:in|for|of|during|over|on|month of|since) (?P<a>(?:{_MONTH}) \d{{4}}|(?:{_MONTH}))\b"
@@ -340,9 +373,15 @@ class Found:
     span: Span
 
 
+def _plain(text: str) -> str:
+    """Lower case, single spaces, no possessives ("yesterday's" -> "yesterday")."""
+    msg = re.sub(r"\b(new year|valentine)'s\b", r"\1s", normalize(text))
+    return re.sub(r"(?<=[a-z])'s\b", "", msg).replace("'", "")
+
+
 def find_period(text: str, today: date) -> Found | None:
     """The first period phrase of ``text`` (rules in order of precedence) and its days."""
-    msg = normalize(text).replace("'", "")
+    msg = _plain(text)
     for pattern, build in RULES:
         for found in pattern.finditer(msg):
             span = build(found, today)
@@ -353,7 +392,7 @@ def find_period(text: str, today: date) -> Found | None:
 
 def find_periods(text: str, today: date) -> list[Found]:
     """Every period phrase of ``text`` that does not overlap a more precedent one, in reading order."""
-    msg = normalize(text).replace("'", "")
+    msg = _plain(text)
     taken: list[tuple[int, int, Found]] = []
     for pattern, build in RULES:
         for found in pattern.finditer(msg):

@@ -165,10 +165,13 @@ async def product_sales(
     limit: int,
     category: str | None,
     product: str | None = None,
+    lowest_first: bool = False,
 ) -> list[dict[str, Any]]:
     """Products by line revenue or units (in ``category``, titled like ``product``, if given); ``total``:
     how many products sold."""
     order = "revenue_minor DESC, units DESC" if by == "revenue" else "units DESC, revenue_minor DESC"
+    if lowest_first:
+        order = order.replace("DESC", "ASC")
     cur = await conn.execute(
         "SELECT l.product_id AS key, min(l.title) AS label, sum(l.quantity)::int AS units,"
         " sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor,"
@@ -178,6 +181,20 @@ async def product_sales(
         " AND (%(product)s::text IS NULL OR l.title ILIKE '%%' || %(product)s::text || '%%')"
         f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %(limit)s",
         _params(start, end, currency, limit=limit, category=category, product=product),
+    )
+    return await cur.fetchall()
+
+
+async def unsold_products(conn: Conn, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
+    """Products with active variants and no sales order line in ``[start, end)``; ``total``: how many."""
+    cur = await conn.execute(
+        "SELECT p.id AS product_id, p.title, coalesce(p.category, '') AS category,"
+        " sum(v.stock)::int AS stock, count(*) OVER ()::int AS total"
+        " FROM products p JOIN variants v ON v.product_id = p.id AND v.active"
+        " WHERE NOT EXISTS (SELECT 1 FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE l.product_id = p.id AND o.status = ANY(%s) AND o.created_at >= %s AND o.created_at < %s)"
+        " GROUP BY p.id ORDER BY stock DESC, p.id LIMIT %s",
+        (_STATUSES, start, end, limit),
     )
     return await cur.fetchall()
 

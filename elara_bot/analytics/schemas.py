@@ -159,3 +159,10 @@ class StockCover(BaseModel):
     stock: int
     units: int  # sold over the window
     cover_days: float  # days of stock left at the window's sales rate
+
+
+class UnsoldProduct(BaseModel):
+    product_id: str
+    title: str
+    category: str
+    stock: int

@@ -33,6 +33,7 @@ from elara_bot.analytics.schemas import (
     SalesSummary,
     StockCover,
     Totals,
+    UnsoldProduct,
     WantedProduct,
 )
 from elara_bot.db import Conn
@@ -190,6 +191,7 @@ async def ranking(
     limit: int = 5,
     category: str | None = None,
     product: str | None = None,
+    lowest_first: bool = False,
     currency: str = DEFAULT_CURRENCY,
 ) -> Ranking:
     """Sales per product (line revenue or units, optionally in one category), category (line revenue),
@@ -208,6 +210,7 @@ async def ranking(
             limit=limit,
             category=category,
             product=product.strip() if product else None,
+            lowest_first=lowest_first,
         )
     elif by == "category":
         rows = await repo.category_sales(conn, period.start, period.end, currency, limit=limit)
@@ -275,6 +278,15 @@ async def stock_cover(
     rows = await repo.stock_cover(conn, period.start, period.end, days, max_days, limit)
     total = int(rows[0]["total"]) if rows else 0
     return [StockCover(**row) for row in rows], total
+
+
+async def unsold_products(
+    conn: Conn, period: Period, limit: int = 20
+) -> tuple[list[UnsoldProduct], int]:
+    """Products on sale (an active variant) that sold nothing in ``period``, most stock first; how many."""
+    rows = await repo.unsold_products(conn, period.start, period.end, limit)
+    total = int(rows[0]["total"]) if rows else 0
+    return [UnsoldProduct(**row) for row in rows], total
 
 
 async def low_stock_count(conn: Conn, threshold: int) -> int:

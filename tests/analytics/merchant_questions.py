@@ -1,14 +1,15 @@
 """A labelled set of merchant questions in many wordings: the first tool call the offline planner must make
-and the arguments it must carry (a subset), or None for a question it must decline honestly.
+and the arguments it must carry (a subset), None for a question it must decline honestly ("I can't answer
+that yet" and what it can do), or "help" for a greeting (what it can do).
 
 Written as merchants ask, not from the planner's word lists; categories are those of the analytics test
 store ("Outdoor > Footwear", "Home > Lighting", "Outdoor > Kitchen")."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-Expected = tuple[str, dict[str, Any]] | None
+Expected = tuple[str, dict[str, Any]] | Literal["help"] | None
 
 QUESTIONS: list[tuple[str, Expected]] = [
     # revenue and orders over a period
@@ -60,6 +61,13 @@ QUESTIONS: list[tuple[str, Expected]] = [
     ),
     ("give me the numbers for last year", ("sales_summary", {"period": "last year"})),
     ("sales for the week of March 3rd", ("sales_summary", {"period": "week of march 3rd"})),
+    ("What's our worst selling product?", ("sales_breakdown", {"by": "product", "lowest_first": True})),
+    ("Which products didn't sell at all last month?", ("unsold_products", {"period": "last month"})),
+    ("Show me yesterday's orders", ("sales_summary", {"period": "yesterday"})),
+    ("sales on 3/14", ("sales_summary", {"period": "3/14"})),
+    ("What did we sell on the 14th?", ("sales_summary", {"period": "the 14th"})),
+    ("Did we hit $10k this month?", ("sales_summary", {"period": "this month"})),
+    ("Which channel has the highest average order?", ("sales_breakdown", {"by": "channel"})),
     # comparisons and averages
     ("compare November with October", ("compare_periods", {"period": "november", "other_period": "october"})),
     ("this month vs last month", ("compare_periods", {"period": "this month", "other_period": "last month"})),
@@ -78,6 +86,8 @@ QUESTIONS: list[tuple[str, Expected]] = [
     ("what's our conversion rate from chats?", ("conversion", {})),
     ("searches that found nothing last week", ("conversion", {"period": "last week"})),
     ("What are people searching for that returns no results?", ("conversion", {})),
+    ("How many people chatted with the bot but didn't buy?", ("conversion", {})),
+    ("What are shoppers searching for that we don't stock?", ("wanted_out_of_stock", {})),
     ("how many carts were abandoned this week", ("conversion", {"period": "this week"})),
     ("abandoned carts", ("abandoned_carts", {"idle_hours": 24})),
     ("who left stuff in their cart for 48 hours?", ("abandoned_carts", {"idle_hours": 48})),
@@ -102,7 +112,11 @@ QUESTIONS: list[tuple[str, Expected]] = [
     ("change the price of the trail boot to $99", None),
     ("what are customers saying in their reviews?", None),
     ("what's the weather in Berlin?", None),
-    ("hello", None),
+    ("hello", "help"),
+    ("hi elara, what can you do?", "help"),
+    ("How much did we make over the holidays?", None),
+    ("what's the value of our stock?", None),
+    ("Can you export the sales to CSV?", None),
     ("how many new customers signed up?", None),
     ("send an email to everyone who abandoned a cart", None),
 ]

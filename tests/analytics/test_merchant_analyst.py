@@ -141,6 +141,39 @@ async def test_one_product(history: Conn) -> None:
     assert "February 2031 (2031-02-01 to 2031-02-28)" in reply.text
 
 
+async def test_worst_and_unsold_products(history: Conn) -> None:
+    start, end = _utc(date(2031, 3, 1)), _utc(date(2031, 3, 16))
+    sold = await _rows(
+        history,
+        "SELECT min(l.title) AS t, sum(l.quantity * l.unit_price_minor)::bigint AS r FROM order_lines l"
+        f" JOIN orders o ON o.id = l.order_id WHERE {SALES} AND o.created_at >= %s AND o.created_at < %s"
+        " GROUP BY l.product_id ORDER BY r, l.product_id",
+        (start, end),
+    )
+    worst = await ask(history, "what's our worst selling product this month?")
+    [table] = _tables(worst)
+    assert [(r[1], r[3]) for r in table.rows] == [(x["t"], money(int(x["r"]))) for x in sold[:5]]
+    # a product on sale that sold nothing this month
+    await history.execute(
+        "INSERT INTO products (id, title, category) VALUES ('a-kite', 'Beach Kite', 'Outdoor')"
+    )
+    await history.execute(
+        "INSERT INTO variants (sku, product_id, options, price_minor, currency, stock)"
+        " VALUES ('A-KITE', 'a-kite', '{}', 2500, 'USD', 7)"
+    )
+    unsold = await ask(history, "which products didn't sell at all this month?")
+    expected = await _rows(
+        history,
+        "SELECT p.title, sum(v.stock)::int AS s FROM products p"
+        " JOIN variants v ON v.product_id = p.id AND v.active"
+        " WHERE p.title <> ALL(%s) GROUP BY p.id ORDER BY s DESC, p.id",
+        ([x["t"] for x in sold],),
+    )
+    [table] = _tables(unsold)
+    assert [(r[0], r[2]) for r in table.rows] == [(x["title"], str(x["s"])) for x in expected]
+    assert "Beach Kite" in {r[0] for r in table.rows}
+
+
 async def test_top_customers(history: Conn) -> None:
     reply = await ask(history, "who are our top 5 customers this year?")
     rows = await _rows(
@@ -267,7 +300,7 @@ async def test_chart_and_honest_decline(history: Conn) -> None:
     for question in (
         "what's our profit margin this month?",
         "how many visitors did the website get?",
-        "hello",
+        "sales over the holidays?",
     ):
         declined = await ask(history, question)
         assert declined.text.startswith(CANNOT)
