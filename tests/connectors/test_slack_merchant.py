@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,8 +17,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from connectors.slack import routes as slack_routes
 from connectors.slack import start_slack
+from connectors.slack.connector import SlackConnector, _RuntimeConversation
 from connectors.slack.merchant import INVITE
 from elara_bot.agent.merchant_analyst import build_analyst
+from elara_bot.agent.merchant_tools import money
+from elara_bot.agent.model import build_chat_model, close_chat_model
 from elara_bot.agent.offline_merchant import OfflineMerchantModel
 from elara_bot.config import DatabaseSettings, LLMSettings, Settings, SlackSettings
 from elara_bot.db import Conn, connect
@@ -118,6 +122,74 @@ async def test_a_retry_reaching_another_replica_is_not_answered_twice(
             (body.split('"event_id": "')[1].split('"')[0],),
         )
         assert (await cur.fetchone() or {})["n"] == 1
+
+
+@pytest.fixture
+async def hosted_slack(slack: Any, slack_db: str, stubs: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The Slack app with the analyst on ChatOpenAI over HTTP to the scripted OpenAI-compatible stand-in."""
+    _, _, token = slack
+    settings = Settings(
+        database=DatabaseSettings(url=slack_db),
+        llm=LLMSettings(
+            provider="openai", base_url=f"{stubs.base_url}/openai/v1", api_key="sk-test", max_retries=0
+        ),
+        slack=SlackSettings(
+            bot_token=token,
+            signing_secret=SECRET,
+            api_base=f"{stubs.base_url}/api/",
+            allowed_team_ids=["T111"],
+            merchant_user_ids=[MERCHANT],
+        ),
+    )
+    pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+        slack_db, open=False, kwargs={"row_factory": dict_row}
+    )
+    await pool.open()
+    runtime = Runtime(settings=settings, pool=pool, embedder=None)  # type: ignore[arg-type]
+    analyst = build_analyst(settings, build_chat_model(settings.llm))
+    connector = SlackConnector(settings.slack, pool, _RuntimeConversation(runtime), analyst=analyst)
+    runtime.connectors["slack"] = connector
+    app = FastAPI()
+    app.state.runtime = runtime
+    app.include_router(slack_routes.router)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hosted") as client:
+        yield client
+    await connector.stop()
+    await close_chat_model(analyst.model)
+    await pool.close()
+
+
+async def test_hosted_analyst_answer_is_posted(
+    slack: Any, hosted_slack: httpx.AsyncClient, llm: Any, slack_db: str
+) -> None:
+    _, stub, token = slack
+    llm.reset(
+        [
+            {"tool_calls": [("sales_breakdown", {"by": "product", "period": "last 30 days", "limit": 3})]},
+            {"content": "Trail Boot leads the last 30 days."},
+        ]
+    )
+    body = _event("what sold best this past month?")
+    assert (await hosted_slack.post("/slack/events", content=body, headers=_signed(body))).status_code == 200
+    [post] = await stub.wait_for(token, "chat.postMessage")
+    assert {t["function"]["name"] for t in llm.requests[0]["tools"]} >= {"sales_breakdown", "unsold_products"}
+    call = llm.requests[1]["messages"][-2]["tool_calls"][0]["function"]
+    assert call["name"] == "sales_breakdown"
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=29)
+    async with connect(slack_db) as conn:
+        cur = await conn.execute(
+            "SELECT min(l.title) AS t, sum(l.quantity * l.unit_price_minor)::bigint AS r FROM order_lines l"
+            " JOIN orders o ON o.id = l.order_id WHERE o.status IN ('paid', 'fulfilled', 'delivered')"
+            " AND o.created_at >= %s GROUP BY l.product_id ORDER BY r DESC, l.product_id LIMIT 3",
+            (datetime(first.year, first.month, first.day, tzinfo=UTC),),
+        )
+        top = await cur.fetchall()
+    text = post.fields["text"]
+    assert text.startswith("Trail Boot leads the last 30 days.")
+    assert f"Period: last 30 days ({first.isoformat()} to {today.isoformat()})." in text
+    blocks = str(post.fields["blocks"])
+    assert all(row["t"] in blocks and money(int(row["r"])) in blocks for row in top)
 
 
 def test_the_connector_uses_the_hosted_model_when_configured() -> None:
