@@ -709,8 +709,9 @@ def _run_turn(
         except RunBroken as exc:  # no order to pay: the earlier turns failed, this turn fails with them
             unpaid.append(f"pay: {exc}")
     else:
-        said = fill(turn.say, names) if turn.say is not None else f"[{turn.action}]"
-        reply = session.chat(said if turn.say is not None else (turn.action or ""), turn.action)
+        action = fill(turn.action, names) if turn.action is not None else None
+        said = fill(turn.say, names) if turn.say is not None else f"[{action}]"
+        reply = session.chat(said if turn.say is not None else action or "", action)
     after = session.state()
     view = TurnView(reply, before, after, shown, policy_text, names | after.placeholders())
     return TurnResult(index, said, unpaid + check_turn(turn.expect, view), reply.get("text", "")), view
