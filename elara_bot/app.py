@@ -190,9 +190,11 @@ def _mount_routers(app: FastAPI) -> None:
         app.include_router(module.router)
     for module in (webhooks_stripe, pay, telegram_routes, slack_routes, widget, store):
         app.include_router(module.router)
+    from elara_bot.ucp import mcp_server
     from elara_bot.ucp import routes as ucp_routes
 
     app.include_router(ucp_routes.router)
+    mcp_server.mount(app)  # the UCP MCP binding at /mcp (its session manager runs with the lifespan)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
 

@@ -10,28 +10,23 @@ Protocol errors are ``{"code", "content"}`` with their HTTP status; business out
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
-from elara_bot.checkout import sessions
-from elara_bot.checkout.sessions import ItemProblem, PaymentDeclined, SessionInput, SessionLineIn
 from elara_bot.config import Settings
-from elara_bot.db import Conn
-from elara_bot.errors import Conflict, ElaraError, Forbidden, InvalidInput, NotFound, OutOfStock
+from elara_bot.errors import ElaraError, Forbidden, NotFound, OutOfStock
 from elara_bot.orders import service as orders
-from elara_bot.storefront import service as storefront
-from elara_bot.ucp import negotiation, render, webhooks
-from elara_bot.ucp import repository as repo
-from elara_bot.ucp.handlers import charge_for, selected_instrument
+from elara_bot.runtime import Runtime
+from elara_bot.ucp import negotiation, render
+from elara_bot.ucp import operations as ops
 from elara_bot.ucp.negotiation import Platform, ProfileCache, UcpError
 
 ERROR_CODES = {
@@ -106,167 +101,64 @@ PlatformDep = Annotated[Platform, Depends(platform)]
 v1 = APIRouter(prefix="/ucp/v1", tags=["ucp"], route_class=UcpRoute, include_in_schema=False)
 
 
-# --- requests ------------------------------------------------------------------------------------------
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+# --- checkout sessions and orders (operations.py does the work) -------------------------------------
+def _key(request: Request) -> str | None:
+    return request.headers.get("idempotency-key")
 
 
-class ItemIn(_Open):
-    id: str = Field(min_length=1, max_length=200)
+def _respond(outcome: ops.Outcome, background: BackgroundTasks, runtime: Runtime) -> JSONResponse:
+    if outcome.notify_order:
+        background.add_task(ops.notify, runtime.pool, runtime.settings, outcome.notify_order)
+    return JSONResponse(outcome.body, status_code=outcome.status)
 
 
-class LineItemIn(_Open):
-    id: str | None = Field(None, max_length=64)
-    item: ItemIn
-    quantity: int = Field(ge=1, le=10_000)
+async def _body(request: Request) -> tuple[ops.CheckoutIn, str]:
+    raw = await request.body()
+    data = ops.parse(raw)
+    return data, ops.digest(json.loads(raw or b"{}"))
 
 
-class GroupIn(_Open):
-    id: str | None = None
-    selected_option_id: str | None = Field(None, max_length=40)
-
-
-class MethodIn(_Open):
-    type: Literal["shipping", "pickup"] = "shipping"
-    destinations: list[dict[str, Any]] | None = Field(None, max_length=20)
-    selected_destination_id: str | None = Field(None, max_length=64)
-    groups: list[GroupIn] | None = None
-
-
-class FulfillmentIn(_Open):
-    methods: list[MethodIn] = Field(default_factory=list, max_length=5)
-
-
-class DiscountsIn(_Open):
-    codes: list[str] | None = Field(None, max_length=20)
-
-
-class CheckoutIn(_Open):
-    line_items: list[LineItemIn] | None = Field(None, max_length=sessions.MAX_LINES)
-    buyer: dict[str, Any] | None = None
-    discounts: DiscountsIn | None = None
-    fulfillment: FulfillmentIn | None = None
-    payment: dict[str, Any] | None = None
-
-    def to_input(self) -> SessionInput:
-        lines = None
-        if self.line_items is not None:
-            lines = [SessionLineIn(id=li.id, sku=li.item.id, quantity=li.quantity) for li in self.line_items]
-        method = self.fulfillment.methods[0] if self.fulfillment and self.fulfillment.methods else None
-        if method is not None and method.type != "shipping":
-            raise InvalidInput("this store offers shipping only (no pickup)")
-        group = method.groups[0] if method and method.groups else None
-        return SessionInput(
-            lines=lines,
-            buyer=self.buyer,
-            discount_codes=self.discounts.codes if self.discounts else None,
-            destinations=method.destinations if method else None,
-            selected_destination=method.selected_destination_id if method else None,
-            shipping_service=group.selected_option_id if group else None,
-        )
-
-
-def _parse(raw: bytes) -> CheckoutIn:
-    try:
-        data = json.loads(raw or b"{}")
-        if not isinstance(data, dict):
-            raise InvalidInput("the body must be a JSON object")
-        return CheckoutIn.model_validate(data)
-    except ValueError as exc:  # JSONDecodeError and ValidationError
-        detail = _validation(exc) if isinstance(exc, ValidationError) else "the body is not valid JSON"
-        raise InvalidInput(detail) from exc
-
-
-def _validation(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-
-
-# --- idempotency ---------------------------------------------------------------------------------------
-Outcome = tuple[int, dict[str, Any]]
-
-
-async def _idempotent(
-    request: Request, conn: Conn, raw: bytes, action: Callable[[], Awaitable[Outcome]]
-) -> JSONResponse:
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        status, body = await action()
-        return JSONResponse(body, status_code=status)
-    if not key or len(key) > 255:
-        raise InvalidInput("Idempotency-Key must be 1 to 255 characters")
-    operation = f"{request.method} {request.url.path}"
-    digest = hashlib.sha256(raw.strip() or b"{}").hexdigest()
-    stored = await repo.lock_key(conn, key, operation)
-    if stored is not None:
-        if stored["request_hash"] != digest:
-            raise UcpError(
-                "idempotency_conflict", "this Idempotency-Key was used with a different request", 409
-            )
-        return JSONResponse(
-            stored["body"], status_code=stored["status_code"], headers={"Idempotent-Replayed": "true"}
-        )
-    status, body = await action()
-    await repo.save_key(conn, key, operation, digest, status, body)
-    return JSONResponse(body, status_code=status)
-
-
-# --- checkout sessions ---------------------------------------------------------------------------------
 @v1.post("/checkout-sessions", status_code=201)
 async def create_checkout(
-    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
+    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep, background: BackgroundTasks
 ) -> JSONResponse:
-    raw = await request.body()
-    data = _parse(raw)
-    if not data.line_items:
-        raise InvalidInput("line_items is required and cannot be empty")
-
-    async def act() -> Outcome:
-        try:
-            async with conn.transaction():
-                view = await sessions.create(
-                    conn, data.to_input(), platform_profile=caller.profile_url, webhook_url=caller.webhook_url
-                )
-        except ItemProblem as exc:
-            return 200, render.error_envelope(runtime.settings, exc.code, exc.message)
-        return 201, render.checkout(runtime.settings, caller.capabilities, view)
-
-    return await _idempotent(request, conn, raw, act)
-
-
-async def _owned(conn: Conn, session_id: str, caller: Platform) -> None:
-    """A session is seen only by the platform that created it (anyone else gets a 404)."""
-    cur = await conn.execute("SELECT platform_profile FROM checkout_sessions WHERE id = %s", (session_id,))
-    row = await cur.fetchone()
-    if row is None or row["platform_profile"] != caller.profile_url:
-        raise NotFound(f"no checkout session {session_id!r}")
+    data, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"POST {request.url.path}",
+        fingerprint,
+        lambda: ops.create_checkout(conn, runtime.settings, caller, data),
+    )
+    return _respond(outcome, background, runtime)
 
 
 @v1.get("/checkout-sessions/{session_id}")
 async def get_checkout(
     session_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
 ) -> JSONResponse:
-    await _owned(conn, session_id, caller)
-    view = await sessions.get(conn, session_id)
-    return JSONResponse(render.checkout(runtime.settings, caller.capabilities, view))
+    outcome = await ops.get_checkout(conn, runtime.settings, caller, session_id)
+    return JSONResponse(outcome.body, status_code=outcome.status)
 
 
 @v1.put("/checkout-sessions/{session_id}")
 async def update_checkout(
-    session_id: str, request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
+    session_id: str,
+    request: Request,
+    caller: PlatformDep,
+    runtime: RuntimeDep,
+    conn: ConnDep,
+    background: BackgroundTasks,
 ) -> JSONResponse:
-    raw = await request.body()
-    data = _parse(raw)
-    await _owned(conn, session_id, caller)
-
-    async def act() -> Outcome:
-        try:
-            async with conn.transaction():
-                view = await sessions.update(conn, session_id, data.to_input())
-        except ItemProblem as exc:
-            raise InvalidInput(exc.message) from exc
-        return 200, render.checkout(runtime.settings, caller.capabilities, view)
-
-    return await _idempotent(request, conn, raw, act)
+    data, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"PUT {request.url.path}",
+        fingerprint,
+        lambda: ops.update_checkout(conn, runtime.settings, caller, session_id, data),
+    )
+    return _respond(outcome, background, runtime)
 
 
 @v1.post("/checkout-sessions/{session_id}/complete")
@@ -278,93 +170,41 @@ async def complete_checkout(
     conn: ConnDep,
     background: BackgroundTasks,
 ) -> JSONResponse:
-    """Place and pay the order: 200 ``completed``; 200 with ``messages`` when something is still missing;
-    402 when the payment is declined (nothing reserved, nothing charged, the session stays open)."""
-    raw = await request.body()
-    data = _parse(raw)
-    await _owned(conn, session_id, caller)
-    settings = runtime.settings
-
-    async def act() -> Outcome:
-        view = await sessions.get(conn, session_id)
-        if view.status in sessions.FINAL:
-            raise Conflict(f"checkout session {session_id} is {view.status} and can no longer be completed")
-        if view.status != "ready_for_complete":
-            return 200, render.checkout(settings, caller.capabilities, view)
-        provider_name, charge = charge_for(selected_instrument(data.payment), render.test_mode_on(settings))
-        try:
-            async with conn.transaction():
-                view = await sessions.complete(conn, session_id, charge, provider_name, runtime.provider())
-        except PaymentDeclined as exc:
-            body = render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id))
-            body["messages"] = [_declined(exc.message), *body["messages"]]
-            return 402, body
-        except OutOfStock:
-            return 200, render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id))
-        body = render.checkout(settings, caller.capabilities, view)
-        if view.webhook_url and view.order_number:
-            background.add_task(_notify, runtime.pool, settings, view.order_number)
-        return 200, body
-
-    return await _idempotent(request, conn, raw, act)
-
-
-def _declined(content: str) -> dict[str, Any]:
-    return {
-        "type": "error",
-        "code": "payment_failed",
-        "content": content,
-        "severity": "recoverable",
-        "path": "$.payment.instruments[0]",
-    }
+    data, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"POST {request.url.path}",
+        fingerprint,
+        lambda: ops.complete_checkout(conn, runtime.settings, caller, session_id, data, runtime.provider()),
+    )
+    return _respond(outcome, background, runtime)
 
 
 @v1.post("/checkout-sessions/{session_id}/cancel")
 async def cancel_checkout(
-    session_id: str, request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
+    session_id: str,
+    request: Request,
+    caller: PlatformDep,
+    runtime: RuntimeDep,
+    conn: ConnDep,
+    background: BackgroundTasks,
 ) -> JSONResponse:
-    raw = await request.body()
-    await _owned(conn, session_id, caller)
-
-    async def act() -> Outcome:
-        view = await sessions.cancel(conn, session_id)
-        return 200, render.checkout(runtime.settings, caller.capabilities, view)
-
-    return await _idempotent(request, conn, raw, act)
-
-
-# --- orders --------------------------------------------------------------------------------------------
-async def _order_json(
-    conn: Conn, settings: Settings, active: dict[str, Any], number: str
-) -> tuple[dict[str, Any], Any]:
-    cur = await conn.execute(
-        "SELECT s.id AS checkout_id, s.platform_profile, s.webhook_url, o.id AS order_id, o.customer_id"
-        " FROM checkout_sessions s JOIN orders o ON o.id = s.order_id WHERE o.number = %s",
-        (number,),
+    _, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"POST {request.url.path}",
+        fingerprint,
+        lambda: ops.cancel_checkout(conn, runtime.settings, caller, session_id),
     )
-    row = await cur.fetchone()
-    if row is None:
-        raise NotFound(f"no order {number!r}")
-    found = await orders.get_order(conn, row["customer_id"], number)
-    quote = await storefront.order_quote(conn, row["order_id"])
-    return render.order(settings, active, found, quote, row["checkout_id"]), row
+    return _respond(outcome, background, runtime)
 
 
 @v1.get("/orders/{order_id}")
 async def get_order(order_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep) -> JSONResponse:
-    body, row = await _order_json(conn, runtime.settings, caller.capabilities, order_id)
-    if row["platform_profile"] != caller.profile_url:
-        raise NotFound(f"no order {order_id!r}")
-    return JSONResponse(body)
-
-
-async def _notify(pool: Any, settings: Settings, number: str) -> None:
-    """Send the order's current state to its platform's webhook (after the commit)."""
-    async with pool.connection() as conn:
-        active = {name: entries for name, entries in render.capabilities().items() if name == render.ORDER}
-        body, row = await _order_json(conn, settings, active, number)
-    if row["webhook_url"]:
-        await webhooks.deliver(row["webhook_url"], body, f"{render.base_url(settings)}/.well-known/ucp")
+    outcome = await ops.get_order(conn, runtime.settings, caller, order_id)
+    return JSONResponse(outcome.body, status_code=outcome.status)
 
 
 # --- TEST MODE -----------------------------------------------------------------------------------------
@@ -405,11 +245,11 @@ async def simulate_shipping(
         raise NotFound("not found")
     if not simulation_secret or not secrets.compare_digest(simulation_secret, secret.get_secret_value()):
         raise Forbidden("the Simulation-Secret header is missing or wrong")
-    await _order_json(conn, runtime.settings, {}, body.order_id)  # only orders placed through UCP
+    await ops.order_json(conn, runtime.settings, {}, body.order_id)  # only orders placed through UCP
     found = await orders.mark_fulfilled(conn, body.order_id, [body.tracking_number])
     if body.delivered:
         found = await orders.mark_delivered(conn, body.order_id)
-    background.add_task(_notify, runtime.pool, runtime.settings, body.order_id)
+    background.add_task(ops.notify, runtime.pool, runtime.settings, body.order_id)
     return JSONResponse({"order_id": found.number, "status": found.status})
 
 

@@ -100,27 +100,27 @@ class UcpClient:
         out = []
         for method, path, body, status, answer in self.exchanges:
             out.append(f"> {method} {path}" + (f"\n> {json.dumps(body)}" if body else ""))
-            out.append(f"< {status} " + json.dumps(_brief(answer)))
+            out.append(f"< {status} " + json.dumps(brief(answer)))
         return "\n".join(out) + "\n"
 
 
-def _brief(answer: Any) -> Any:
+def brief(answer: Any) -> Any:
     if not isinstance(answer, dict) or "ucp" not in answer:
         return answer
     keep = ("id", "status", "code", "messages", "order", "checkout_id")
-    brief = {k: answer[k] for k in keep if k in answer}
+    short = {k: answer[k] for k in keep if k in answer}
     if "totals" in answer:
-        brief["totals"] = {t["type"]: t["amount"] for t in answer["totals"]}
+        short["totals"] = {t["type"]: t["amount"] for t in answer["totals"]}
     if "discounts" in answer:
-        brief["discounts"] = [(d.get("code"), d["amount"]) for d in answer["discounts"].get("applied", [])]
+        short["discounts"] = [(d.get("code"), d["amount"]) for d in answer["discounts"].get("applied", [])]
     if "fulfillment" in answer and "methods" in answer["fulfillment"]:
         method = answer["fulfillment"]["methods"][0]
         groups = method.get("groups") or [{}]
-        brief["shipping"] = {
+        short["shipping"] = {
             "destination": method.get("selected_destination_id"),
             "options": {o["id"]: o["totals"][0]["amount"] for o in groups[0].get("options", [])},
             "selected": groups[0].get("selected_option_id"),
         }
     if "fulfillment" in answer and "events" in answer["fulfillment"]:
-        brief["events"] = [(e["type"], e.get("tracking_number")) for e in answer["fulfillment"]["events"]]
-    return brief
+        short["events"] = [(e["type"], e.get("tracking_number")) for e in answer["fulfillment"]["events"]]
+    return short

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from elara_bot.db import connect
 from elara_bot.storefront.importer import import_dir
+from elara_bot.ucp import mcp_server
 from elara_bot.ucp import routes as ucp_routes
 from tests.commerce.apphelp import build_commerce_app, commerce_settings
 from tests.commerce.conftest import commerce_db, commerce_db_factory, commerce_template
@@ -118,6 +119,7 @@ def store(commerce_db: str, tmp_path: Path) -> Iterator[str]:
     settings.ucp.profile_ttl_s = 60
     app = build_commerce_app(settings)
     app.include_router(ucp_routes.router)
+    mcp_server.mount(app)
     with serve_in_thread(app) as url:
         settings.public_url = url
         yield url

@@ -1,0 +1,189 @@
+"""The UCP MCP binding: an MCP server (the official ``mcp`` SDK, streamable HTTP, stateless, JSON responses)
+at ``/mcp`` whose tools are the UCP operations of ``operations.py``, the same functions the REST binding
+calls. Arguments carry ``meta`` (``ucp-agent.profile``, ``idempotency-key``) and the operation's payload;
+results carry the UCP body as ``structuredContent`` plus its JSON text. Business errors are results
+(``isError`` with ``messages``); negotiation failures are JSON-RPC errors (-32001), others -32000."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult, TextContent
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from elara_bot.config import Settings
+from elara_bot.db import Conn
+from elara_bot.errors import ElaraError
+from elara_bot.runtime import Runtime
+from elara_bot.ucp import negotiation, render
+from elara_bot.ucp import operations as ops
+from elara_bot.ucp.negotiation import Platform, ProfileCache, UcpError
+
+NEGOTIATION = {"invalid_profile_url", "profile_unreachable", "profile_malformed", "version_unsupported"}
+Meta = dict[str, Any] | None
+Operation = Callable[[Conn, Platform], Awaitable[ops.Outcome]]
+
+
+class _Endpoint:
+    """The session manager's ASGI handler as a Starlette route endpoint (an object, not a function)."""
+
+    def __init__(self, server: MCPServer) -> None:
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.server.session_manager.handle_request(scope, receive, send)
+
+
+class UcpTools:
+    """The tools, bound to the app whose runtime (settings, pool, provider) they use at call time."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.notifications: set[asyncio.Task[None]] = set()
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    async def caller(self, meta: Meta) -> Platform:
+        agent = (meta or {}).get("ucp-agent")
+        profile = agent.get("profile") if isinstance(agent, dict) else None
+        if not isinstance(profile, str) or not profile:
+            raise UcpError("invalid_profile_url", "meta.ucp-agent.profile is required", 400)
+        settings = self.runtime.settings
+        if not settings.ucp.enabled:
+            raise UcpError("not_found", "this store does not serve UCP", 404)
+        cache = getattr(self.app.state, "ucp_profiles", None)
+        if cache is None:
+            cache = self.app.state.ucp_profiles = ProfileCache(settings.ucp.profile_ttl_s)
+        found = await negotiation.fetch_profile(profile, settings, cache)
+        return negotiation.negotiate(profile, found, render.capabilities())
+
+    async def run(self, tool: str, meta: Meta, payload: Any, operation: Operation) -> CallToolResult:
+        try:
+            caller = await self.caller(meta)
+            key = (meta or {}).get("idempotency-key")
+            async with self.runtime.pool.connection() as conn, conn.transaction():
+                outcome = await ops.idempotent(
+                    conn,
+                    key if isinstance(key, str) else None,
+                    f"mcp {tool}",
+                    ops.digest(payload),
+                    lambda: operation(conn, caller),
+                )
+        except UcpError as exc:
+            if exc.code in NEGOTIATION:
+                data = render.protocol_error(self.runtime.settings, exc.code, exc.message)
+                raise MCPError(-32001, "UCP discovery failed", data) from exc
+            return self._business_error(exc.code, exc.message)
+        except ElaraError as exc:
+            code = {404: "not_found", 409: "conflict"}.get(exc.status_code, "invalid_request")
+            return self._business_error(code, exc.message)
+        if outcome.notify_order:
+            task = asyncio.create_task(
+                ops.notify(self.runtime.pool, self.runtime.settings, outcome.notify_order)
+            )
+            self.notifications.add(task)
+            task.add_done_callback(self.notifications.discard)
+        return _result(outcome.body, is_error=outcome.status >= 400)
+
+    def _business_error(self, code: str, content: str) -> CallToolResult:
+        body = render.error_envelope(self.runtime.settings, code, content)
+        body["messages"][0]["severity"] = "recoverable"
+        return _result(body, is_error=True)
+
+
+def _result(body: dict[str, Any], *, is_error: bool) -> CallToolResult:
+    text = json.dumps(body, separators=(",", ":"))
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=body, is_error=is_error
+    )
+
+
+def build_server(app: FastAPI) -> MCPServer:
+    tools = UcpTools(app)
+    server = MCPServer(
+        name="Elara UCP",
+        instructions="Universal Commerce Protocol (2026-04-08) shopping tools for this store. Pass"
+        " meta.ucp-agent.profile (your platform profile URL) on every call, meta.idempotency-key on changes.",
+    )
+
+    def settings() -> Settings:  # read at call time: the runtime exists once the app has started
+        return tools.runtime.settings
+
+    @server.tool(description="Create a checkout session from line items (item ids are SKUs).")
+    async def create_checkout(checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:
+        data = ops.checkout_in(checkout)
+        return await tools.run(
+            "create_checkout", meta, checkout, lambda c, p: ops.create_checkout(c, settings(), p, data)
+        )
+
+    @server.tool(description="Get a checkout session.")
+    async def get_checkout(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002 (the spec's name)
+        return await tools.run(
+            f"get_checkout {id}", meta, None, lambda c, p: ops.get_checkout(c, settings(), p, id)
+        )
+
+    @server.tool(description="Update a checkout session: buyer, discounts.codes, fulfillment, line items.")
+    async def update_checkout(id: str, checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
+        data = ops.checkout_in(checkout)
+        return await tools.run(
+            f"update_checkout {id}",
+            meta,
+            checkout,
+            lambda c, p: ops.update_checkout(c, settings(), p, id, data),
+        )
+
+    @server.tool(description="Complete a checkout session: place the order and pay with checkout.payment.")
+    async def complete_checkout(id: str, checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
+        data = ops.checkout_in(checkout)
+        provider = tools.runtime.provider
+
+        async def op(conn: Conn, caller: Platform) -> ops.Outcome:
+            return await ops.complete_checkout(conn, settings(), caller, id, data, provider())
+
+        return await tools.run(f"complete_checkout {id}", meta, checkout, op)
+
+    @server.tool(description="Cancel a checkout session.")
+    async def cancel_checkout(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
+        return await tools.run(
+            f"cancel_checkout {id}", meta, None, lambda c, p: ops.cancel_checkout(c, settings(), p, id)
+        )
+
+    @server.tool(description="Get an order (its line items, totals and fulfillment events).")
+    async def get_order(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
+        return await tools.run(
+            f"get_order {id}", meta, None, lambda c, p: ops.get_order(c, settings(), p, id)
+        )
+
+    return server
+
+
+def mount(app: FastAPI) -> MCPServer:
+    """Serve the MCP binding at ``/mcp`` and run its session manager with the app's lifespan."""
+    server = build_server(app)
+    server.streamable_http_app(  # builds the session manager (stateless: no session state kept)
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    app.router.routes.append(Route("/mcp", endpoint=_Endpoint(server), methods=["GET", "POST", "DELETE"]))
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: Any) -> AsyncIterator[Any]:
+        async with inner(instance) as state, server.session_manager.run():
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return server

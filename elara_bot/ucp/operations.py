@@ -1,0 +1,277 @@
+"""The UCP operations, one function each, shared by the REST binding (routes.py) and the MCP binding
+(mcp_server.py): parse, call ``checkout.sessions`` / ``orders`` / ``catalog``, render. Each takes the
+request's connection (its transaction is the caller's) and returns an ``Outcome``: HTTP status, body, and
+the order whose platform webhook is due once the transaction has committed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from psycopg_pool import AsyncConnectionPool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from elara_bot.checkout import sessions
+from elara_bot.checkout.sessions import ItemProblem, PaymentDeclined, SessionInput, SessionLineIn
+from elara_bot.config import Settings
+from elara_bot.db import Conn
+from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from elara_bot.orders import service as orders
+from elara_bot.payments.base import PaymentProvider
+from elara_bot.storefront import service as storefront
+from elara_bot.ucp import render, webhooks
+from elara_bot.ucp import repository as repo
+from elara_bot.ucp.handlers import charge_for, selected_instrument
+from elara_bot.ucp.negotiation import Platform, UcpError
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    notify_order: str | None = None  # an order whose state the platform's webhook must hear of
+
+
+# --- requests ------------------------------------------------------------------------------------------
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ItemIn(_Open):
+    id: str = Field(min_length=1, max_length=200)
+
+
+class LineItemIn(_Open):
+    id: str | None = Field(None, max_length=64)
+    item: ItemIn
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class GroupIn(_Open):
+    id: str | None = None
+    selected_option_id: str | None = Field(None, max_length=40)
+
+
+class MethodIn(_Open):
+    type: Literal["shipping", "pickup"] = "shipping"
+    destinations: list[dict[str, Any]] | None = Field(None, max_length=20)
+    selected_destination_id: str | None = Field(None, max_length=64)
+    groups: list[GroupIn] | None = None
+
+
+class FulfillmentIn(_Open):
+    methods: list[MethodIn] = Field(default_factory=list, max_length=5)
+
+
+class DiscountsIn(_Open):
+    codes: list[str] | None = Field(None, max_length=20)
+
+
+class CheckoutIn(_Open):
+    line_items: list[LineItemIn] | None = Field(None, max_length=sessions.MAX_LINES)
+    buyer: dict[str, Any] | None = None
+    discounts: DiscountsIn | None = None
+    fulfillment: FulfillmentIn | None = None
+    payment: dict[str, Any] | None = None
+
+    def to_input(self) -> SessionInput:
+        lines = None
+        if self.line_items is not None:
+            lines = [SessionLineIn(id=li.id, sku=li.item.id, quantity=li.quantity) for li in self.line_items]
+        method = self.fulfillment.methods[0] if self.fulfillment and self.fulfillment.methods else None
+        if method is not None and method.type != "shipping":
+            raise InvalidInput("this store offers shipping only (no pickup)")
+        group = method.groups[0] if method and method.groups else None
+        return SessionInput(
+            lines=lines,
+            buyer=self.buyer,
+            discount_codes=self.discounts.codes if self.discounts else None,
+            destinations=method.destinations if method else None,
+            selected_destination=method.selected_destination_id if method else None,
+            shipping_service=group.selected_option_id if group else None,
+        )
+
+
+def _parse(raw: bytes) -> CheckoutIn:
+    try:
+        data = json.loads(raw or b"{}")
+        if not isinstance(data, dict):
+            raise InvalidInput("the body must be a JSON object")
+        return CheckoutIn.model_validate(data)
+    except ValueError as exc:  # JSONDecodeError and ValidationError
+        detail = _validation(exc) if isinstance(exc, ValidationError) else "the body is not valid JSON"
+        raise InvalidInput(detail) from exc
+
+
+def _validation(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+
+
+def parse(raw: bytes) -> CheckoutIn:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise InvalidInput("the body is not valid JSON") from exc
+    return checkout_in(data)
+
+
+def checkout_in(data: Any) -> CheckoutIn:
+    if not isinstance(data, dict):
+        raise InvalidInput("the checkout must be a JSON object")
+    try:
+        return CheckoutIn.model_validate(data)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise InvalidInput(detail) from exc
+
+
+# --- idempotency ---------------------------------------------------------------------------------------
+def digest(payload: Any) -> str:
+    """The request's fingerprint: its JSON, keys sorted (the same body in another key order is the same)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+async def idempotent(
+    conn: Conn, key: str | None, operation: str, fingerprint: str, action: Callable[[], Awaitable[Outcome]]
+) -> Outcome:
+    """Run ``action`` once per key and operation: the same key and request replay the stored status and body
+    (for 24 hours); the same key with another request is a 409."""
+    if key is None:
+        return await action()
+    if not key or len(key) > 255:
+        raise InvalidInput("Idempotency-Key must be 1 to 255 characters")
+    stored = await repo.lock_key(conn, key, operation)
+    if stored is not None:
+        if stored["request_hash"] != fingerprint:
+            raise UcpError(
+                "idempotency_conflict", "this Idempotency-Key was used with a different request", 409
+            )
+        return Outcome(stored["status_code"], stored["body"])
+    outcome = await action()
+    await repo.save_key(conn, key, operation, fingerprint, outcome.status, outcome.body)
+    return outcome
+
+
+# --- checkout sessions ---------------------------------------------------------------------------------
+async def create_checkout(conn: Conn, settings: Settings, caller: Platform, data: CheckoutIn) -> Outcome:
+    if not data.line_items:
+        raise InvalidInput("line_items is required and cannot be empty")
+    try:
+        async with conn.transaction():
+            view = await sessions.create(
+                conn, data.to_input(), platform_profile=caller.profile_url, webhook_url=caller.webhook_url
+            )
+    except ItemProblem as exc:
+        return Outcome(200, render.error_envelope(settings, exc.code, exc.message))
+    return Outcome(201, render.checkout(settings, caller.capabilities, view))
+
+
+async def owned(conn: Conn, session_id: str, caller: Platform) -> None:
+    """A session is seen only by the platform that created it (anyone else gets a 404)."""
+    cur = await conn.execute("SELECT platform_profile FROM checkout_sessions WHERE id = %s", (session_id,))
+    row = await cur.fetchone()
+    if row is None or row["platform_profile"] != caller.profile_url:
+        raise NotFound(f"no checkout session {session_id!r}")
+
+
+async def get_checkout(conn: Conn, settings: Settings, caller: Platform, session_id: str) -> Outcome:
+    await owned(conn, session_id, caller)
+    return Outcome(200, render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id)))
+
+
+async def update_checkout(
+    conn: Conn, settings: Settings, caller: Platform, session_id: str, data: CheckoutIn
+) -> Outcome:
+    await owned(conn, session_id, caller)
+    try:
+        async with conn.transaction():
+            view = await sessions.update(conn, session_id, data.to_input())
+    except ItemProblem as exc:
+        raise InvalidInput(exc.message) from exc
+    return Outcome(200, render.checkout(settings, caller.capabilities, view))
+
+
+async def complete_checkout(
+    conn: Conn,
+    settings: Settings,
+    caller: Platform,
+    session_id: str,
+    data: CheckoutIn,
+    refunds: PaymentProvider,
+) -> Outcome:
+    """Place and pay the order: 200 ``completed``; 200 with ``messages`` when something is still missing;
+    402 when the payment is declined (nothing reserved, nothing charged, the session stays open)."""
+    await owned(conn, session_id, caller)
+    view = await sessions.get(conn, session_id)
+    if view.status in sessions.FINAL:
+        raise Conflict(f"checkout session {session_id} is {view.status} and can no longer be completed")
+    if view.status != "ready_for_complete":
+        return Outcome(200, render.checkout(settings, caller.capabilities, view))
+    provider_name, charge = charge_for(selected_instrument(data.payment), render.test_mode_on(settings))
+    try:
+        async with conn.transaction():
+            view = await sessions.complete(conn, session_id, charge, provider_name, refunds)
+    except PaymentDeclined as exc:
+        body = render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id))
+        body["messages"] = [_declined(exc.message), *body["messages"]]
+        return Outcome(402, body)
+    except OutOfStock:
+        return Outcome(
+            200, render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id))
+        )
+    notify = view.order_number if view.webhook_url else None
+    return Outcome(200, render.checkout(settings, caller.capabilities, view), notify)
+
+
+def _declined(content: str) -> dict[str, Any]:
+    return {
+        "type": "error",
+        "code": "payment_failed",
+        "content": content,
+        "severity": "recoverable",
+        "path": "$.payment.instruments[0]",
+    }
+
+
+async def cancel_checkout(conn: Conn, settings: Settings, caller: Platform, session_id: str) -> Outcome:
+    await owned(conn, session_id, caller)
+    return Outcome(
+        200, render.checkout(settings, caller.capabilities, await sessions.cancel(conn, session_id))
+    )
+
+
+# --- orders --------------------------------------------------------------------------------------------
+async def order_json(
+    conn: Conn, settings: Settings, active: dict[str, Any], number: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A UCP order placed through a checkout session, and that session's row (platform, webhook)."""
+    cur = await conn.execute(
+        "SELECT s.id AS checkout_id, s.platform_profile, s.webhook_url, o.id AS order_id, o.customer_id"
+        " FROM checkout_sessions s JOIN orders o ON o.id = s.order_id WHERE o.number = %s",
+        (number,),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise NotFound(f"no order {number!r}")
+    found = await orders.get_order(conn, row["customer_id"], number)
+    quote = await storefront.order_quote(conn, row["order_id"])
+    return render.order(settings, active, found, quote, row["checkout_id"]), row
+
+
+async def get_order(conn: Conn, settings: Settings, caller: Platform, order_id: str) -> Outcome:
+    body, row = await order_json(conn, settings, caller.capabilities, order_id)
+    if row["platform_profile"] != caller.profile_url:
+        raise NotFound(f"no order {order_id!r}")
+    return Outcome(200, body)
+
+
+async def notify(pool: AsyncConnectionPool[Conn], settings: Settings, number: str) -> None:
+    """Send the order's current state to its platform's webhook (call it after the commit)."""
+    async with pool.connection() as conn:
+        active = {name: entries for name, entries in render.capabilities().items() if name == render.ORDER}
+        body, row = await order_json(conn, settings, active, number)
+    if row["webhook_url"]:
+        await webhooks.deliver(row["webhook_url"], body, f"{render.base_url(settings)}/.well-known/ucp")
