@@ -47,6 +47,7 @@ TOP_N = re.compile(
     r"|\b(\d{1,3}|three|five|ten|twenty) (?:best|top|biggest|most|largest)\b"
 )
 WORD_N = {"three": 3, "five": 5, "ten": 10, "twenty": 20}
+NUMBERS_SMALL = {"a": 1, "one": 1, "two": 2, "four": 4}
 THRESHOLD = re.compile(r"\b(?:below|under|less than|fewer than)\s+(\d{1,4})\b")
 AT_MOST = re.compile(r"\b(\d{1,4}) or (?:fewer|less)\b")
 HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs|h)\b")
@@ -54,7 +55,28 @@ SEARCH_RESULTS = re.compile(
     r"\b(?:returns?|returned|returning|gives?|gave|shows?|showed) (?:no|zero|any|0|empty)\b"
 )
 LEFT_IN_CART = re.compile(r"\b(?:left|leave|leaving|forgot|forgotten)\b.{0,30}\bcarts?\b")
-DAYS_LEFT = re.compile(r"\b(?:less than|under|within|fewer than|below) (\d{1,3}) (days?|weeks?)\b")
+DAYS_LEFT = re.compile(
+    r"\b(?:less than|under|within|fewer than|below|in the next|over the next|in|within the next)"
+    r" (\d{1,3}|a|one|two|three|four) (days?|weeks?)\b"
+    r"|\b(?:in|within|over) the next (day|week|month)\b|\bnext (week|month)\b"
+)
+COVER_WORDS = (
+    "stock cover",
+    "days of stock",
+    "weeks of stock",
+    "days of inventory",
+    "run out*",
+    "runs out",
+    "last us",
+    "will last",
+    "sell out",
+    "sells out",
+    "how long",
+    "cover",
+    "runway",
+    "days left",
+    "selling out",
+)
 
 
 def _any(msg: str, *words: str) -> bool:
@@ -319,6 +341,9 @@ SALES = (
     "reach*",
     "target*",
     "goal*",
+    "take",
+    "taking*",
+    "gross*",
 )
 RANK = (
     "top",
@@ -337,6 +362,11 @@ RANK = (
     "number one",
     "#1",
     "star",
+    "rank*",
+    "leaderboard",
+    "placed the most",
+    "most orders",
+    "the most",
 )
 CUSTOMERS = (
     "customer*",
@@ -351,6 +381,8 @@ CUSTOMERS = (
     "vip*",
     "who ordered",
     "loyal",
+    "who placed",
+    "who has ordered",
 )
 CHANNELS = (
     "channel*",
@@ -367,6 +399,10 @@ CHANNELS = (
     "web vs",
     "slack",
     "per channel",
+    "web",
+    "online",
+    "came through",
+    "through the web",
 )
 COMPARE = (
     "compare*",
@@ -397,28 +433,25 @@ COMPARE = (
 )
 
 
+def _cover_days(msg: str) -> int | None:
+    """'within 2 weeks', 'in the next week', 'next month' as a number of days."""
+    found = DAYS_LEFT.search(msg)
+    if not found:
+        return None
+    count = found.group(1)
+    unit = found.group(2) or found.group(3) or found.group(4)
+    number = 1 if count is None else WORD_N.get(count) or NUMBERS_SMALL.get(count) or int(count)
+    return number * {"day": 1, "week": 7, "month": 30}[unit.rstrip("s")]
+
+
+def _stock_cover(msg: str) -> list[ToolCallPlan]:
+    if not _any(msg, *COVER_WORDS):
+        return []
+    days = _cover_days(msg)
+    return [ToolCallPlan("stock_cover", {} if days is None else {"max_days": days})]
+
+
 def _stock(msg: str) -> list[ToolCallPlan]:
-    if _any(
-        msg,
-        "stock cover",
-        "days of stock",
-        "weeks of stock",
-        "days of inventory",
-        "run out*",
-        "last us",
-        "will last",
-        "sell out",
-        "sells out",
-        "how long",
-        "cover",
-        "runway",
-        "days left",
-    ):
-        found = DAYS_LEFT.search(msg)
-        args: dict[str, Any] = {}
-        if found:
-            args["max_days"] = int(found.group(1)) * (7 if found.group(2).startswith("week") else 1)
-        return [ToolCallPlan("stock_cover", args)]
     wanted = _any(
         msg,
         "ask for",
@@ -459,7 +492,9 @@ def _stock(msg: str) -> list[ToolCallPlan]:
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30})]
     if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock"):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
-    if stocky or _any(msg, "running low", "almost gone", "low on", "nearly out", "running out"):
+    if stocky or _any(
+        msg, "running low", "almost gone", "low on", "nearly out", "almost out", "few left", "short on"
+    ):
         found, most = THRESHOLD.search(msg), AT_MOST.search(msg)
         threshold = int(found.group(1)) - 1 if found else int(most.group(1)) if most else 3
         return [ToolCallPlan("low_stock", {"threshold": max(0, threshold)})]
@@ -493,6 +528,12 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "no result*",
         "zero result*",
         "found nothing",
+        "without finding",
+        "couldn't find",
+        "could not find",
+        "not found",
+        "no match*",
+        "found no",
         "nothing found",
         "empty search*",
         "failed search*",
@@ -519,6 +560,12 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "left in their cart*",
         "unfinished cart*",
         "unpaid cart*",
+        "unfinished checkout*",
+        "incomplete checkout*",
+        "abandoned checkout*",
+        "didn't complete",
+        "not completed",
+        "idle",
         "open carts",
         "carts",
         "never checked out",
@@ -544,6 +591,8 @@ def _sales(
     category = _category(msg, categories)
     if _any(msg, *CHANNELS):
         return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
+    if _any(msg, "which day", "what day", "best day", "busiest day", "peak day", "slowest day", "worst day"):
+        return [ToolCallPlan("revenue_chart", dict(period))]  # the daily series names its best day
     if _any(msg, *UNSOLD):
         return [ToolCallPlan("unsold_products", dict(period))]
     if _any(msg, *LOWEST):
@@ -609,7 +658,9 @@ def _sales(
     ):
         args = {"by": "product", **period, "rank_by": rank_by, "limit": _limit(msg, 5 if ranked else 10)}
         calls = [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
-        summary = _any(msg, "what did we sell", "what sold", "what have we sold", "what we sold")
+        summary = not ranked and _any(
+            msg, "what did we sell", "what sold", "what have we sold", "what we sold"
+        )
         if summary or _any(msg, "how much", "revenue", "total", "how many orders") and "and" in msg.split():
             calls.insert(0, ToolCallPlan("sales_summary", dict(period)))
         return calls
@@ -635,6 +686,9 @@ def understand_merchant(
     """The tool calls answering ``text``, or an honest decline; ``categories`` and ``products`` (titles)
     are the store's, for questions about one of them."""
     msg = normalize(text).replace("'", "'")
+    cover = _stock_cover(msg)  # "what will sell out next week" is stock cover, not a forecast
+    if cover:
+        return MerchantPlan(cover)
     refused = _refused(msg)
     if refused is not None:
         return refused
