@@ -1,4 +1,7 @@
-"""``GET /widget.js``: the embeddable chat widget, with a strong ETag and a day of caching."""
+"""``GET /widget.js``: the embeddable chat widget, with an ETag and a day of caching.
+
+The app's compression middleware sends it gzipped to browsers that accept it; the ETag is weak because the
+compressed and the plain bytes are two representations of the same script."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ class Widget:
 @lru_cache(maxsize=1)
 def widget_script() -> Widget:
     body = resources.files("connectors.webchat").joinpath("widget.js").read_bytes()
-    return Widget(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    return Widget(body=body, etag='W/"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
 @router.get("/widget.js", include_in_schema=False)
@@ -32,6 +35,6 @@ async def widget_js(request: Request) -> Response:
     widget = widget_script()
     headers = {"Cache-Control": WIDGET_CACHE, "ETag": widget.etag, "X-Content-Type-Options": "nosniff"}
     wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")}
-    if widget.etag in wanted:
+    if widget.etag.removeprefix("W/") in wanted:
         return Response(status_code=304, headers=headers)
     return Response(widget.body, media_type="text/javascript; charset=utf-8", headers=headers)

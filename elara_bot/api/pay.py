@@ -20,13 +20,26 @@ router = APIRouter(tags=["payments"], include_in_schema=False)
 
 
 def _money(minor: int, currency: str) -> str:
-    return format_amount(minor, currency, symbol=False)
+    return format_amount(minor, currency)
+
+
+PAGE_STYLE = (
+    "body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#111827;"
+    "background:#f3f4f6}main{max-width:560px;margin:0 auto;padding:16px}"
+    ".test{background:#fde68a;padding:10px 12px;font-weight:700;border-radius:8px;margin:0 0 12px}"
+    "h1{font-size:22px;margin:0 0 12px}table{width:100%;border-collapse:collapse;background:#fff}"
+    "th,td{padding:8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}"
+    "td.num,th.num{text-align:right;white-space:nowrap}"
+    "button{font:inherit;font-weight:700;background:#4f46e5;color:#fff;border:0;border-radius:8px;"
+    "padding:12px 20px;min-height:44px;width:100%;cursor:pointer}"
+)
 
 
 def _page(order: OrderPublic, token: str) -> str:
     rows = "".join(
-        f"<tr><td>{escape(line.title)} ({escape(line.sku)})</td><td>{line.quantity}</td>"
-        f"<td>{_money(line.line_total_minor, order.currency)}</td></tr>"
+        f"<tr><td>{escape(line.title)} <small>({escape(line.sku)})</small></td>"
+        f"<td class='num'>{line.quantity}</td>"
+        f"<td class='num'>{_money(line.line_total_minor, order.currency)}</td></tr>"
         for line in order.lines
     )
     action = (
@@ -35,10 +48,15 @@ def _page(order: OrderPublic, token: str) -> str:
         else f"<p>This order is <strong>{escape(order.status)}</strong>.</p>"
     )
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>TEST MODE payment</title></head><body>"
-        "<p style='background:#fde68a;padding:8px;font-weight:bold'>TEST MODE: no real payment is taken</p>"
-        f"<h1>Order {escape(order.number)}</h1><table>{rows}</table>"
-        f"<p>Total: <strong>{_money(order.total_minor, order.currency)}</strong></p>{action}</body></html>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>TEST MODE payment</title><style>{PAGE_STYLE}</style></head><body><main>"
+        "<p class='test'>TEST MODE: no real payment is taken</p>"
+        f"<h1>Order {escape(order.number)}</h1><table><thead><tr><th scope='col'>Item</th>"
+        "<th scope='col' class='num'>Qty</th><th scope='col' class='num'>Amount</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        f"<p>Total: <strong>{_money(order.total_minor, order.currency)}</strong></p>{action}"
+        "</main></body></html>"
     )
 
 

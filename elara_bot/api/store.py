@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from typing import Annotated
 
 import jinja2
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from elara_bot.api.deps import ConnDep
 from elara_bot.catalog import service as catalog
@@ -43,6 +44,11 @@ def product_view(product: ProductPublic) -> dict[str, object]:
         "description": product.description,
         "image_url": safe_image_url(product.image_url),  # http(s) or relative only, never javascript:
         "price": low if low == high else f"{low} – {high}",
+        "price_low": low,
+        "price_high": high,
+        "price_min_minor": product.price_min_minor,
+        "price_max_minor": product.price_max_minor,
+        "currency": product.currency,
         "in_stock": any(v.in_stock for v in product.variants),
     }
 
@@ -74,3 +80,17 @@ async def store_page(
         )
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@lru_cache(maxsize=1)
+def favicon_svg() -> bytes:
+    return resources.files("elara_bot.static").joinpath("favicon.svg").read_bytes()
+
+
+@router.get("/favicon.svg", include_in_schema=False)
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """The store's icon (browsers ask for /favicon.ico even when the page names another)."""
+    return Response(
+        favicon_svg(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )

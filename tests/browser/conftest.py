@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import tests.helpers
+from tests.browser.fake_chat import HOSTILE, FakeChat, build_fake, shop_page
 from tests.helpers import free_port, serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,6 +61,16 @@ def page_server() -> Iterator[PageServer]:
     with serve_in_thread(Starlette(routes=[Route("/{name}", show)])) as url:
         server.url = url
         yield server
+
+
+@pytest.fixture
+def fake(page_server: PageServer) -> Iterator[FakeChat]:
+    """The stand-in chat endpoint; ``{page_server.url}/shop`` embeds its widget under hostile page CSS."""
+    state = FakeChat()
+    with serve_in_thread(build_fake(state, page_server.url)) as url:
+        state.url = url
+        page_server.pages["shop"] = shop_page(url, head=f"<style>{HOSTILE}</style>")
+        yield state
 
 
 @pytest.fixture
@@ -120,6 +131,52 @@ async def context(browser: Any) -> AsyncIterator[Any]:
     ctx.set_default_timeout(20_000)
     yield ctx
     await ctx.close()
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+@pytest.fixture
+async def desktop(browser: Any) -> AsyncIterator[Any]:
+    """A 1366×768 laptop screen."""
+    ctx = await browser.new_context(**DESKTOP)
+    ctx.set_default_timeout(20_000)
+    yield ctx
+    await ctx.close()
+
+
+@pytest.fixture
+async def phone(browser: Any) -> AsyncIterator[Any]:
+    """A 390×844 touch phone."""
+    ctx = await browser.new_context(**PHONE)
+    ctx.set_default_timeout(20_000)
+    yield ctx
+    await ctx.close()
+
+
+def axe_script() -> str:
+    """axe-core's browser bundle, as the axe-playwright-python package ships it (installed from PyPI, served
+    from disk: nothing is fetched while the tests run)."""
+    from importlib import resources
+
+    return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Every axe-core violation on the page (open shadow roots included), each rule with its nodes."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(content=axe_script())
+    result = await page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
 
 
 @pytest.fixture

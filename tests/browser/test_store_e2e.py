@@ -15,7 +15,9 @@ import httpx
 from elara_bot.db import connect
 from tests.browser.conftest import PageServer
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img" / "widget.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
+DOCS_IMG = DOCS / "widget.png"
+DOCS_PHONE_IMG = DOCS / "widget-phone.png"
 PAY = re.compile(r"pay", re.IGNORECASE)
 
 
@@ -47,6 +49,25 @@ async def test_widget_js_is_served_with_cache_headers(elara: str) -> None:
         assert again.status_code == 304
 
 
+async def test_store_page_has_an_icon(elara: str) -> None:
+    async with httpx.AsyncClient(base_url=elara) as client:
+        html = (await client.get("/")).text
+        assert '<link rel="icon" href="/favicon.svg"' in html
+        for path in ("/favicon.svg", "/favicon.ico"):
+            icon = await client.get(path)
+            assert icon.status_code == 200
+            assert icon.headers["content-type"] == "image/svg+xml"
+            assert icon.content.startswith(b"<svg")
+        token = (await client.post("/api/v1/sessions", json={})).json()["token"]
+        chat = await client.post(
+            "/api/v1/chat",
+            json={"message": "running shoes"},
+            headers={"Accept": "text/event-stream", "Authorization": f"Bearer {token}"},
+        )
+        assert chat.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in chat.headers  # server-sent events are never buffered to compress
+
+
 async def test_store_page_lists_the_catalog_with_the_widget(context: Any, elara: str, shot: Any) -> None:
     page = await context.new_page()
     await page.goto(f"{elara}/?order=W1&paid=1")
@@ -56,8 +77,8 @@ async def test_store_page_lists_the_catalog_with_the_widget(context: Any, elara:
     await shot(page, "store")
 
 
-async def test_shop_chat_add_pay_and_come_back(context: Any, elara: str, shot: Any) -> None:
-    page = await context.new_page()
+async def test_shop_chat_add_pay_and_come_back(desktop: Any, elara: str, shot: Any) -> None:
+    page = await desktop.new_page()
     await page.goto(f"{elara}/")
     assert await page.locator("li.product").count() > 0
     box = await open_widget(page)
@@ -67,8 +88,10 @@ async def test_shop_chat_add_pay_and_come_back(context: Any, elara: str, shot: A
 
     add = page.locator(".card button:not([disabled])", has_text="Add to cart").first
     await add.click()
-    await page.locator(".badge").wait_for()
-    assert await page.locator(".badge").inner_text() == "1"
+    await page.get_by_test_id("elara-cart").wait_for()
+    assert (
+        await page.get_by_test_id("elara-cart").locator(".total span").first.inner_text() == "Total (1 item)"
+    )
     await shot(page, "cart")
     readme_shot = await shot(page, "readme")
     if os.environ.get("ELARA_UPDATE_DOCS_IMG") or not DOCS_IMG.exists():  # the README's picture
@@ -80,6 +103,10 @@ async def test_shop_chat_add_pay_and_come_back(context: Any, elara: str, shot: A
     await pay.wait_for()
     await pay.click()
     await page.wait_for_url(re.compile(r"/pay/"))
+    assert (
+        await page.locator("meta[name=viewport]").get_attribute("content")
+        == "width=device-width, initial-scale=1"
+    )
     await shot(page, "payment-page")
     await page.get_by_role("button", name=PAY).first.click()
     await page.wait_for_url(re.compile(r"paid=1"))
@@ -88,10 +115,59 @@ async def test_shop_chat_add_pay_and_come_back(context: Any, elara: str, shot: A
     await order.wait_for()
     await shot(page, "paid")
 
+    assert await page.get_by_role("link", name="Pay now").count() == 0  # the paid order offers no "Pay now"
+
     await page.reload()
     await open_widget(page)
     await page.locator(".card").first.wait_for()
     assert await page.locator(".msg.user").count() >= 3
+    assert await page.get_by_role("link", name="Pay now").count() == 0
+
+
+async def test_store_prices_read_as_the_widget_writes_them(context: Any, elara: str) -> None:
+    page = await context.new_page()
+    await page.goto(f"{elara}/")
+    await page.get_by_role("button", name="Open chat").wait_for()
+    prices = page.locator("li.product [data-elara-money]")
+    assert await prices.count() >= 24
+    for price in (await prices.all())[:6]:
+        minor = int(await price.get_attribute("data-elara-money") or "")
+        currency = await price.get_attribute("data-elara-currency")
+        written = await page.evaluate("([m, c]) => window.Elara.formatMoney(m, c)", [minor, currency])
+        assert await price.inner_text() == written
+
+
+async def test_phone_shopper_gets_a_full_screen_chat(phone: Any, elara: str, shot: Any) -> None:
+    page = await phone.new_page()
+    await page.goto(f"{elara}/")
+    box = await open_widget(page)
+    assert await page.get_by_test_id("elara-panel").bounding_box() == {
+        "x": 0,
+        "y": 0,
+        "width": 390,
+        "height": 844,
+    }
+    await say(page, box, "running shoes")
+    await page.locator(".card").first.wait_for()
+    await page.locator(".card button:not([disabled])", has_text="Add to cart").first.click()
+    await page.get_by_test_id("elara-cart").wait_for()
+    await page.wait_for_function(
+        "() => document.querySelector('elara-chat').shadowRoot.querySelector('.log')"
+        ".getAttribute('aria-busy') === 'false'"
+    )
+    phone_shot = await shot(page, "readme-phone")
+    if os.environ.get("ELARA_UPDATE_DOCS_IMG") or not DOCS_PHONE_IMG.exists():
+        DOCS_PHONE_IMG.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(phone_shot, DOCS_PHONE_IMG)
+
+    await say(page, box, "check out")  # the TEST MODE page fits the phone too
+    await page.get_by_test_id("elara-pay").click()
+    await page.wait_for_url(re.compile(r"/pay/"))
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    button = await page.get_by_role("button", name=PAY).bounding_box()
+    assert button is not None
+    assert button["x"] >= 0
+    assert button["x"] + button["width"] <= 390
 
 
 async def test_script_in_catalog_description_is_text(context: Any, elara: str, db_url: str) -> None:

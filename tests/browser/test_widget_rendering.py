@@ -5,165 +5,10 @@ service is in test_store_e2e.py.
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pytest
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
-
 from tests.browser.conftest import PageServer
-from tests.helpers import serve_in_thread
-
-WIDGET = Path(__file__).resolve().parents[2] / "connectors" / "webchat" / "widget.js"
-HOSTILE = (
-    "* { font-size: 40px !important; color: red !important } elara-chat, div { display: none !important }"
-)
-EVIL = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **not bold**'
-
-CARDS = {
-    "type": "product_cards",
-    "cards": [
-        {
-            "position": 1,
-            "product_id": "p1",
-            "title": "Trail <b>Runner</b>",
-            "image_url": None,
-            "description": EVIL,
-            "price_min_minor": 4999,
-            "price_max_minor": 6999,
-            "currency": "USD",
-            "variants": [
-                {"sku": "p1-a", "options": {"size": "9"}, "price_minor": 4999, "in_stock": False},
-                {"sku": "p1-b", "options": {"size": "10"}, "price_minor": 6999, "in_stock": True},
-            ],
-        }
-    ],
-}
-CART = {
-    "type": "cart",
-    "cart": {
-        "lines": [
-            {
-                "sku": "p1-b",
-                "product_id": "p1",
-                "title": "Trail Runner",
-                "options": {"size": "10"},
-                "quantity": 1,
-                "unit_price_minor": 6999,
-                "line_total_minor": 6999,
-                "currency": "USD",
-                "stock": 3,
-            }
-        ],
-        "item_count": 1,
-        "total_minor": 6999,
-        "currency": "USD",
-    },
-}
-REPLY_TEXT = (
-    "Here you go:\n- **Trail Runner** [site](https://example.com) [bad](javascript:alert(1))\n<b>raw</b>"
-)
-
-
-def sse(event: str, data: Any) -> str:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
-
-
-@dataclass
-class FakeChat:
-    url: str = ""
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    fail_next: int | None = None
-    tool: dict[str, str] | None = None  # the next turn's tool event (with a pause, to read its label)
-
-
-def build_fake(state: FakeChat, allowed_origin: str) -> Starlette:
-    async def sessions(_: Request) -> Response:
-        return JSONResponse({"token": "tok-1"})
-
-    async def history(request: Request) -> Response:
-        if request.headers.get("authorization") != "Bearer tok-1":
-            return JSONResponse({"error": "Unauthorized"}, status_code=401)
-        return JSONResponse(state.history)
-
-    async def chat(request: Request) -> Response:
-        if request.headers.get("authorization") != "Bearer tok-1":
-            return JSONResponse({"error": "Unauthorized"}, status_code=401)
-        body = await request.json()
-        state.requests.append(body)
-        if state.fail_next is not None:
-            status, state.fail_next = state.fail_next, None
-            return JSONResponse(
-                {"error": "RateLimited", "detail": "slow down"},
-                status_code=status,
-                headers={"Retry-After": "2"},
-            )
-        adding = str(body.get("action") or "").startswith("add:")
-        parts = [CART] if adding else [CARDS]
-        text = "Added to your cart." if adding else REPLY_TEXT
-
-        async def stream() -> AsyncIterator[str]:
-            if state.tool is not None:
-                tool, state.tool = state.tool, None
-                yield sse("tool", {**tool, "status": "started"})
-                await asyncio.sleep(1)
-            else:
-                yield sse("tool", {"name": "search_products", "status": "started"})
-            for word in text.split(" "):
-                yield sse("delta", {"text": word + " "})
-                await asyncio.sleep(0.01)
-            for part in parts:
-                yield sse("part", part)
-            yield sse("done", {"text": text, "parts": parts, "conversation_id": "c1"})
-            state.history += [
-                {"role": "user", "text": body["message"], "parts": []},
-                {"role": "assistant", "text": text, "parts": parts},
-            ]
-
-        return StreamingResponse(stream(), media_type="text/event-stream")
-
-    async def widget(_: Request) -> Response:
-        return Response(WIDGET.read_bytes(), media_type="text/javascript")
-
-    return Starlette(
-        routes=[
-            Route("/api/v1/sessions", sessions, methods=["POST"]),
-            Route("/api/v1/chat/history", history),
-            Route("/api/v1/chat", chat, methods=["POST"]),
-            Route("/widget.js", widget),
-        ],
-        middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=[allowed_origin],
-                allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", "Accept"],
-                expose_headers=["Retry-After"],
-            )
-        ],
-    )
-
-
-@pytest.fixture
-def fake(page_server: PageServer) -> Iterator[FakeChat]:
-    state = FakeChat()
-    with serve_in_thread(build_fake(state, page_server.url)) as url:
-        state.url = url
-        page_server.pages["shop"] = (
-            f"<!doctype html><html><head><style>{HOSTILE}</style></head><body><h1>My shop</h1>"
-            f'<script src="{url}/widget.js" data-elara-url="{url}"></script></body></html>'
-        )
-        yield state
+from tests.browser.fake_chat import EVIL, FakeChat
 
 
 async def open_widget(page: Any) -> Any:
@@ -195,9 +40,9 @@ async def test_cards_stream_cart_badge_and_history_on_other_origin(
     assert "<b>raw</b>" in await page.locator(".msg.assistant .md").last.inner_text()
     await shot(page, "fake-cards")
 
-    await page.get_by_role("button", name="Add Trail <b>Runner</b> to cart").click()
-    await page.locator(".badge").wait_for()
-    assert await page.locator(".badge").inner_text() == "1"
+    await page.get_by_role("button", name="Add to cart: Trail <b>Runner</b>").click()
+    await page.get_by_test_id("elara-cart").wait_for()
+    await page.get_by_test_id("elara-announcer").get_by_text("1 item in cart").wait_for()
     assert fake.requests[-1]["action"] == "add:p1-b:1"
 
     token = await page.evaluate(f"localStorage.getItem('elara:{fake.url}:session')")
