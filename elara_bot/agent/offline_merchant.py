@@ -54,6 +54,14 @@ HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs|h)\b")
 SEARCH_RESULTS = re.compile(
     r"\b(?:returns?|returned|returning|gives?|gave|shows?|showed) (?:no|zero|any|0|empty)\b"
 )
+WRITE = re.compile(
+    r"\b(?:refund|cancel|delete|ship) (?:order|el-)"
+    r"|\b(?:set|change|update|raise|lower|increase|decrease|reduce|drop|make)\b.{0,40}\b(?:price|prices|discount)\b"
+)
+LOW = re.compile(
+    r"\b(?:what's|what is|whats|anything|which are|what are|items|variants|skus|products) (?:running )?low\b"
+)
+SENT_BACK = re.compile(r"\b(?:sent|send|sending|brought|bring|took|take) (?:\w+ ){0,2}back\b")
 LEFT_IN_CART = re.compile(r"\b(?:left|leave|leaving|forgot|forgotten)\b.{0,30}\bcarts?\b")
 DAYS_LEFT = re.compile(
     r"\b(?:less than|under|within|fewer than|below|in the next|over the next|in|within the next)"
@@ -168,8 +176,6 @@ HAZY = (
     "launch",
     "the sale",
     "black week",
-    "lately",
-    "recently",
 )
 GREETING = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|cheers|good (?:morning|afternoon|evening)|help)\b|what can you do"
@@ -245,7 +251,7 @@ def _decline(reason: str) -> MerchantPlan:
 
 
 def _refused(msg: str) -> MerchantPlan | None:
-    if _any(msg, *WRITES) or re.search(r"\b(?:refund|cancel|delete|ship) (?:order|el-)", msg):
+    if _any(msg, *WRITES) or WRITE.search(msg):
         return _decline(
             "I only read the store's data: I can't change orders, prices, stock or message anyone."
         )
@@ -492,8 +498,12 @@ def _stock(msg: str) -> list[ToolCallPlan]:
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30})]
     if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock"):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
-    if stocky or _any(
-        msg, "running low", "almost gone", "low on", "nearly out", "almost out", "few left", "short on"
+    if (
+        stocky
+        or LOW.search(msg)
+        or _any(
+            msg, "running low", "almost gone", "low on", "nearly out", "almost out", "few left", "short on"
+        )
     ):
         found, most = THRESHOLD.search(msg), AT_MOST.search(msg)
         threshold = int(found.group(1)) - 1 if found else int(most.group(1)) if most else 3
@@ -504,7 +514,7 @@ def _stock(msg: str) -> list[ToolCallPlan]:
 def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     calls: list[ToolCallPlan] = []
     about_returns = SEARCH_RESULTS.sub(" ", msg)  # "searches that return no results" are not returns
-    if _any(
+    if SENT_BACK.search(msg) or _any(
         about_returns,
         "refund*",
         "return*",
@@ -541,6 +551,10 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "chat to order",
         "conversations",
         "chatted",
+        "purchase rate",
+        "chat to purchase",
+        "buy rate",
+        "close rate",
         "chats",
         "talked to",
         "didn't buy",
@@ -698,10 +712,6 @@ def understand_merchant(
     if GREETING.search(msg):
         return MerchantPlan(decline=f"Hello! {CAN_DO}")
     found = _periods(msg)
-    if not found and _any(msg, *HAZY):
-        return _decline(
-            'I can\'t tell which days that period covers: name them, e.g. "from December 20 to January 2".'
-        )
     phrases = [f.phrase for f in found]
     period = {"period": phrases[0]} if phrases else {}
     calls = _stock(msg) or _other(msg, period)
@@ -713,7 +723,20 @@ def understand_merchant(
         calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
     if not calls:
         return _decline("")
+    if not found and _any(msg, *HAZY) and any(c.name in PERIOD_TOOLS for c in calls):
+        return _decline(
+            'I can\'t tell which days that period covers: name them, e.g. "from December 20 to January 2".'
+        )
     return MerchantPlan(calls)
+
+
+PERIOD_TOOLS = frozenset(
+    (
+        "sales_summary", "average_order_value", "compare_periods", "sales_breakdown",
+        "best_sellers_by_category", "unsold_products", "refunds_and_returns", "conversion", "stock_cover",
+        "revenue_chart",
+    )
+)  # fmt: skip
 
 
 class OfflineMerchantModel(BaseChatModel):
