@@ -113,7 +113,7 @@ class Expect(_Strict):
         default=None, description="none of these (each absent from the policies)"
     )
     numbers_from_policy: bool | None = Field(
-        default=None, description="every number in the reply appears in the policy text (nothing invented)"
+        default=None, description="every number in the reply is in the policy text or the message"
     )
 
 
@@ -295,6 +295,7 @@ class TurnView:
     earlier_cards: list[Json]
     policy_text: str
     names: dict[str, str]
+    said: str = ""  # the shopper's message (its numbers are not invented when repeated)
 
     @property
     def cards(self) -> list[Json]:
@@ -549,8 +550,8 @@ NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 def check_numbers_from_policy(want: bool, view: TurnView) -> list[str]:
     if not want:
         return []
-    policy = set(NUMBER.findall(view.policy_text))
-    invented = [n for n in NUMBER.findall(view.reply.get("text", "")) if n not in policy]
+    known = set(NUMBER.findall(view.policy_text)) | set(NUMBER.findall(view.said))
+    invented = [n for n in NUMBER.findall(view.reply.get("text", "")) if n not in known]
     return [f"numbers_from_policy: {invented} not in the policy text: {_said(view)}"] if invented else []
 
 
@@ -713,7 +714,7 @@ def _run_turn(
         said = fill(turn.say, names) if turn.say is not None else f"[{action}]"
         reply = session.chat(said if turn.say is not None else action or "", action)
     after = session.state()
-    view = TurnView(reply, before, after, shown, policy_text, names | after.placeholders())
+    view = TurnView(reply, before, after, shown, policy_text, names | after.placeholders(), said)
     return TurnResult(index, said, unpaid + check_turn(turn.expect, view), reply.get("text", "")), view
 
 
