@@ -90,6 +90,8 @@ class SessionView(BaseModel):
     order_number: str | None = None
     expires_at: datetime
     webhook_url: str | None = None
+    kind: Literal["checkout", "cart"] = "checkout"
+    cart_id: str | None = None
 
 
 class ItemProblem(ElaraError):
@@ -180,18 +182,53 @@ async def _buyer(conn: Conn, raw: dict[str, Any] | None) -> tuple[dict[str, Any]
 
 
 async def create(
-    conn: Conn, data: SessionInput, *, platform_profile: str | None, webhook_url: str | None
+    conn: Conn,
+    data: SessionInput,
+    *,
+    platform_profile: str | None,
+    webhook_url: str | None,
+    kind: Literal["checkout", "cart"] = "checkout",
 ) -> SessionView:
+    """A new checkout session, or a cart (kind ``cart``: line items, buyer and codes only)."""
     lines = await _checked_lines(conn, data.lines or [])
     currency = str((await _variants(conn, [lines[0]["sku"]]))[lines[0]["sku"]]["currency"]).strip()
-    session_id = _new_id("chk")
+    session_id = _new_id("chk" if kind == "checkout" else "cart")
     await conn.execute(
         "INSERT INTO checkout_sessions"
-        " (id, status, currency, lines, platform_profile, webhook_url, expires_at)"
-        " VALUES (%s, 'incomplete', %s, %s::jsonb, %s, %s, %s)",
-        (session_id, currency, _json(lines), platform_profile, webhook_url, datetime.now(UTC) + TTL),
+        " (id, kind, status, currency, lines, platform_profile, webhook_url, expires_at)"
+        " VALUES (%s, %s, 'incomplete', %s, %s::jsonb, %s, %s, %s)",
+        (session_id, kind, currency, _json(lines), platform_profile, webhook_url, datetime.now(UTC) + TTL),
     )
     return await update(conn, session_id, data.model_copy(update={"lines": None}), _fresh=True)
+
+
+async def checkout_from_cart(
+    conn: Conn, cart_id: str, data: SessionInput, *, platform_profile: str | None, webhook_url: str | None
+) -> SessionView:
+    """The cart's open checkout if it has one, else a new checkout started from the cart's line items,
+    buyer and codes (the cart's contents win over the request's; its fulfillment input still applies)."""
+    cart = await _row(conn, cart_id, lock=True)
+    if cart["kind"] != "cart" or cart["status"] == "canceled":
+        raise NotFound(f"no cart {cart_id!r}")
+    cur = await conn.execute(
+        "SELECT id FROM checkout_sessions WHERE cart_id = %s AND status NOT IN ('completed', 'canceled')",
+        (cart_id,),
+    )
+    if (open_checkout := await cur.fetchone()) is not None:
+        return await get(conn, open_checkout["id"])
+    lines = [
+        SessionLineIn(id=line["id"], sku=line["sku"], quantity=line["quantity"]) for line in cart["lines"]
+    ]
+    started = data.model_copy(
+        update={
+            "lines": lines,
+            "buyer": cart["buyer"] or data.buyer,
+            "discount_codes": list(cart["discount_codes"]),
+        }
+    )
+    view = await create(conn, started, platform_profile=platform_profile, webhook_url=webhook_url)
+    await conn.execute("UPDATE checkout_sessions SET cart_id = %s WHERE id = %s", (cart_id, view.id))
+    return await get(conn, view.id)
 
 
 def _json(value: Any) -> str:
@@ -325,6 +362,8 @@ async def _view(conn: Conn, row: dict[str, Any]) -> SessionView:
         order_number=order.number if order else None,
         expires_at=row["expires_at"],
         webhook_url=row["webhook_url"],
+        kind=row["kind"],
+        cart_id=row["cart_id"],
     )
 
 

@@ -1,8 +1,9 @@
 """The UCP MCP binding: an MCP server (the official ``mcp`` SDK, streamable HTTP, stateless, JSON responses)
-at ``/mcp`` whose tools are the UCP operations of ``operations.py``, the same functions the REST binding
-calls. Arguments carry ``meta`` (``ucp-agent.profile``, ``idempotency-key``) and the operation's payload;
-results carry the UCP body as ``structuredContent`` plus its JSON text. Business errors are results
-(``isError`` with ``messages``); negotiation failures are JSON-RPC errors (-32001), others -32000."""
+at ``/mcp`` whose tools are the UCP operations of ``operations.py`` (catalog, cart, checkout, order), the
+same functions the REST binding calls. Arguments carry ``meta`` (``ucp-agent.profile``, ``idempotency-key``)
+and the operation's payload; results carry the UCP body as ``structuredContent`` plus its JSON text.
+Business errors are results (``isError`` with ``messages``); negotiation failures are JSON-RPC errors
+(-32001), others -32000."""
 
 from __future__ import annotations
 
@@ -123,9 +124,11 @@ def build_server(app: FastAPI) -> MCPServer:
 
     @server.tool(description="Create a checkout session from line items (item ids are SKUs).")
     async def create_checkout(checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:
-        data = ops.checkout_in(checkout)
         return await tools.run(
-            "create_checkout", meta, checkout, lambda c, p: ops.create_checkout(c, settings(), p, data)
+            "create_checkout",
+            meta,
+            checkout,
+            lambda c, p: ops.create_checkout(c, settings(), p, ops.checkout_in(checkout)),
         )
 
     @server.tool(description="Get a checkout session.")
@@ -136,21 +139,21 @@ def build_server(app: FastAPI) -> MCPServer:
 
     @server.tool(description="Update a checkout session: buyer, discounts.codes, fulfillment, line items.")
     async def update_checkout(id: str, checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
-        data = ops.checkout_in(checkout)
         return await tools.run(
             f"update_checkout {id}",
             meta,
             checkout,
-            lambda c, p: ops.update_checkout(c, settings(), p, id, data),
+            lambda c, p: ops.update_checkout(c, settings(), p, id, ops.checkout_in(checkout)),
         )
 
     @server.tool(description="Complete a checkout session: place the order and pay with checkout.payment.")
     async def complete_checkout(id: str, checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
-        data = ops.checkout_in(checkout)
         provider = tools.runtime.provider
 
         async def op(conn: Conn, caller: Platform) -> ops.Outcome:
-            return await ops.complete_checkout(conn, settings(), caller, id, data, provider())
+            return await ops.complete_checkout(
+                conn, settings(), caller, id, ops.checkout_in(checkout), provider()
+            )
 
         return await tools.run(f"complete_checkout {id}", meta, checkout, op)
 
@@ -164,6 +167,60 @@ def build_server(app: FastAPI) -> MCPServer:
     async def get_order(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
         return await tools.run(
             f"get_order {id}", meta, None, lambda c, p: ops.get_order(c, settings(), p, id)
+        )
+
+    @server.tool(description="Search the catalog: catalog.query, catalog.filters (price in minor units).")
+    async def search_catalog(catalog: dict[str, Any], meta: Meta = None) -> CallToolResult:
+        embedder = tools.runtime.embedder
+
+        async def op(conn: Conn, caller: Platform) -> ops.Outcome:
+            return await ops.search_catalog(
+                conn, settings(), caller, ops.model_in(ops.SearchIn, catalog), embedder
+            )
+
+        return await tools.run("search_catalog", meta, None, op)
+
+    @server.tool(description="Look up products or variants by id (catalog.ids: product ids or SKUs).")
+    async def lookup_catalog(catalog: dict[str, Any], meta: Meta = None) -> CallToolResult:
+        return await tools.run(
+            "lookup_catalog",
+            meta,
+            None,
+            lambda c, p: ops.lookup_catalog(c, settings(), p, ops.model_in(ops.LookupIn, catalog)),
+        )
+
+    @server.tool(description="One product in detail, with its options and variants (catalog.id).")
+    async def get_product(catalog: dict[str, Any], meta: Meta = None) -> CallToolResult:
+        return await tools.run(
+            "get_product",
+            meta,
+            None,
+            lambda c, p: ops.get_product(c, settings(), p, ops.model_in(ops.ProductIn, catalog)),
+        )
+
+    @server.tool(description="Create a cart from line items (item ids are SKUs).")
+    async def create_cart(cart: dict[str, Any], meta: Meta = None) -> CallToolResult:
+        return await tools.run(
+            "create_cart", meta, cart, lambda c, p: ops.create_cart(c, settings(), p, ops.checkout_in(cart))
+        )
+
+    @server.tool(description="Get a cart.")
+    async def get_cart(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
+        return await tools.run(f"get_cart {id}", meta, None, lambda c, p: ops.get_cart(c, settings(), p, id))
+
+    @server.tool(description="Update a cart: line items, buyer, discounts.codes.")
+    async def update_cart(id: str, cart: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
+        return await tools.run(
+            f"update_cart {id}",
+            meta,
+            cart,
+            lambda c, p: ops.update_cart(c, settings(), p, id, ops.checkout_in(cart)),
+        )
+
+    @server.tool(description="Cancel a cart.")
+    async def cancel_cart(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
+        return await tools.run(
+            f"cancel_cart {id}", meta, None, lambda c, p: ops.cancel_cart(c, settings(), p, id)
         )
 
     return server

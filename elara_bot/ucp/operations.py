@@ -9,11 +9,13 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from elara_bot.catalog import service as catalog
+from elara_bot.catalog.schemas import SearchFilters
 from elara_bot.checkout import sessions
 from elara_bot.checkout.sessions import ItemProblem, PaymentDeclined, SessionInput, SessionLineIn
 from elara_bot.config import Settings
@@ -25,7 +27,10 @@ from elara_bot.storefront import service as storefront
 from elara_bot.ucp import render, webhooks
 from elara_bot.ucp import repository as repo
 from elara_bot.ucp.handlers import charge_for, selected_instrument
-from elara_bot.ucp.negotiation import Platform, UcpError
+from elara_bot.ucp.negotiation import VERSION, Platform, UcpError
+from retrieval.embedding import Embedder
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -76,6 +81,7 @@ class CheckoutIn(_Open):
     discounts: DiscountsIn | None = None
     fulfillment: FulfillmentIn | None = None
     payment: dict[str, Any] | None = None
+    cart_id: str | None = Field(None, max_length=64)
 
     def to_input(self) -> SessionInput:
         lines = None
@@ -157,6 +163,16 @@ async def idempotent(
 
 # --- checkout sessions ---------------------------------------------------------------------------------
 async def create_checkout(conn: Conn, settings: Settings, caller: Platform, data: CheckoutIn) -> Outcome:
+    if data.cart_id is not None and render.CART in caller.capabilities:
+        await owned(conn, data.cart_id, caller, "cart")
+        view = await sessions.checkout_from_cart(
+            conn,
+            data.cart_id,
+            data.model_copy(update={"line_items": None}).to_input(),
+            platform_profile=caller.profile_url,
+            webhook_url=caller.webhook_url,
+        )
+        return Outcome(201, render.checkout(settings, caller.capabilities, view))
     if not data.line_items:
         raise InvalidInput("line_items is required and cannot be empty")
     try:
@@ -169,12 +185,14 @@ async def create_checkout(conn: Conn, settings: Settings, caller: Platform, data
     return Outcome(201, render.checkout(settings, caller.capabilities, view))
 
 
-async def owned(conn: Conn, session_id: str, caller: Platform) -> None:
-    """A session is seen only by the platform that created it (anyone else gets a 404)."""
-    cur = await conn.execute("SELECT platform_profile FROM checkout_sessions WHERE id = %s", (session_id,))
+async def owned(conn: Conn, session_id: str, caller: Platform, kind: str = "checkout") -> None:
+    """A session (or cart) is seen only by the platform that created it (anyone else gets a 404)."""
+    cur = await conn.execute(
+        "SELECT platform_profile, kind FROM checkout_sessions WHERE id = %s", (session_id,)
+    )
     row = await cur.fetchone()
-    if row is None or row["platform_profile"] != caller.profile_url:
-        raise NotFound(f"no checkout session {session_id!r}")
+    if row is None or row["platform_profile"] != caller.profile_url or row["kind"] != kind:
+        raise NotFound(f"no {'checkout session' if kind == 'checkout' else 'cart'} {session_id!r}")
 
 
 async def get_checkout(conn: Conn, settings: Settings, caller: Platform, session_id: str) -> Outcome:
@@ -275,3 +293,179 @@ async def notify(pool: AsyncConnectionPool[Conn], settings: Settings, number: st
         body, row = await order_json(conn, settings, active, number)
     if row["webhook_url"]:
         await webhooks.deliver(row["webhook_url"], body, f"{render.base_url(settings)}/.well-known/ucp")
+
+
+# --- carts ---------------------------------------------------------------------------------------------
+def _cart_only(caller: Platform) -> None:
+    if render.CART not in caller.capabilities:
+        raise UcpError("capabilities_incompatible", "the cart capability was not negotiated", 422)
+
+
+async def create_cart(conn: Conn, settings: Settings, caller: Platform, data: CheckoutIn) -> Outcome:
+    _cart_only(caller)
+    if not data.line_items:
+        raise InvalidInput("line_items is required and cannot be empty")
+    try:
+        async with conn.transaction():
+            view = await sessions.create(
+                conn, data.to_input(), platform_profile=caller.profile_url, webhook_url=None, kind="cart"
+            )
+    except ItemProblem as exc:
+        return Outcome(200, render.error_envelope(settings, exc.code, exc.message))
+    return Outcome(201, render.cart(settings, caller.capabilities, view))
+
+
+async def get_cart(conn: Conn, settings: Settings, caller: Platform, cart_id: str) -> Outcome:
+    _cart_only(caller)
+    await owned(conn, cart_id, caller, "cart")
+    return Outcome(200, render.cart(settings, caller.capabilities, await sessions.get(conn, cart_id)))
+
+
+async def update_cart(
+    conn: Conn, settings: Settings, caller: Platform, cart_id: str, data: CheckoutIn
+) -> Outcome:
+    _cart_only(caller)
+    await owned(conn, cart_id, caller, "cart")
+    try:
+        async with conn.transaction():
+            view = await sessions.update(
+                conn, cart_id, data.model_copy(update={"fulfillment": None}).to_input()
+            )
+    except ItemProblem as exc:
+        raise InvalidInput(exc.message) from exc
+    return Outcome(200, render.cart(settings, caller.capabilities, view))
+
+
+async def cancel_cart(conn: Conn, settings: Settings, caller: Platform, cart_id: str) -> Outcome:
+    _cart_only(caller)
+    await owned(conn, cart_id, caller, "cart")
+    return Outcome(200, render.cart(settings, caller.capabilities, await sessions.cancel(conn, cart_id)))
+
+
+# --- catalog -------------------------------------------------------------------------------------------
+class PriceIn(_Open):
+    min: int | None = Field(None, ge=0)
+    max: int | None = Field(None, ge=0)
+
+
+class FiltersIn(_Open):
+    categories: list[str] | None = Field(None, max_length=10)
+    price: PriceIn | None = None
+
+
+class PageIn(_Open):
+    limit: int = Field(10, ge=1, le=50)
+    cursor: str | None = Field(None, max_length=20)
+
+
+class SearchIn(_Open):
+    query: str = Field("", max_length=500)
+    filters: FiltersIn | None = None
+    pagination: PageIn | None = None
+
+
+class LookupIn(_Open):
+    ids: list[str] = Field(min_length=1, max_length=50)
+    id: str | None = None
+
+
+class ProductIn(_Open):
+    id: str = Field(min_length=1, max_length=200)
+
+
+def model_in(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise InvalidInput("the request must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise InvalidInput(detail) from exc
+
+
+def _catalog_envelope(caller: Platform, root: str) -> dict[str, Any]:
+    if root not in caller.capabilities:
+        raise UcpError("capabilities_incompatible", f"{root} was not negotiated", 422)
+    return {
+        "version": VERSION,
+        "status": "success",
+        "capabilities": {root: [{"version": VERSION}]},
+    }
+
+
+async def search_catalog(
+    conn: Conn, settings: Settings, caller: Platform, data: SearchIn, embedder: Embedder | None
+) -> Outcome:
+    envelope = _catalog_envelope(caller, render.SEARCH)
+    page = data.pagination or PageIn()
+    offset = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
+    price = data.filters.price if data.filters and data.filters.price else None
+    categories = data.filters.categories if data.filters and data.filters.categories else None
+    filters = SearchFilters(
+        min_price_minor=price.min if price else None,
+        max_price_minor=price.max if price else None,
+        category=categories[0] if categories else None,
+    )
+    found = await catalog.search_products(
+        conn,
+        embedder,  # type: ignore[arg-type]  # text mode needs none
+        data.query or "*",
+        filters,
+        limit=offset + page.limit + 1,
+        settings=settings.search,
+        mode="hybrid" if embedder is not None else "text",
+        currency=settings.payments.currency,
+    )
+    hits = found.hits[offset : offset + page.limit + 1]
+    more = len(hits) > page.limit
+    pagination: dict[str, Any] = {"has_next_page": more}
+    if more:
+        pagination["cursor"] = str(offset + page.limit)
+    products = [render.product(settings, hit.product) for hit in hits[: page.limit]]
+    return Outcome(200, {"ucp": envelope, "products": products, "pagination": pagination})
+
+
+async def lookup_catalog(conn: Conn, settings: Settings, caller: Platform, data: LookupIn) -> Outcome:
+    """Each identifier is a product id (its variants ``featured``) or a SKU (that variant ``exact``)."""
+    envelope = _catalog_envelope(caller, render.LOOKUP)
+    inputs: dict[str, dict[str, list[dict[str, str]]]] = {}
+    missing = []
+    for ident in dict.fromkeys(data.ids):
+        product_id, skus, match = await _resolve(conn, ident)
+        if product_id is None:
+            missing.append(ident)
+            continue
+        for sku in skus:
+            inputs.setdefault(product_id, {}).setdefault(sku, []).append({"id": ident, "match": match})
+    products = [
+        render.product(settings, p, inputs[p.id]) for p in await catalog.load_products(conn, list(inputs))
+    ]
+    body: dict[str, Any] = {"ucp": envelope, "products": products}
+    if missing:
+        body["messages"] = [
+            {"type": "info", "code": "not_found", "content": f"no product or variant {ident!r}"}
+            for ident in missing
+        ]
+    return Outcome(200, body)
+
+
+async def _resolve(conn: Conn, ident: str) -> tuple[str | None, list[str], str]:
+    try:
+        found = await catalog.get_product(conn, ident)
+        return found.id, [v.sku for v in found.variants], "featured"
+    except NotFound:
+        pass
+    try:
+        variant = await catalog.get_variant(conn, ident)
+        return variant.product_id, [variant.sku], "exact"
+    except NotFound:
+        return None, [], ""
+
+
+async def get_product(conn: Conn, settings: Settings, caller: Platform, data: ProductIn) -> Outcome:
+    envelope = _catalog_envelope(caller, render.LOOKUP)
+    product_id, _, _ = await _resolve(conn, data.id)
+    if product_id is None:
+        raise NotFound(f"no product {data.id!r}")
+    found = await catalog.get_product(conn, product_id)
+    return Outcome(200, {"ucp": envelope, "product": render.product(settings, found)})

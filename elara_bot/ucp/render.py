@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from elara_bot.catalog.schemas import ProductPublic, VariantPublic
 from elara_bot.checkout.sessions import SessionLine, SessionMessage, SessionView
 from elara_bot.config import Settings
 from elara_bot.orders.schemas import OrderPublic
@@ -14,6 +15,9 @@ from elara_bot.ucp.negotiation import VERSION
 SPEC = f"https://ucp.dev/{VERSION}"
 CHECKOUT = "dev.ucp.shopping.checkout"
 ORDER = "dev.ucp.shopping.order"
+CART = "dev.ucp.shopping.cart"
+SEARCH = "dev.ucp.shopping.catalog.search"
+LOOKUP = "dev.ucp.shopping.catalog.lookup"
 EXTENSIONS = ("dev.ucp.shopping.discount", "dev.ucp.shopping.fulfillment", "dev.ucp.shopping.buyer_consent")
 TEST_HANDLER = "dev.elara.test_mode"
 TEST_HANDLER_ID = "elara_test_mode"
@@ -28,11 +32,15 @@ def capabilities() -> dict[str, list[dict[str, Any]]]:
     caps: dict[str, list[dict[str, Any]]] = {
         CHECKOUT: [_cap("checkout", "shopping/checkout.json")],
         ORDER: [_cap("order", "shopping/order.json")],
+        CART: [_cap("cart", "shopping/cart.json")],
+        SEARCH: [_cap("catalog/search", "shopping/catalog_search.json")],
+        LOOKUP: [_cap("catalog/lookup", "shopping/catalog_lookup.json")],
     }
     for name in EXTENSIONS:
         short = name.rsplit(".", 1)[1]
         spec = "buyer-consent" if short == "buyer_consent" else short
-        caps[name] = [{**_cap(spec, f"shopping/{short}.json"), "extends": CHECKOUT}]
+        parents: str | list[str] = [CHECKOUT, CART] if short == "discount" else CHECKOUT
+        caps[name] = [{**_cap(spec, f"shopping/{short}.json"), "extends": parents}]
     return caps
 
 
@@ -101,7 +109,7 @@ def _extends(entries: list[dict[str, Any]], root: str) -> bool:
     return root in ([parents] if isinstance(parents, str) else (parents or []))
 
 
-def _totals(quote: Quote) -> list[dict[str, Any]]:
+def _totals(quote: Quote, *, cart: bool = False) -> list[dict[str, Any]]:
     totals: list[dict[str, Any]] = [
         {"type": "subtotal", "display_text": "Subtotal", "amount": quote.subtotal_minor}
     ]
@@ -110,6 +118,11 @@ def _totals(quote: Quote) -> list[dict[str, Any]]:
         totals.append(
             {"type": "discount", "display_text": "Discounts", "amount": -quote.discount_minor, "lines": lines}
         )
+    if cart:  # a cart shows goods only: shipping and tax come with a destination, at checkout
+        totals.append(
+            {"type": "total", "display_text": "Total", "amount": quote.subtotal_minor - quote.discount_minor}
+        )
+        return totals
     if quote.shipping_required:
         totals.append({"type": "fulfillment", "display_text": "Shipping", "amount": quote.shipping_minor})
     if quote.tax_minor or quote.tax_rate_bp:
@@ -183,24 +196,10 @@ def checkout(
     }
     if view.buyer:
         body["buyer"] = view.buyer
+    if view.cart_id and CART in active:
+        body["cart_id"] = view.cart_id
     if "dev.ucp.shopping.discount" in active:
-        body["discounts"] = {
-            "codes": view.discount_codes,
-            "applied": [
-                {
-                    "code": d.code,
-                    "title": d.title,
-                    "amount": d.amount_minor,
-                    "method": "across",
-                    "priority": i,
-                    "allocations": [
-                        {"path": f"$.line_items[{_index(view, sku)}]", "amount": amount}
-                        for sku, amount in d.allocations.items()
-                    ],
-                }
-                for i, d in enumerate(view.quote.discounts, start=1)
-            ],
-        }
+        body["discounts"] = _discounts(view)
     if "dev.ucp.shopping.fulfillment" in active:
         body["fulfillment"] = _fulfillment(view)
     if view.order_number:
@@ -210,6 +209,48 @@ def checkout(
             "permalink_url": f"{base_url(settings)}/ucp/v1/orders/{view.order_number}",
         }
     return body
+
+
+CART_MESSAGES = {"out_of_stock"}  # a cart reports stock and codes; what checkout needs comes at checkout
+
+
+def cart(settings: Settings, active: dict[str, list[dict[str, Any]]], view: SessionView) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "ucp": envelope(settings, active, CART),
+        "id": view.id,
+        "currency": view.currency,
+        "line_items": [_line(line) for line in view.lines],
+        "totals": _totals(view.quote, cart=True),
+        "links": links(settings),
+        "expires_at": _time(view.expires_at),
+        "continue_url": f"{base_url(settings)}/?cart={view.id}",
+        "messages": [_message(m) for m in view.messages if m.type == "warning" or m.code in CART_MESSAGES],
+    }
+    if view.buyer:
+        body["buyer"] = view.buyer
+    if "dev.ucp.shopping.discount" in active:
+        body["discounts"] = _discounts(view)
+    return body
+
+
+def _discounts(view: SessionView) -> dict[str, Any]:
+    return {
+        "codes": view.discount_codes,
+        "applied": [
+            {
+                "code": d.code,
+                "title": d.title,
+                "amount": d.amount_minor,
+                "method": "across",
+                "priority": i,
+                "allocations": [
+                    {"path": f"$.line_items[{_index(view, sku)}]", "amount": amount}
+                    for sku, amount in d.allocations.items()
+                ],
+            }
+            for i, d in enumerate(view.quote.discounts, start=1)
+        ],
+    }
 
 
 def _index(view: SessionView, sku: str) -> int:
@@ -310,3 +351,66 @@ def error_envelope(settings: Settings, code: str, content: str) -> dict[str, Any
 
 def protocol_error(settings: Settings, code: str, content: str) -> dict[str, Any]:
     return {"code": code, "content": content, "continue_url": f"{base_url(settings)}/"}
+
+
+# --- catalog ---------------------------------------------------------------------------------------------
+def _price(amount: int, currency: str) -> dict[str, Any]:
+    return {"amount": amount, "currency": currency}
+
+
+def _options(options: dict[str, str]) -> list[dict[str, str]]:
+    return [{"name": str(k), "label": str(v)} for k, v in options.items()]
+
+
+def variant(
+    product: ProductPublic, found: VariantPublic, inputs: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    options = " / ".join(found.options.values())
+    body: dict[str, Any] = {
+        "id": found.sku,
+        "sku": found.sku,
+        "title": f"{product.title} ({options})" if options else product.title,
+        "description": {"plain": product.description or product.title},
+        "price": _price(found.price_minor, found.currency),
+        "availability": {
+            "available": found.in_stock,
+            "status": "in_stock" if found.in_stock else "out_of_stock",
+        },
+        "options": _options(found.options),
+    }
+    if inputs:
+        body["inputs"] = inputs
+    return body
+
+
+def product(
+    settings: Settings, found: ProductPublic, inputs: dict[str, list[dict[str, str]]] | None = None
+) -> dict[str, Any]:
+    """A catalog product; with ``inputs`` (lookup), only the variants a request identifier resolved to."""
+    variants = [v for v in found.variants if inputs is None or v.sku in inputs]
+    body: dict[str, Any] = {
+        "id": found.id,
+        "title": found.title,
+        "description": {"plain": found.description or found.title},
+        "url": f"{base_url(settings)}/?product={found.id}",
+        "price_range": {
+            "min": _price(found.price_min_minor, found.currency),
+            "max": _price(found.price_max_minor, found.currency),
+        },
+        "variants": [variant(found, v, (inputs or {}).get(v.sku)) for v in variants],
+    }
+    if found.category:
+        body["categories"] = [{"value": found.category}]
+    if found.image_url and found.image_url.startswith(("http://", "https://")):
+        body["media"] = [{"type": "image", "url": found.image_url, "alt_text": found.title}]
+    names: dict[str, list[str]] = {}
+    for v in found.variants:
+        for name, value in v.options.items():
+            names.setdefault(name, [])
+            if value not in names[name]:
+                names[name].append(value)
+    if names:
+        body["options"] = [
+            {"name": n, "values": [{"label": v} for v in values]} for n, values in names.items()
+        ]
+    return body

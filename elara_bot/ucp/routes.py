@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.config import Settings
-from elara_bot.errors import ElaraError, Forbidden, NotFound, OutOfStock
+from elara_bot.errors import ElaraError, Forbidden, InvalidInput, NotFound, OutOfStock
 from elara_bot.orders import service as orders
 from elara_bot.runtime import Runtime
 from elara_bot.ucp import negotiation, render
@@ -204,6 +204,103 @@ async def cancel_checkout(
 @v1.get("/orders/{order_id}")
 async def get_order(order_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep) -> JSONResponse:
     outcome = await ops.get_order(conn, runtime.settings, caller, order_id)
+    return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+# --- carts ---------------------------------------------------------------------------------------------
+@v1.post("/carts", status_code=201)
+async def create_cart(
+    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep, background: BackgroundTasks
+) -> JSONResponse:
+    data, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"POST {request.url.path}",
+        fingerprint,
+        lambda: ops.create_cart(conn, runtime.settings, caller, data),
+    )
+    return _respond(outcome, background, runtime)
+
+
+@v1.get("/carts/{cart_id}")
+async def get_cart(cart_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep) -> JSONResponse:
+    outcome = await ops.get_cart(conn, runtime.settings, caller, cart_id)
+    return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+@v1.put("/carts/{cart_id}")
+async def update_cart(
+    cart_id: str,
+    request: Request,
+    caller: PlatformDep,
+    runtime: RuntimeDep,
+    conn: ConnDep,
+    background: BackgroundTasks,
+) -> JSONResponse:
+    data, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"PUT {request.url.path}",
+        fingerprint,
+        lambda: ops.update_cart(conn, runtime.settings, caller, cart_id, data),
+    )
+    return _respond(outcome, background, runtime)
+
+
+@v1.post("/carts/{cart_id}/cancel")
+async def cancel_cart(
+    cart_id: str,
+    request: Request,
+    caller: PlatformDep,
+    runtime: RuntimeDep,
+    conn: ConnDep,
+    background: BackgroundTasks,
+) -> JSONResponse:
+    _, fingerprint = await _body(request)
+    outcome = await ops.idempotent(
+        conn,
+        _key(request),
+        f"POST {request.url.path}",
+        fingerprint,
+        lambda: ops.cancel_cart(conn, runtime.settings, caller, cart_id),
+    )
+    return _respond(outcome, background, runtime)
+
+
+# --- catalog -------------------------------------------------------------------------------------------
+async def _raw(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"{}")
+    except ValueError as exc:
+        raise InvalidInput("the body is not valid JSON") from exc
+
+
+@v1.post("/catalog/search")
+async def search_catalog(
+    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
+) -> JSONResponse:
+    data = ops.model_in(ops.SearchIn, await _raw(request))
+    outcome = await ops.search_catalog(conn, runtime.settings, caller, data, runtime.embedder)
+    return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+@v1.post("/catalog/lookup")
+async def lookup_catalog(
+    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
+) -> JSONResponse:
+    data = ops.model_in(ops.LookupIn, await _raw(request))
+    outcome = await ops.lookup_catalog(conn, runtime.settings, caller, data)
+    return JSONResponse(outcome.body, status_code=outcome.status)
+
+
+@v1.post("/catalog/product")
+async def get_product(
+    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
+) -> JSONResponse:
+    data = ops.model_in(ops.ProductIn, await _raw(request))
+    outcome = await ops.get_product(conn, runtime.settings, caller, data)
     return JSONResponse(outcome.body, status_code=outcome.status)
 
 

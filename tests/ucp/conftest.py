@@ -40,6 +40,9 @@ class Platform:
             "dev.ucp.shopping.discount",
             "dev.ucp.shopping.fulfillment",
             "dev.ucp.shopping.buyer_consent",
+            "dev.ucp.shopping.cart",
+            "dev.ucp.shopping.catalog.search",
+            "dev.ucp.shopping.catalog.lookup",
         ]
     )
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -57,8 +60,10 @@ class Platform:
                 "spec": f"{spec}/{name.rsplit('.', 1)[1]}",
                 "schema": f"https://ucp.dev/schemas/shopping/{name.rsplit('.', 1)[1]}.json",
             }
-            if name.endswith(("discount", "fulfillment", "buyer_consent")):
+            if name.endswith(("fulfillment", "buyer_consent")):
                 entry["extends"] = "dev.ucp.shopping.checkout"
+            if name.endswith("discount"):
+                entry["extends"] = ["dev.ucp.shopping.checkout", "dev.ucp.shopping.cart"]
             if name.endswith(".order"):
                 entry["config"] = {"webhook_url": f"{self.base_url}/webhooks/ucp/orders"}
             caps[name] = [entry]

@@ -18,8 +18,16 @@ from mcp.shared.exceptions import MCPError
 
 from tests.ucp.client import CHECKOUT_SCHEMAS, ORDER_SCHEMAS, brief, valid
 from tests.ucp.conftest import Platform
+from tests.ucp.test_rest_conformance import CART, LOOKUP, PRODUCT, SEARCH
 
 TOOLS = {
+    "search_catalog",
+    "lookup_catalog",
+    "get_product",
+    "create_cart",
+    "get_cart",
+    "update_cart",
+    "cancel_cart",
     "create_checkout",
     "get_checkout",
     "update_checkout",
@@ -132,3 +140,35 @@ async def test_idempotency_and_version_negotiation_over_mcp(store: str, platform
             await session.call_tool("create_checkout", {**arguments, "meta": newer})
         assert raised.value.error.code == -32001
         assert raised.value.error.data["code"] == "version_unsupported"
+
+
+async def test_catalog_and_cart_over_mcp(store: str, platform: Platform) -> None:
+    async with streamable_http_client(f"{store}/mcp") as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        buyer = McpPlatform(session, platform.profile_url)
+        _, found = await buyer.call("search_catalog", catalog={"query": "mug"})
+        assert [p["id"] for p in valid(found, SEARCH)["products"]][:1] == ["p-mug"]
+        _, looked = await buyer.call("lookup_catalog", catalog={"ids": ["LAMP-B"]})
+        assert [v["id"] for v in valid(looked, LOOKUP)["products"][0]["variants"]] == ["LAMP-B"]
+        _, detail = await buyer.call("get_product", catalog={"id": "p-lamp"})
+        assert valid(detail, PRODUCT)["product"]["price_range"]["max"]["amount"] == 3_600
+        _, cart = await buyer.call(
+            "create_cart", cart={"line_items": [{"item": {"id": "MUG-1"}, "quantity": 1}]}
+        )
+        _, cart = await buyer.call(
+            "update_cart",
+            id=cart["id"],
+            cart={
+                "line_items": [{"item": {"id": "MUG-1"}, "quantity": 2}],
+                "discounts": {"codes": ["WELCOME10"]},
+            },
+        )
+        assert {t["type"]: t["amount"] for t in valid(cart, CART)["totals"]}["total"] == 1_618
+        _, again = await buyer.call("get_cart", id=cart["id"])
+        assert valid(again, CART)["line_items"][0]["quantity"] == 2
+        _, checkout = await buyer.call("create_checkout", checkout={"cart_id": cart["id"], "line_items": []})
+        assert valid(checkout, CHECKOUT_SCHEMAS)["cart_id"] == cart["id"]
+        failed, _ = await buyer.call("cancel_cart", id=cart["id"])
+        assert not failed
+        missing, _ = await buyer.call("get_product", catalog={"id": "nope"})
+        assert missing

@@ -231,3 +231,58 @@ def test_unknown_item_out_of_stock_cancel_and_negotiation_errors(store: str, pla
         "POST", "/checkout-sessions", {"line_items": [{"item": {"id": "MUG-1"}, "quantity": 0}]}
     )
     protocol_error(bad, 400, "invalid_request")
+
+
+SEARCH = ("shopping/catalog_search.json#/$defs/search_response",)
+LOOKUP = ("shopping/catalog_lookup.json#/$defs/lookup_response",)
+PRODUCT = ("shopping/catalog_lookup.json#/$defs/get_product_response",)
+CART = ("shopping/cart.json", "shopping/discount.json#/$defs/dev.ucp.shopping.cart")
+
+
+def test_find_a_product_build_a_cart_and_check_it_out(store: str, platform: Platform) -> None:
+    client = UcpClient(store, platform.profile_url)
+    found = client.call("POST", "/catalog/search", {"query": "desk lamp", "pagination": {"limit": 5}})
+    assert found.status_code == 200, found.text
+    products = valid(found.json(), SEARCH)["products"]
+    lamp = next(p for p in products if p["id"] == "p-lamp")
+    assert {v["id"]: v["price"]["amount"] for v in lamp["variants"]} == {"LAMP-W": 3_450, "LAMP-B": 3_600}
+    assert {v["id"]: v["availability"]["available"] for v in lamp["variants"]} == {
+        "LAMP-W": True,
+        "LAMP-B": False,
+    }
+    looked = valid(
+        client.call("POST", "/catalog/lookup", {"ids": ["p-boot", "MUG-1", "nope"]}).json(), LOOKUP
+    )
+    inputs = {v["id"]: v["inputs"] for p in looked["products"] for v in p["variants"]}
+    assert inputs["MUG-1"] == [{"id": "MUG-1", "match": "exact"}]
+    assert inputs["BOOT-10"] == [{"id": "p-boot", "match": "featured"}]
+    assert looked["messages"][0]["code"] == "not_found"
+    detail = valid(client.call("POST", "/catalog/product", {"id": "BOOT-11"}).json(), PRODUCT)["product"]
+    assert detail["options"] == [{"name": "size", "values": [{"label": "10"}, {"label": "11"}]}]
+    protocol_error(client.call("POST", "/catalog/product", {"id": "nope"}), 404, "not_found")
+
+    made = client.call(
+        "POST",
+        "/carts",
+        {"line_items": [{"item": {"id": "LAMP-W"}, "quantity": 1}], "discounts": {"codes": ["WELCOME10"]}},
+    )
+    assert made.status_code == 201, made.text
+    cart = valid(made.json(), CART)
+    grown = client.call(
+        "PUT", f"/carts/{cart['id']}", {"line_items": [{"item": {"id": "LAMP-W"}, "quantity": 3}]}
+    )
+    assert {t["type"]: t["amount"] for t in valid(grown.json(), CART)["totals"]} == {
+        "subtotal": 10_350,
+        "discount": -1_035,
+        "total": 9_315,
+    }
+    checkout = client.create({"cart_id": cart["id"], "line_items": []})
+    assert checkout["cart_id"] == cart["id"]
+    assert [(li["item"]["id"], li["quantity"]) for li in checkout["line_items"]] == [("LAMP-W", 3)]
+    assert [d["code"] for d in checkout["discounts"]["applied"]] == ["WELCOME10"]
+    assert client.create({"cart_id": cart["id"], "line_items": []})["id"] == checkout["id"]  # one per cart
+    protocol_error(
+        client.call("GET", f"/checkout-sessions/{cart['id']}"), 404, "not_found"
+    )  # a cart is no checkout
+    canceled = client.call("POST", f"/carts/{cart['id']}/cancel", {})
+    assert valid(canceled.json(), CART)["id"] == cart["id"]
