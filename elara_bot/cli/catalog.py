@@ -21,6 +21,7 @@ from retrieval.embedding import Embedder
 catalog_app = typer.Typer(help="Catalog import and export.", no_args_is_help=True)
 FORMATS = ("jsonl", "csv")
 MODES = ("hybrid", "vector", "text")
+EVAL_MODES = ("bm25", *MODES)
 
 
 def _embedder() -> Embedder:
@@ -170,21 +171,38 @@ async def _eval(
     from elara_bot.catalog.importer import import_catalog
     from elara_bot.catalog.repository import vacuum_catalog
     from elara_bot.db import EmbeddedPostgres, connect, migrate
-    from elara_bot.evaluation.retrieval import Mode, evaluate, evaluate_off_topic, read_qrels, read_queries
+    from elara_bot.evaluation.retrieval import (
+        Bm25Baseline,
+        Mode,
+        evaluate,
+        evaluate_bm25,
+        evaluate_off_topic,
+        open_catalog,
+        read_qrels,
+        read_queries,
+    )
+    from elara_bot.evaluation.vectors import CachedEmbedder
 
-    embedder = _embedder()
+    model = get_settings().embedding.model_path or "packaged all-MiniLM-L6-v2"
+    embedder = CachedEmbedder(_embedder(), model)
+    query_list, judged = read_queries(queries), read_qrels(qrels)
+    rows = open_catalog(catalog)
+    reports: list[dict[str, object]] = []
+    if "bm25" in modes:
+        reports.append(evaluate_bm25(Bm25Baseline(rows), query_list, judged).model_dump())
     with tempfile.TemporaryDirectory(prefix="elara-eval-") as tmp:
+        plain = Path(tmp) / "catalog.jsonl"
+        plain.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
         server = EmbeddedPostgres(Path(tmp) / "pgdata", delete_on_exit=True)
         try:
             url = server.url("postgres")
             await migrate(url)
             async with connect(url) as conn:
                 async with conn.transaction():
-                    await import_catalog(conn, embedder, catalog, progress=True)
+                    await import_catalog(conn, embedder, plain, progress=True)
+                embedder.save()
                 await vacuum_catalog(conn)
-                query_list, judged = read_queries(queries), read_qrels(qrels)
-                reports = []
-                for mode in modes:
+                for mode in (m for m in modes if m != "bm25"):
                     report = await evaluate(
                         conn,
                         embedder,
@@ -214,7 +232,7 @@ def eval_retrieval_command(
     catalog: Annotated[Path, typer.Option("--catalog", exists=True, dir_okay=False)],
     queries: Annotated[Path, typer.Option("--queries", exists=True, dir_okay=False)],
     qrels: Annotated[Path, typer.Option("--qrels", exists=True, dir_okay=False)],
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid, vector, text or all"),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, vector, text, bm25 or all (side by side)"),
     as_json: bool = typer.Option(False, "--json"),
     off_topic: Annotated[
         Path | None,
@@ -226,17 +244,18 @@ def eval_retrieval_command(
         ),
     ] = None,
 ) -> None:
-    """Load CATALOG into a throw-away database and score the queries: nDCG@10, MRR@10, Recall@100, latency
-    (and with --off-topic, the relevance floor's rejection rate)."""
-    if mode not in (*MODES, "all"):
-        raise typer.BadParameter("mode must be hybrid, vector, text or all")
-    modes = list(MODES) if mode == "all" else [mode]
+    """Load CATALOG (JSON Lines, or .jsonl.gz) into a throw-away database and score the queries: nDCG@10,
+    MRR@10, Recall@10 and @100, latency, nDCG@10 per query kind (and with --off-topic, the relevance floor's
+    rejection rate). ``bm25`` is a plain BM25 baseline over the same catalog."""
+    if mode not in (*EVAL_MODES, "all"):
+        raise typer.BadParameter("mode must be hybrid, vector, text, bm25 or all")
+    modes = list(EVAL_MODES) if mode == "all" else [mode]
     reports = asyncio.run(_eval(catalog, queries, qrels, modes, off_topic))
     if as_json:
         typer.echo(json.dumps(reports, indent=2))
         return
     table = Table(title="retrieval evaluation")
-    columns = ["mode", "queries", "nDCG@10", "MRR@10", "Recall@100", "p50 ms", "p95 ms"]
+    columns = ["mode", "queries", "nDCG@10", "MRR@10", "Recall@10", "Recall@100", "p50 ms", "p95 ms"]
     for column in columns + (["off-topic rejected"] if off_topic else []):
         table.add_column(column)
     for r in reports:
@@ -245,11 +264,28 @@ def eval_retrieval_command(
             str(r["queries"]),
             f"{r['ndcg_at_10']:.3f}",
             f"{r['mrr_at_10']:.3f}",
+            f"{r['recall_at_10']:.3f}",
             f"{r['recall_at_100']:.3f}",
             f"{r['latency_p50_ms']:.1f}",
             f"{r['latency_p95_ms']:.1f}",
             *([f"{r['rejection_rate']:.3f}"] if off_topic else []),
         )
+    Console().print(table)
+    _print_kinds(reports)
+
+
+def _print_kinds(reports: list[dict[str, object]]) -> None:
+    """nDCG@10 per query kind, one column per mode (when the queries carry kinds)."""
+    by_mode = {str(r["mode"]): cast(dict[str, float], r.get("ndcg_by_kind") or {}) for r in reports}
+    kinds = sorted({kind for scores in by_mode.values() for kind in scores})
+    if not kinds:
+        return
+    table = Table(title="nDCG@10 by query kind")
+    table.add_column("kind")
+    for mode in by_mode:
+        table.add_column(mode)
+    for kind in kinds:
+        table.add_row(kind, *(f"{scores.get(kind, 0.0):.3f}" for scores in by_mode.values()))
     Console().print(table)
 
 

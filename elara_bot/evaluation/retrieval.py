@@ -1,15 +1,19 @@
 """Retrieval evaluation: nDCG@10, MRR@10, Recall@100 and latency through ``search_products``, and the
 relevance floor's rejection rate on queries for things the catalog does not sell.
 
-Queries are JSON Lines ``{"id": "q1", "text": "waterproof boots under 200"}``; qrels are TSV
-``query_id<TAB>product_id<TAB>grade`` with grade 0 (not relevant), 1 (partly) or 2 (exactly what was asked).
+Queries are JSON Lines ``{"id": "q1", "text": "waterproof boots under 200", "kind": "attribute"}``
+(``kind`` optional: the report breaks nDCG@10 down by it); qrels are TSV ``query_id<TAB>product_id<TAB>grade``
+with grade 0 (not relevant), 1 (partly) or 2 (exactly what was asked). ``bm25`` is a plain Okapi BM25 baseline
+(``rank-bm25``) over the same catalog's title, brand, category and description, without the query parser.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import math
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,22 +29,27 @@ from elara_bot.db import Conn
 from retrieval.embedding import Embedder
 
 Mode = Literal["hybrid", "vector", "text"]
+ReportMode = Literal["hybrid", "vector", "text", "bm25"]
 Qrels = dict[str, dict[str, int]]
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 class Query(BaseModel):
     id: str
     text: str
+    kind: str | None = None
 
 
 class ModeReport(BaseModel):
-    mode: Mode
+    mode: ReportMode
     queries: int
     ndcg_at_10: float
     mrr_at_10: float
+    recall_at_10: float
     recall_at_100: float
     latency_p50_ms: float
     latency_p95_ms: float
+    ndcg_by_kind: dict[str, float] = {}
 
 
 class OffTopicReport(BaseModel):
@@ -83,8 +92,87 @@ def mrr_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
 
 
 def recall_at(ranked: Sequence[str], grades: dict[str, int], k: int = 100) -> float:
+    """The share of relevant products in the top ``k``, out of at most ``k`` (a query with 150 relevant
+    products can still reach 1.0 at k = 10)."""
     relevant = {pid for pid, g in grades.items() if g > 0}
-    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+    return len(relevant & set(ranked[:k])) / min(len(relevant), k) if relevant else 0.0
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def open_catalog(path: Path) -> list[dict[str, object]]:
+    """The catalog's JSON Lines rows (``.gz`` read compressed)."""
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+
+
+class Bm25Baseline:
+    """Okapi BM25 (``rank-bm25``, k1 1.5, b 0.75) over title, brand, category and description."""
+
+    def __init__(self, rows: Sequence[dict[str, object]]) -> None:
+        from rank_bm25 import BM25Okapi
+
+        fields = ("title", "brand", "category", "description")
+        self.ids = [str(row["id"]) for row in rows]
+        self._index = BM25Okapi([_tokens(" ".join(str(row.get(f) or "") for f in fields)) for row in rows])
+
+    def rank(self, text: str, k: int = 100) -> list[str]:
+        tokens = _tokens(text)
+        if not tokens:
+            return []
+        scores = self._index.get_scores(tokens)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [self.ids[i] for i in top if scores[i] > 0]
+
+
+class _Scores:
+    """Per-query figures of one mode, summed up into a ``ModeReport``."""
+
+    def __init__(self) -> None:
+        self.ndcg: list[float] = []
+        self.mrr: list[float] = []
+        self.recall10: list[float] = []
+        self.recall100: list[float] = []
+        self.latency: list[float] = []
+        self.kinds: list[str] = []
+
+    def add(self, query: Query, ranked: Sequence[str], grades: dict[str, int], ms: float) -> None:
+        self.ndcg.append(ndcg_at(ranked, grades))
+        self.mrr.append(mrr_at(ranked, grades))
+        self.recall10.append(recall_at(ranked, grades, 10))
+        self.recall100.append(recall_at(ranked, grades, 100))
+        self.latency.append(ms)
+        self.kinds.append(query.kind or "")
+
+    def report(self, mode: ReportMode) -> ModeReport:
+        lat = np.array(self.latency or [0.0])
+        by_kind: dict[str, list[float]] = {}
+        for kind, value in zip(self.kinds, self.ndcg, strict=True):
+            if kind:
+                by_kind.setdefault(kind, []).append(value)
+        return ModeReport(
+            mode=mode,
+            queries=len(self.ndcg),
+            ndcg_at_10=float(np.mean(self.ndcg or [0.0])),
+            mrr_at_10=float(np.mean(self.mrr or [0.0])),
+            recall_at_10=float(np.mean(self.recall10 or [0.0])),
+            recall_at_100=float(np.mean(self.recall100 or [0.0])),
+            latency_p50_ms=float(np.percentile(lat, 50)),
+            latency_p95_ms=float(np.percentile(lat, 95)),
+            ndcg_by_kind={kind: float(np.mean(values)) for kind, values in sorted(by_kind.items())},
+        )
+
+
+def evaluate_bm25(baseline: Bm25Baseline, queries: Sequence[Query], qrels: Qrels) -> ModeReport:
+    """The plain BM25 baseline on the judged queries (their raw text: no parser, no filters)."""
+    scores = _Scores()
+    for query in (q for q in queries if q.id in qrels):
+        start = time.perf_counter()
+        ranked = baseline.rank(query.text)
+        scores.add(query, ranked, qrels[query.id], (time.perf_counter() - start) * 1000)
+    return scores.report("bm25")
 
 
 async def evaluate(
@@ -100,7 +188,7 @@ async def evaluate(
     """Run every judged query through the API's search pipeline (parse on, no logging) with the search
     ``settings`` (the operator's ``ELARA_SEARCH__*``), never from the ranking cache."""
     uncached = (settings or SearchSettings()).model_copy(update={"result_cache_s": 0})
-    ndcg, mrr, recall, latency = [], [], [], []
+    scores = _Scores()
     judged = [q for q in queries if q.id in qrels]
     clear = getattr(embedder, "cache_clear", None)
     if clear is not None:
@@ -111,22 +199,9 @@ async def evaluate(
         result = await search_products(
             conn, embedder, query.text, limit=100, mode=mode, settings=uncached, log=False
         )
-        latency.append((time.perf_counter() - start) * 1000)
-        ranked = [hit.product.id for hit in result.hits]
-        grades = qrels[query.id]
-        ndcg.append(ndcg_at(ranked, grades))
-        mrr.append(mrr_at(ranked, grades))
-        recall.append(recall_at(ranked, grades))
-    lat = np.array(latency or [0.0])
-    return ModeReport(
-        mode=mode,
-        queries=len(judged),
-        ndcg_at_10=float(np.mean(ndcg or [0.0])),
-        mrr_at_10=float(np.mean(mrr or [0.0])),
-        recall_at_100=float(np.mean(recall or [0.0])),
-        latency_p50_ms=float(np.percentile(lat, 50)),
-        latency_p95_ms=float(np.percentile(lat, 95)),
-    )
+        ms = (time.perf_counter() - start) * 1000
+        scores.add(query, [hit.product.id for hit in result.hits], qrels[query.id], ms)
+    return scores.report(mode)
 
 
 async def evaluate_off_topic(
