@@ -187,6 +187,10 @@ class UcpSettings(BaseModel):
         default=300, ge=60, description="how long a fetched platform profile is cached"
     )
     profile_timeout_s: float = Field(default=5.0, gt=0)
+    signing_key: SecretStr | None = Field(
+        default=None, description="P-256 private key (PEM) that signs order webhooks; none: one per process"
+    )
+    signing_kid: str = Field(default="elara-ucp-1", description="the key's id in the profile's signing_keys")
 
 
 class LLMSettings(BaseModel):

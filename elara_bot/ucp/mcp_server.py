@@ -28,6 +28,7 @@ from elara_bot.runtime import Runtime
 from elara_bot.ucp import negotiation, render
 from elara_bot.ucp import operations as ops
 from elara_bot.ucp.negotiation import Platform, ProfileCache, UcpError
+from elara_bot.ucp.signatures import Signer, signer_for
 
 NEGOTIATION = {"invalid_profile_url", "profile_unreachable", "profile_malformed", "version_unsupported"}
 Meta = dict[str, Any] | None
@@ -92,11 +93,15 @@ class UcpTools:
             return self._business_error(code, exc.message)
         if outcome.notify_order:
             task = asyncio.create_task(
-                ops.notify(self.runtime.pool, self.runtime.settings, outcome.notify_order)
+                ops.notify(self.runtime.pool, self.runtime.settings, outcome.notify_order, self.signer)
             )
             self.notifications.add(task)
             task.add_done_callback(self.notifications.discard)
         return _result(outcome.body, is_error=outcome.status >= 400)
+
+    @property
+    def signer(self) -> Signer:
+        return signer_for(self.app.state, self.runtime.settings)
 
     def _business_error(self, code: str, content: str) -> CallToolResult:
         body = render.error_envelope(self.runtime.settings, code, content)

@@ -28,6 +28,7 @@ from elara_bot.ucp import render, webhooks
 from elara_bot.ucp import repository as repo
 from elara_bot.ucp.handlers import charge_for, selected_instrument
 from elara_bot.ucp.negotiation import VERSION, Platform, UcpError
+from elara_bot.ucp.signatures import Signer
 from retrieval.embedding import Embedder
 
 M = TypeVar("M", bound=BaseModel)
@@ -286,13 +287,14 @@ async def get_order(conn: Conn, settings: Settings, caller: Platform, order_id: 
     return Outcome(200, body)
 
 
-async def notify(pool: AsyncConnectionPool[Conn], settings: Settings, number: str) -> None:
+async def notify(pool: AsyncConnectionPool[Conn], settings: Settings, number: str, signer: Signer) -> None:
     """Send the order's current state to its platform's webhook (call it after the commit)."""
     async with pool.connection() as conn:
         active = {name: entries for name, entries in render.capabilities().items() if name == render.ORDER}
         body, row = await order_json(conn, settings, active, number)
     if row["webhook_url"]:
-        await webhooks.deliver(row["webhook_url"], body, f"{render.base_url(settings)}/.well-known/ucp")
+        profile = f"{render.base_url(settings)}/.well-known/ucp"
+        await webhooks.deliver(row["webhook_url"], body, profile, signer)
 
 
 # --- carts ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from elara_bot.config import Settings
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.storefront.schemas import Quote, ShippingOption
 from elara_bot.ucp.negotiation import VERSION
+from elara_bot.ucp.signatures import Signer
 
 SPEC = f"https://ucp.dev/{VERSION}"
 CHECKOUT = "dev.ucp.shopping.checkout"
@@ -70,7 +71,7 @@ def payment_handlers(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     return {TEST_HANDLER: [handler]}
 
 
-def profile(settings: Settings) -> dict[str, Any]:
+def profile(settings: Settings, signer: Signer) -> dict[str, Any]:
     rest = {
         "version": VERSION,
         "spec": f"{SPEC}/specification/overview",
@@ -84,7 +85,8 @@ def profile(settings: Settings) -> dict[str, Any]:
             "services": {"dev.ucp.shopping": [rest]},
             "capabilities": capabilities(),
             "payment_handlers": payment_handlers(settings),
-        }
+        },
+        "signing_keys": [signer.jwk()],
     }
 
 

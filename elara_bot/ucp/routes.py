@@ -28,6 +28,7 @@ from elara_bot.runtime import Runtime
 from elara_bot.ucp import negotiation, render
 from elara_bot.ucp import operations as ops
 from elara_bot.ucp.negotiation import Platform, ProfileCache, UcpError
+from elara_bot.ucp.signatures import signer_for
 
 ERROR_CODES = {
     404: "not_found",
@@ -71,11 +72,11 @@ router = APIRouter(tags=["ucp"], route_class=UcpRoute, include_in_schema=False)
 
 
 @router.get("/.well-known/ucp")
-async def business_profile(runtime: RuntimeDep) -> JSONResponse:
+async def business_profile(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The business profile: services, capabilities and payment handlers (cacheable for platforms)."""
     if not runtime.settings.ucp.enabled:
         raise NotFound("this store does not serve UCP")
-    body = render.profile(runtime.settings)
+    body = render.profile(runtime.settings, signer_for(request.app.state, runtime.settings))
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -106,9 +107,12 @@ def _key(request: Request) -> str | None:
     return request.headers.get("idempotency-key")
 
 
-def _respond(outcome: ops.Outcome, background: BackgroundTasks, runtime: Runtime) -> JSONResponse:
+def _respond(
+    outcome: ops.Outcome, background: BackgroundTasks, runtime: Runtime, request: Request
+) -> JSONResponse:
     if outcome.notify_order:
-        background.add_task(ops.notify, runtime.pool, runtime.settings, outcome.notify_order)
+        signer = signer_for(request.app.state, runtime.settings)
+        background.add_task(ops.notify, runtime.pool, runtime.settings, outcome.notify_order, signer)
     return JSONResponse(outcome.body, status_code=outcome.status)
 
 
@@ -130,7 +134,7 @@ async def create_checkout(
         fingerprint,
         lambda: ops.create_checkout(conn, runtime.settings, caller, data),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 @v1.get("/checkout-sessions/{session_id}")
@@ -158,7 +162,7 @@ async def update_checkout(
         fingerprint,
         lambda: ops.update_checkout(conn, runtime.settings, caller, session_id, data),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 @v1.post("/checkout-sessions/{session_id}/complete")
@@ -178,7 +182,7 @@ async def complete_checkout(
         fingerprint,
         lambda: ops.complete_checkout(conn, runtime.settings, caller, session_id, data, runtime.provider()),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 @v1.post("/checkout-sessions/{session_id}/cancel")
@@ -198,7 +202,7 @@ async def cancel_checkout(
         fingerprint,
         lambda: ops.cancel_checkout(conn, runtime.settings, caller, session_id),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 @v1.get("/orders/{order_id}")
@@ -220,7 +224,7 @@ async def create_cart(
         fingerprint,
         lambda: ops.create_cart(conn, runtime.settings, caller, data),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 @v1.get("/carts/{cart_id}")
@@ -246,7 +250,7 @@ async def update_cart(
         fingerprint,
         lambda: ops.update_cart(conn, runtime.settings, caller, cart_id, data),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 @v1.post("/carts/{cart_id}/cancel")
@@ -266,7 +270,7 @@ async def cancel_cart(
         fingerprint,
         lambda: ops.cancel_cart(conn, runtime.settings, caller, cart_id),
     )
-    return _respond(outcome, background, runtime)
+    return _respond(outcome, background, runtime, request)
 
 
 # --- catalog -------------------------------------------------------------------------------------------
@@ -329,6 +333,7 @@ class SimulateShipping(BaseModel):
 
 @v1.post("/testing/simulate-shipping", include_in_schema=False)
 async def simulate_shipping(
+    request: Request,
     body: SimulateShipping,
     runtime: RuntimeDep,
     conn: ConnDep,
@@ -346,7 +351,8 @@ async def simulate_shipping(
     found = await orders.mark_fulfilled(conn, body.order_id, [body.tracking_number])
     if body.delivered:
         found = await orders.mark_delivered(conn, body.order_id)
-    background.add_task(ops.notify, runtime.pool, runtime.settings, body.order_id)
+    signer = signer_for(request.app.state, runtime.settings)
+    background.add_task(ops.notify, runtime.pool, runtime.settings, body.order_id, signer)
     return JSONResponse({"order_id": found.number, "status": found.status})
 
 

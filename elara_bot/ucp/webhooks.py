@@ -1,6 +1,7 @@
 """Order events to the platform's ``webhook_url`` (Standard Webhooks headers: Webhook-Id, Webhook-Timestamp;
-UCP-Agent names this store's profile). Sent after the transaction committed; a failed delivery is retried
-a few times with back-off and logged, never turned into an error of the request that caused it."""
+UCP-Agent names this store's profile; signed with RFC 9421: Content-Digest, Signature-Input, Signature).
+Sent after the transaction committed; a failed delivery is retried a few times with back-off and logged,
+never turned into an error of the request that caused it."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from typing import Any
 
 import httpx
 
+from elara_bot.ucp.signatures import Signer
+
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
-async def deliver(url: str, order: dict[str, Any], business_profile: str, timeout_s: float = 5.0) -> bool:
+async def deliver(
+    url: str, order: dict[str, Any], business_profile: str, signer: Signer, timeout_s: float = 5.0
+) -> bool:
+    """POST the order, signed (RFC 9421, the profile's signing key), retried with back-off on failure."""
     body = json.dumps(order, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
@@ -25,6 +31,7 @@ async def deliver(url: str, order: dict[str, Any], business_profile: str, timeou
         "Webhook-Id": str(uuid.uuid4()),
         "Webhook-Timestamp": str(int(time.time())),
     }
+    headers = signer.sign("POST", url, headers, body)
     for attempt in range(ATTEMPTS):
         try:
             async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:

@@ -4,6 +4,7 @@ order webhook URL) and a webhook receiver, served on loopback too."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,8 @@ class Platform:
 
         @app.post("/webhooks/ucp/orders")
         async def webhook(request: Request) -> dict[str, Any]:
-            self.received.append({"headers": dict(request.headers), "body": await request.json()})
+            raw = await request.body()
+            self.received.append({"headers": dict(request.headers), "body": json.loads(raw), "raw": raw})
             return {"ucp": {"version": self.version}}
 
         return app

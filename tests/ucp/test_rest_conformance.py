@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from elara_bot.ucp.signatures import verify
 from tests.ucp.client import ERROR_SCHEMAS, ORDER_SCHEMAS, UcpClient, protocol_error, valid
 from tests.ucp.conftest import SIMULATION_SECRET, Platform
 
@@ -130,6 +131,10 @@ def test_buy_with_saved_address_discounts_shipping_and_follow_the_order_to_shipp
     assert hook["body"]["id"] == order_id
     assert hook["headers"]["webhook-id"]
     assert hook["headers"]["ucp-agent"] == f'profile="{store}/.well-known/ucp"'
+    jwk = client.profile["signing_keys"][0]  # RFC 9421, the key the store's profile publishes
+    webhook_url = f"{platform.base_url}/webhooks/ucp/orders"
+    assert verify(jwk, "POST", webhook_url, hook["headers"], hook["raw"])
+    assert not verify(jwk, "POST", webhook_url, hook["headers"], hook["raw"].replace(b"8123", b"1"))
 
     simulate = f"{client.endpoint}/testing/simulate-shipping"
     refused = httpx.post(simulate, json={"order_id": order_id}, headers={"Simulation-Secret": "wrong"})
