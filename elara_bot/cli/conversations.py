@@ -42,7 +42,10 @@ def eval_conversations_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run each conversation in a fresh chat session, check state through the REST API after each turn,
-    and print the pass rate per category (a conversation passes when every turn's checks hold)."""
+    and print the pass rate per category (a conversation passes when every turn's checks hold).
+
+    Each conversation opens a session: start the server with ELARA_SESSIONS__CREATE_PER_MINUTE=1000, or the
+    run waits out the default limit (20 a minute per address) at each 429."""
     policy_text = (policies or _default_policies()).read_text(encoding="utf-8")
     try:
         conversations = load(file)
@@ -64,6 +67,8 @@ def eval_conversations_command(
         typer.echo(report_json(report))
     else:
         _print_table(console, report)
+    if any(r.error for r in report.results):
+        raise typer.Exit(2)  # the run itself broke (HTTP errors, no service): the figures are partial
     if report.pass_rate < min_pass_rate:
         raise typer.Exit(1)
 

@@ -280,3 +280,33 @@ def test_shopper_conversations_pass_at_95_percent(app_url: str) -> None:
     assert not [r.id for r in report.results if r.error]
     rates = {s.category: round(s.rate, 2) for s in report.by_category()}
     assert report.pass_rate >= 0.95, rates
+
+
+def _flat(output: str) -> str:
+    """The output as one line, without rich's box borders."""
+    return re.sub(r"[\s\u2502]+", " ", output)
+
+
+class TestCommand:
+    def test_a_run_that_cannot_reach_the_service_exits_2_with_the_table(self) -> None:
+        from typer.testing import CliRunner
+
+        from elara_bot.cli.main import app
+
+        args = ["eval", "conversations", str(SHOPPER), "--url", "http://127.0.0.1:9", "-c", "policy"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "policy" in result.output
+        assert "run errors in 12 conversation(s)" in _flat(result.output)
+
+    def test_a_policy_phrase_the_text_lacks_is_refused(self, tmp_path: Path) -> None:
+        from typer.testing import CliRunner
+
+        from elara_bot.cli.main import app
+
+        path = tmp_path / "c.jsonl"
+        turn = {"say": "gift wrap?", "expect": {"says_any": ["gift wrapping is free"]}}
+        path.write_text(json.dumps({"id": "g", "category": "policy", "turns": [turn]}) + "\n")
+        result = CliRunner().invoke(app, ["eval", "conversations", str(path), "--url", "http://127.0.0.1:9"])
+        assert result.exit_code == 2
+        assert "is not in the policy text" in _flat(result.output)
