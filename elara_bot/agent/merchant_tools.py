@@ -317,7 +317,7 @@ async def low_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
 
 async def abandoned_carts(conn: Conn, args: dict[str, Any]) -> ToolResult:
     hours = int(args.get("idle_hours", 24))
-    rows = await analytics.abandoned_carts(conn, idle_hours=hours, now=args.get("now"), limit=100)
+    rows = await analytics.abandoned_carts(conn, idle_hours=hours, now=args.get("now"), limit=20)
     if not rows:
         return ToolResult(f"No open carts untouched for {hours} hours.")
     table = TablePart(
@@ -330,12 +330,15 @@ async def abandoned_carts(conn: Conn, args: dict[str, Any]) -> ToolResult:
                 money(r.value_minor),
                 f"{r.updated_at:%Y-%m-%d %H:%M}",
             ]
-            for r in rows[:20]
+            for r in rows
         ],
     )
-    total = sum(r.value_minor for r in rows)
-    cut = f" (showing 20 of {len(rows)})" if len(rows) > 20 else ""
-    return ToolResult(f"{len(rows)} abandoned carts worth {money(total)}{cut}.", [table])
+    value = sum(r.value_minor for r in rows)
+    if rows[0].total > len(rows):
+        text = f"{rows[0].total} abandoned carts; the {len(rows)} most valuable are worth {money(value)}."
+    else:
+        text = f"{len(rows)} abandoned carts worth {money(value)}."
+    return ToolResult(text, [table])
 
 
 async def order_details(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -362,7 +365,9 @@ async def wanted_out_of_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
         columns=["Product", "Searches"],
         rows=[[r.title, str(r.searches)] for r in rows],
     )
-    return ToolResult(f"Most asked-for out-of-stock product (last {days} days): {rows[0].title}.", [table])
+    count = _of_total(len(rows), rows[0].total, "products")
+    text = f"Asked for while out of stock (last {days} days): {count}; most asked-for: {rows[0].title}."
+    return ToolResult(text, [table])
 
 
 _MATPLOTLIB = threading.Lock()  # matplotlib is not thread-safe: one chart renders at a time

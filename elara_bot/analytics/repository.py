@@ -76,7 +76,7 @@ async def abandoned_carts(conn: Conn, before: datetime, limit: int) -> list[dict
         "SELECT c.id AS cart_id, c.customer_id::text AS customer_id, cu.display_name AS customer_name,"
         " count(*)::int AS line_count, sum(cl.quantity)::int AS units,"
         " sum(cl.quantity * v.price_minor)::bigint AS value_minor,"
-        " greatest(c.updated_at, max(cl.added_at)) AS updated_at"
+        " greatest(c.updated_at, max(cl.added_at)) AS updated_at, count(*) OVER ()::int AS total"
         " FROM carts c JOIN cart_lines cl ON cl.cart_id = c.id JOIN variants v ON v.sku = cl.sku"
         " JOIN customers cu ON cu.id = c.customer_id WHERE c.status = 'open'"
         " GROUP BY c.id, cu.display_name HAVING greatest(c.updated_at, max(cl.added_at)) < %s"
@@ -109,7 +109,7 @@ async def order_lines(conn: Conn, order_id: Any) -> list[dict[str, Any]]:
 async def wanted_out_of_stock(conn: Conn, since: datetime, limit: int) -> list[dict[str, Any]]:
     """Products shown in search results while out of stock, by how many searches showed them."""
     cur = await conn.execute(
-        "SELECT r.product_id, p.title, count(*)::int AS searches"
+        "SELECT r.product_id, p.title, count(*)::int AS searches, count(*) OVER ()::int AS total"
         " FROM search_log s CROSS JOIN LATERAL unnest(s.result_ids) AS r(product_id)"
         " JOIN products p ON p.id = r.product_id"
         " WHERE s.created_at >= %s AND NOT (r.product_id = ANY(s.in_stock_ids))"

@@ -69,6 +69,7 @@ class AbandonedCart(BaseModel):
     units: int
     value_minor: int
     updated_at: datetime
+    total: int = 0  # open carts idle as long, listed or not
 
 
 class OrderLineDetail(BaseModel):
@@ -93,6 +94,7 @@ class WantedProduct(BaseModel):
     product_id: str
     title: str
     searches: int
+    total: int = 0  # products asked for while out of stock, listed or not
 
 
 class DailyRevenue(BaseModel):

@@ -280,9 +280,7 @@ async def stock_cover(
     return [StockCover(**row) for row in rows], total
 
 
-async def unsold_products(
-    conn: Conn, period: Period, limit: int = 20
-) -> tuple[list[UnsoldProduct], int]:
+async def unsold_products(conn: Conn, period: Period, limit: int = 20) -> tuple[list[UnsoldProduct], int]:
     """Products on sale (an active variant) that sold nothing in ``period``, most stock first; how many."""
     rows = await repo.unsold_products(conn, period.start, period.end, limit)
     total = int(rows[0]["total"]) if rows else 0

@@ -293,6 +293,39 @@ async def test_stock_cover_and_low_stock_totals(history: Conn) -> None:
     assert f"{count['n']} variants have 3 or fewer in stock (now) (list cut at 1)." == cut.text
 
 
+async def test_a_cut_list_of_carts_says_how_many_there_are(history: Conn) -> None:
+    idle = NOW - timedelta(days=2)
+    for i in range(25):
+        [customer] = await _rows(
+            history, "INSERT INTO customers (display_name) VALUES (%s) RETURNING id", (f"Cart {i}",)
+        )
+        [cart] = await _rows(
+            history,
+            "INSERT INTO carts (customer_id, updated_at) VALUES (%s, %s) RETURNING id",
+            (customer["id"], idle),
+        )
+        await history.execute(
+            "INSERT INTO cart_lines (cart_id, sku, quantity, added_at) VALUES (%s, 'A-MUG-1', %s, %s)",
+            (cart["id"], i % 4 + 1, idle),
+        )
+    reply = await ask(history, "abandoned carts")
+    values = await _rows(
+        history,
+        "SELECT sum(cl.quantity * v.price_minor)::bigint AS value FROM carts c"
+        " JOIN cart_lines cl ON cl.cart_id = c.id"
+        " JOIN variants v ON v.sku = cl.sku WHERE c.status = 'open' GROUP BY c.id"
+        " HAVING greatest(max(c.updated_at), max(cl.added_at)) < %s ORDER BY value DESC",
+        (NOW - timedelta(hours=24),),
+    )
+    top = sum(int(v["value"]) for v in values[:20])
+    assert len(values) > 20
+    assert reply.text.startswith(
+        f"{len(values)} abandoned carts; the 20 most valuable are worth {money(top)}."
+    )
+    [table] = _tables(reply)
+    assert len(table.rows) == 20
+
+
 async def test_chart_and_honest_decline(history: Conn) -> None:
     reply = await ask(history, "revenue trend last 30 days")
     [chart] = [p for p in reply.parts if isinstance(p, ChartPart)]
