@@ -15,35 +15,32 @@ from elara_bot.catalog import repository as repo
 from elara_bot.catalog.importer import CSV_COLUMNS, NUMERIC_COLUMNS, Format, escape_cell
 from elara_bot.db import Conn
 
-
-def _record(row: repo.ExportedProduct) -> repo.ExportedProduct:
-    return {**row, "currency": (row["currency"] or "USD").strip().upper()}
+_TEXT_COLUMNS = {"id", "title", "description", "brand", "category", "image_url"}
 
 
 async def export_catalog(conn: Conn, out: TextIO, fmt: Format = "jsonl") -> int:
     """Write every product with its active variants; returns the number of products."""
-    rows = await repo.all_products_with_variants(conn)
+    products = await repo.all_products_with_variants(conn)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS) if fmt == "csv" else None
     if writer:
         writer.writeheader()
-    for row in rows:
-        record = _record(row)
+    for product in products:
         if writer is None:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(json.dumps(product.model_dump(), ensure_ascii=False) + "\n")
             continue
-        for variant in record["variants"]:
-            writer.writerow(_csv_row(record, variant))
-    return len(rows)
+        for variant in product.variants:
+            writer.writerow(_csv_row(product, variant))
+    return len(products)
 
 
-def _csv_row(record: repo.ExportedProduct, variant: repo.ExportedVariant) -> dict[str, Any]:
+def _csv_row(product: repo.ExportedProduct, variant: repo.ExportedVariant) -> dict[str, Any]:
     row: dict[str, Any] = {
-        **{k: record[k] or "" for k in ("id", "title", "description", "brand", "category", "image_url")},
-        "attributes": json.dumps(record["attributes"]),
-        "currency": record["currency"],
-        "sku": variant["sku"],
-        "options": json.dumps(variant["options"]),
-        "price_minor": int(variant["price_minor"]),
-        "stock": int(variant["stock"]),
+        **{k: v or "" for k, v in product.model_dump(include=_TEXT_COLUMNS).items()},
+        "attributes": json.dumps(product.attributes),
+        "currency": product.currency,
+        "sku": variant.sku,
+        "options": json.dumps(variant.options),
+        "price_minor": variant.price_minor,
+        "stock": variant.stock,
     }
     return {k: v if k in NUMERIC_COLUMNS else escape_cell(str(v)) for k, v in row.items()}

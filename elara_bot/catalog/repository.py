@@ -4,74 +4,56 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel
 
-from elara_bot.catalog.schemas import ProductIn
+from elara_bot.catalog.schemas import ProductIn, ProductInfo, VariantPublic
 from elara_bot.db import Conn
 
 _PRODUCT_COLS = "id, title, description, brand, category, attributes, image_url"
-_VARIANT_COLS = "sku, product_id, options, price_minor, currency, stock"
+# A VariantPublic (currency is char(3): rtrim reads it as text).
+_VARIANT_COLS = (
+    "sku, product_id, options, price_minor, rtrim(currency) AS currency, stock, stock > 0 AS in_stock"
+)
 
 
 # --- rows -----------------------------------------------------------------------------------------
-class StoredProduct(TypedDict):
-    """A product as ``_PRODUCT_COLS`` reads it."""
-
-    id: str
-    title: str
-    description: str
-    brand: str | None
-    category: str
-    attributes: dict[str, Any]
-    image_url: str | None
-
-
-class VariantRow(TypedDict):
-    """An active variant as ``_VARIANT_COLS`` reads it (``currency`` is ``char(3)``: strip it)."""
-
-    sku: str
-    product_id: str
-    options: dict[str, str]
-    price_minor: int
-    currency: str
-    stock: int
-
-
-class ExportedVariant(TypedDict):
+class ExportedVariant(BaseModel):
     sku: str
     options: dict[str, str]
     price_minor: int
     stock: int
 
 
-class ExportedProduct(StoredProduct):
-    """A product with its active variants, as the export writes it (``currency``: None without variants)."""
+class ExportedProduct(ProductInfo):
+    """A product with its active variants, as the export writes it."""
 
-    currency: str | None
+    currency: str  # of its variants ("USD" without any)
     variants: list[ExportedVariant]
 
 
-async def fetch_products(conn: Conn, ids: Sequence[str]) -> dict[str, StoredProduct]:
+async def fetch_products(conn: Conn, ids: Sequence[str]) -> dict[str, ProductInfo]:
     cur = await conn.execute(f"SELECT {_PRODUCT_COLS} FROM products WHERE id = ANY(%s)", [list(ids)])
-    return {row["id"]: cast(StoredProduct, row) for row in await cur.fetchall()}
+    return {row["id"]: ProductInfo.model_validate(row) for row in await cur.fetchall()}
 
 
-async def fetch_variants(conn: Conn, product_ids: Sequence[str]) -> list[VariantRow]:
+async def fetch_variants(conn: Conn, product_ids: Sequence[str]) -> list[VariantPublic]:
     cur = await conn.execute(
         f"SELECT {_VARIANT_COLS} FROM variants WHERE product_id = ANY(%s) AND active "
         "ORDER BY price_minor, sku",
         [list(product_ids)],
     )
-    return cast(list[VariantRow], await cur.fetchall())
+    return [VariantPublic.model_validate(row) for row in await cur.fetchall()]
 
 
-async def fetch_variant(conn: Conn, sku: str) -> VariantRow | None:
+async def fetch_variant(conn: Conn, sku: str) -> VariantPublic | None:
     cur = await conn.execute(f"SELECT {_VARIANT_COLS} FROM variants WHERE sku = %s AND active", [sku])
-    return cast(VariantRow | None, await cur.fetchone())
+    row = await cur.fetchone()
+    return VariantPublic.model_validate(row) if row else None
 
 
 async def list_product_ids(
@@ -223,13 +205,24 @@ async def log_search(
 async def all_products_with_variants(conn: Conn) -> list[ExportedProduct]:
     cur = await conn.execute(
         f"SELECT {_PRODUCT_COLS}, "
-        "(SELECT currency FROM variants v WHERE v.product_id = p.id LIMIT 1) AS currency, "
+        "upper(btrim(coalesce((SELECT currency FROM variants v WHERE v.product_id = p.id LIMIT 1), 'USD')))"
+        " AS currency, "
         "(SELECT coalesce(jsonb_agg(jsonb_build_object('sku', v.sku, 'options', v.options, 'price_minor', "
         "v.price_minor, 'stock', v.stock) ORDER BY v.sku), '[]'::jsonb) FROM variants v WHERE "
         "v.product_id = p.id "
         "AND v.active) AS variants FROM products p ORDER BY id"
     )
-    return cast(list[ExportedProduct], await cur.fetchall())
+    return [ExportedProduct.model_validate(row) for row in await cur.fetchall()]
+
+
+async def titles_and_categories(conn: Conn, limit: int = 50_000) -> list[tuple[str, str]]:
+    """(title, category) of the active products: the words shoppers name products by."""
+    cur = await conn.execute(
+        "SELECT title, coalesce(category, '') AS category FROM products WHERE active_variants > 0"
+        " ORDER BY id LIMIT %s",
+        (limit,),
+    )
+    return [(str(row["title"]), str(row["category"])) for row in await cur.fetchall()]
 
 
 async def vacuum_catalog(conn: Conn) -> None:

@@ -34,7 +34,9 @@ class VariantPublic(BaseModel):
     in_stock: bool
 
 
-class ProductPublic(BaseModel):
+class ProductInfo(BaseModel):
+    """What the catalog stores about a product itself (its variants and prices aside)."""
+
     id: str
     title: str
     description: str
@@ -42,6 +44,9 @@ class ProductPublic(BaseModel):
     category: str
     attributes: dict[str, Any]
     image_url: str | None
+
+
+class ProductPublic(ProductInfo):
     price_min_minor: int
     price_max_minor: int
     currency: str

@@ -13,6 +13,7 @@ from elara_bot.catalog.cache import Rankings, SearchCaches
 from elara_bot.catalog.relax import alternatives, read_constraints, relaxed_note, unmatched_note, without
 from elara_bot.catalog.schemas import (
     Constraint,
+    ProductInfo,
     ProductPublic,
     SearchFilters,
     SearchHit,
@@ -31,28 +32,11 @@ from retrieval.search import Filter, Ranked, Tuning, search_ranked
 MAX_LIMIT = 100
 
 
-def _variant(row: repo.VariantRow) -> VariantPublic:
-    return VariantPublic(
-        sku=row["sku"],
-        product_id=row["product_id"],
-        options=row["options"],
-        price_minor=row["price_minor"],
-        currency=row["currency"].strip(),
-        stock=row["stock"],
-        in_stock=row["stock"] > 0,
-    )
-
-
-def _product(row: repo.StoredProduct, variants: list[VariantPublic]) -> ProductPublic:
+def _product(info: ProductInfo, variants: list[VariantPublic]) -> ProductPublic:
     prices = [v.price_minor for v in variants] or [0]
     return ProductPublic(
-        id=row["id"],
-        title=row["title"],
-        description=row["description"],
-        brand=row["brand"],
-        category=row["category"],
-        attributes=row["attributes"],
-        image_url=safe_image_url(row["image_url"]),  # a row stored before import checked URLs
+        **info.model_dump(exclude={"image_url"}),
+        image_url=safe_image_url(info.image_url),  # a row stored before import checked URLs
         price_min_minor=min(prices),
         price_max_minor=max(prices),
         currency=variants[0].currency if variants else "USD",
@@ -64,8 +48,8 @@ async def load_products(conn: Conn, ids: list[str]) -> list[ProductPublic]:
     """Products in the order of ``ids`` (unknown ids are left out)."""
     rows = await repo.fetch_products(conn, ids)
     by_product: dict[str, list[VariantPublic]] = {}
-    for row in await repo.fetch_variants(conn, ids):
-        by_product.setdefault(row["product_id"], []).append(_variant(row))
+    for variant in await repo.fetch_variants(conn, ids):
+        by_product.setdefault(variant.product_id, []).append(variant)
     return [_product(rows[i], by_product.get(i, [])) for i in ids if i in rows]
 
 
@@ -376,10 +360,10 @@ async def get_product(conn: Conn, product_id: str) -> ProductPublic:
 
 
 async def get_variant(conn: Conn, sku: str) -> VariantPublic:
-    row = await repo.fetch_variant(conn, sku)
-    if row is None:
+    variant = await repo.fetch_variant(conn, sku)
+    if variant is None:
         raise NotFound(f"no variant with SKU {sku!r}")
-    return _variant(row)
+    return variant
 
 
 async def similar_products(conn: Conn, product_id: str, limit: int = 5) -> list[ProductPublic]:
@@ -394,3 +378,22 @@ async def list_products(
     """One page of the catalog (ordered by category, title) and the total count."""
     ids, total = await repo.list_product_ids(conn, category, limit, offset)
     return await load_products(conn, ids), total
+
+
+_TYPE_WORD = re.compile(r"^[a-z][a-z-]{2,}$")
+
+
+async def product_type_terms(conn: Conn) -> list[str]:
+    """The names shoppers call the catalog's products by: short titles whole ("espresso machine"), the
+    last word of every title ("camera"), and category leaves ("kettles")."""
+    terms: set[str] = set()
+    for title, category in await repo.titles_and_categories(conn):
+        words = title.lower().split()
+        if 0 < len(words) <= 3:
+            terms.add(" ".join(words))
+        if words and _TYPE_WORD.match(words[-1]):
+            terms.add(words[-1])
+        leaf = category.split(">")[-1].strip().lower()
+        if leaf and len(leaf.split()) <= 3:
+            terms.add(leaf)
+    return sorted(terms)
