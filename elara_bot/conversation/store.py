@@ -6,7 +6,7 @@ conversation (two tabs, two replicas) run one after the other, never interleaved
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -14,6 +14,21 @@ from psycopg.types.json import Jsonb
 
 from elara_bot.contracts import HistoryTurn, ReplyPart
 from elara_bot.db import Conn
+
+
+class Address(NamedTuple):
+    """Where a conversation's shopper can be reached."""
+
+    channel: str
+    key: str
+
+
+class Shopper(NamedTuple):
+    """Who a conversation's shopper is (no name for a guest; no customer once the customer was deleted)."""
+
+    channel: str
+    display_name: str | None
+    customer_id: UUID | None
 
 
 async def open_conversation(
@@ -70,24 +85,23 @@ async def clear_handoff(conn: Conn, conversation_id: UUID) -> None:
     )
 
 
-async def channel_and_key(conn: Conn, conversation_id: UUID) -> tuple[str, str] | None:
-    """(channel, conversation key) of a conversation: where its shopper can be reached."""
+async def channel_and_key(conn: Conn, conversation_id: UUID) -> Address | None:
+    """The channel and conversation key of a conversation."""
     cur = await conn.execute(
         "SELECT channel, conversation_key FROM conversations WHERE id = %s", (conversation_id,)
     )
     row = await cur.fetchone()
-    return (row["channel"], row["conversation_key"]) if row else None
+    return Address(row["channel"], row["conversation_key"]) if row else None
 
 
-async def shopper_of(conn: Conn, conversation_id: UUID) -> tuple[str, str | None, UUID | None] | None:
-    """(channel, shopper's display name, customer id) of a conversation."""
+async def shopper_of(conn: Conn, conversation_id: UUID) -> Shopper | None:
     cur = await conn.execute(
         "SELECT c.channel, cu.display_name, cu.id AS customer_id FROM conversations c"
         " LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = %s",
         (conversation_id,),
     )
     row = await cur.fetchone()
-    return (row["channel"], row["display_name"], row["customer_id"]) if row else None
+    return Shopper(row["channel"], row["display_name"], row["customer_id"]) if row else None
 
 
 async def last_words(conn: Conn, conversation_id: UUID, limit: int) -> list[tuple[str, str]]:

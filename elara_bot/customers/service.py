@@ -6,7 +6,6 @@ import asyncio
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -127,5 +126,5 @@ async def run_session_sweeper(pool: AsyncConnectionPool[Conn], settings: Setting
         await asyncio.sleep(settings.sessions.sweep_interval_s)
 
 
-def start_session_sweeper(pool: AsyncConnectionPool[Conn], settings: Settings) -> asyncio.Task[Any]:
+def start_session_sweeper(pool: AsyncConnectionPool[Conn], settings: Settings) -> asyncio.Task[None]:
     return asyncio.create_task(run_session_sweeper(pool, settings), name="anonymous-session-sweeper")

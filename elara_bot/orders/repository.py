@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 from uuid import UUID
+
+from psycopg.types.json import Jsonb
 
 from elara_bot.db import Conn
 
@@ -74,6 +76,7 @@ class StaleOrderRow(TypedDict):
     payment_provider: str | None
     payment_session_id: str | None
 
+
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -104,17 +107,11 @@ async def insert_line(conn: Conn, order_id: UUID, line: OrderLineRow) -> None:
             line["sku"],
             line["product_id"],
             line["title"],
-            _json(line["options"]),
+            Jsonb(line["options"]),
             line["quantity"],
             line["unit_price_minor"],
         ),
     )
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 async def reserve_stock(conn: Conn, sku: str, quantity: int) -> bool:

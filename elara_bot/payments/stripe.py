@@ -10,6 +10,8 @@ from uuid import UUID
 
 import stripe
 from pydantic import BaseModel, ConfigDict, ValidationError
+from stripe.params import RefundCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 from elara_bot.config import Settings
 from elara_bot.errors import InvalidInput, PaymentError
@@ -53,7 +55,7 @@ class StripeProvider:
             )
 
     async def create_checkout_session(self, request: CheckoutSessionRequest) -> CheckoutSession:
-        params: dict[str, Any] = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "client_reference_id": str(request.order_id),
             "metadata": {"order_number": request.order_number},
@@ -71,9 +73,9 @@ class StripeProvider:
                 }
             ],
         }
-        options: Any = {"idempotency_key": f"checkout-{request.order_id}"}
+        options: stripe.RequestOptions = {"idempotency_key": f"checkout-{request.order_id}"}
         try:
-            session = await self._client.v1.checkout.sessions.create_async(params=params, options=options)  # type: ignore[arg-type]
+            session = await self._client.v1.checkout.sessions.create_async(params=params, options=options)
         except stripe.StripeError as exc:
             raise PaymentError(f"Stripe could not open a payment page: {exc.user_message or exc}") from exc
         if not session.url:
@@ -87,8 +89,8 @@ class StripeProvider:
             intent_id = intent if isinstance(intent, str) else getattr(intent, "id", None)
             if intent_id is None:
                 raise PaymentError(f"Stripe session {session_id} has no payment to refund")
-            params: Any = {"payment_intent": intent_id, "amount": amount_minor}
-            options: Any = {"idempotency_key": idempotency_key}
+            params: RefundCreateParams = {"payment_intent": intent_id, "amount": amount_minor}
+            options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
             await self._client.v1.refunds.create_async(params=params, options=options)
         except stripe.StripeError as exc:
             raise PaymentError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
@@ -185,7 +187,7 @@ def event_from_stripe(event_id: str, event_type: str, obj: dict[str, Any]) -> Pa
     )
 
 
-def _kind(event_type: str, payment_status: Any) -> PaymentEventKind | None:
+def _kind(event_type: str, payment_status: object) -> PaymentEventKind | None:
     if event_type == "checkout.session.completed":
         return PaymentEventKind.PAID if payment_status == "paid" else None
     return {
