@@ -112,10 +112,11 @@ class SlackConnector:
         if event.get("bot_id") or event.get("subtype"):
             return
         team, user, channel = body.get("team_id"), event.get("user"), event["channel"]
-        if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
-            await self.handoffs.relay(team, user, channel, event["thread_ts"], event.get("text", ""))
-        elif event.get("channel_type") == "im":
-            await self.merchant.respond(team, user, channel, event.get("text", ""))
+        thread_ts = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
+        if thread_ts and await self.handoffs.relay(team, user, channel, thread_ts, event.get("text", "")):
+            return
+        if event.get("channel_type") == "im":  # a question in the bot's DM, or in a thread of it
+            await self.merchant.respond(team, user, channel, event.get("text", ""), thread_ts)
 
     async def _on_close_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -124,8 +125,12 @@ class SlackConnector:
         ):
             return
         message = body.get("container", {})
+        blocks = body.get("message", {}).get("blocks")
         await self.close_handoff(
-            UUID(body["actions"][0]["value"]), message.get("channel_id", ""), message.get("message_ts", "")
+            UUID(body["actions"][0]["value"]),
+            message.get("channel_id", ""),
+            message.get("message_ts", ""),
+            blocks if isinstance(blocks, list) else None,
         )
 
     async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.slack import repository
@@ -103,25 +104,34 @@ class HandoffDesk:
 
     async def relay(
         self, team: str | None, user: str | None, channel: str, thread_ts: str, text: str
-    ) -> None:
-        """A merchant's reply in a handoff thread goes to the shopper on their own channel."""
+    ) -> bool:
+        """A merchant's reply in a handoff thread goes to the shopper on their own channel. False when the
+        thread carries no open handoff (the message is someone else's to answer)."""
         async with self.pool.connection() as conn:
             conversation_id = await repository.open_for_thread(conn, channel, thread_ts)
-        if conversation_id is None or not await self.is_merchant(team, user):
-            return
+        if conversation_id is None:
+            return False
+        if not await self.is_merchant(team, user):
+            return True
         text = plain_text(text)  # the shopper sees what the merchant typed, not Slack's wire format
         async with self.pool.connection() as conn, conn.transaction():
             await self.conversation.relay_from_human(conn, conversation_id, text)
         if not await self._to_shopper(conversation_id, OutboundReply(text=text)):
             await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NOT_DELIVERED)
+        return True
 
-    async def close_handoff(self, conversation_id: UUID, channel: str, thread_ts: str) -> None:
+    async def close_handoff(
+        self, conversation_id: UUID, channel: str, thread_ts: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Close the handoff; the thread's first message (``blocks``, when the button press carried them)
+        loses its Close button and says it is closed."""
         async with self.pool.connection() as conn:
             closed = await repository.close(conn, conversation_id)
         if closed:
             async with self.pool.connection() as conn, conn.transaction():
                 back = await self.conversation.close_handoff(conn, conversation_id)
             await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=CLOSED)
+            await self._drop_button(conversation_id, channel, thread_ts, blocks)
             await self._to_shopper(conversation_id, back)  # the shopper learns the assistant is back
 
     async def resume(self, channel: str, args: list[str]) -> None:
@@ -137,6 +147,22 @@ class HandoffDesk:
             await self.client.chat_postMessage(channel=channel, text=f"No handoff for {conversation_id}.")
             return
         await self.close_handoff(conversation_id, *thread)
+
+    async def _drop_button(
+        self, conversation_id: UUID, channel: str, ts: str, blocks: list[dict[str, Any]] | None
+    ) -> None:
+        if blocks is None:
+            async with self.pool.connection() as conn:
+                summary = await describe(conn, conversation_id, "handed back to the assistant")
+            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": summary[:2900]}}]
+        kept = [block for block in blocks if block.get("type") != "actions"]
+        kept.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f":white_check_mark: {CLOSED}"}]}
+        )
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=CLOSED, blocks=kept)
+        except SlackApiError:
+            log.exception("the Close button of conversation %s could not be removed", conversation_id)
 
     async def _to_shopper(self, conversation_id: UUID, reply: OutboundReply) -> bool:
         """Push a reply to a shopper whose channel takes pushes (Telegram); the web widget reads it from

@@ -4,6 +4,8 @@ analyst the connector is built with."""
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from connectors.slack import routes as slack_routes
 from connectors.slack import start_slack
 from connectors.slack.connector import SlackConnector, _RuntimeConversation
+from connectors.slack.handoff import CLOSED
 from connectors.slack.merchant import INVITE
 from elara_bot.agent.merchant_analyst import build_analyst
 from elara_bot.agent.merchant_tools import money
@@ -26,7 +29,7 @@ from elara_bot.agent.offline_merchant import OfflineMerchantModel
 from elara_bot.config import DatabaseSettings, LLMSettings, Settings, SlackSettings
 from elara_bot.db import Conn, connect
 from elara_bot.runtime import Runtime
-from tests.connectors.test_slack import MERCHANT, SECRET, _event, _signed, slack, slack_db
+from tests.connectors.test_slack import MERCHANT, SECRET, FakeConversation, _event, _signed, slack, slack_db
 
 __all__ = ["slack", "slack_db"]
 FORM = "application/x-www-form-urlencoded"
@@ -207,3 +210,80 @@ def test_the_connector_uses_the_hosted_model_when_configured() -> None:
     assert offline.fallback is None
     with pytest.raises(ValueError, match="not an IANA time zone"):
         Settings(store_time_zone="Mars/Olympus")
+
+
+# --- handoff faults on the Slack side ------------------------------------------------------------------
+
+
+async def _open_handoff(client: httpx.AsyncClient, stub: Any, token: str) -> tuple[uuid.UUID, Any, str]:
+    runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
+    runtime.settings.slack.handoff_channel = "CHANDOFF"
+    runtime.conversation = FakeConversation()
+    conversation_id = uuid.uuid4()
+    await runtime.connectors["slack"].on_handoff(conversation_id, "asked for a person")
+    opened = [c for c in stub.for_token(token, "chat.postMessage") if c.fields.get("channel") == "CHANDOFF"][
+        -1
+    ]
+    async with connect(runtime.settings.database.url.get_secret_value()) as conn:
+        cur = await conn.execute(
+            "SELECT thread_ts FROM slack_handoffs WHERE conversation_id = %s", (conversation_id,)
+        )
+        thread_ts = (await cur.fetchone() or {})["thread_ts"]
+    return conversation_id, opened, thread_ts
+
+
+async def test_closing_removes_the_close_button(slack: Any) -> None:
+    client, stub, token = slack
+    conversation_id, opened, thread_ts = await _open_handoff(client, stub, token)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T111"},
+        "user": {"id": MERCHANT},
+        "container": {"channel_id": "CHANDOFF", "message_ts": thread_ts},
+        "message": {"ts": thread_ts, "blocks": opened.fields["blocks"]},
+        "actions": [{"action_id": "close_handoff", "value": str(conversation_id), "type": "button"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    assert (
+        await client.post("/slack/events", content=body, headers=_signed(body, content_type=FORM))
+    ).status_code == 200
+    [update] = await stub.wait_for(token, "chat.update")
+    assert (update.fields["channel"], update.fields["ts"]) == ("CHANDOFF", thread_ts)
+    types = [block["type"] for block in update.fields["blocks"]]
+    assert "actions" not in types
+    assert update.fields["blocks"][0] == opened.fields["blocks"][0]  # the summary stays
+    assert CLOSED in update.fields["blocks"][-1]["elements"][0]["text"]
+
+
+async def test_resume_command_also_removes_the_button(slack: Any) -> None:
+    client, stub, token = slack
+    conversation_id, _, thread_ts = await _open_handoff(client, stub, token)
+    before = len(stub.for_token(token, "chat.update"))
+    body = _command(f"resume {conversation_id}", "http://x/", channel="CHANDOFF")
+    assert (
+        await client.post("/slack/events", content=body, headers=_signed(body, content_type=FORM))
+    ).status_code == 200
+    updates = await stub.wait_for(token, "chat.update", count=before + 1)
+    assert updates[-1].fields["ts"] == thread_ts
+    assert "actions" not in [block["type"] for block in updates[-1].fields["blocks"]]
+    assert str(conversation_id) in updates[-1].fields["blocks"][0]["text"]["text"]
+
+
+async def test_a_question_in_a_thread_of_the_bots_dm_is_answered(slack: Any) -> None:
+    client, stub, token = slack
+    event = {
+        "type": "message",
+        "user": MERCHANT,
+        "text": "and revenue today?",
+        "ts": "1700000500.000002",
+        "thread_ts": "1700000500.000001",
+        "channel": "DMERCHANT",
+        "channel_type": "im",
+    }
+    body = json.dumps(
+        {"type": "event_callback", "team_id": "T111", "event_id": f"Ev{uuid.uuid4().hex}", "event": event}
+    )
+    assert (await client.post("/slack/events", content=body, headers=_signed(body))).status_code == 200
+    [answer] = await stub.wait_for(token, "chat.postMessage")
+    assert (answer.fields["channel"], answer.fields["thread_ts"]) == ("DMERCHANT", "1700000500.000001")
+    assert answer.fields["text"].startswith("Revenue today (")
