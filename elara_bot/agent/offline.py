@@ -1,246 +1,42 @@
-"""The built-in offline model's understanding of shopper messages.
+"""What the built-in offline model does with a shopper's message: `respond(text, state, nlu) -> Plan`.
 
-`understand(text, memory)` turns one shopper message into the tool calls a real model would make, or a direct
-answer when no tool is needed. It is deterministic, needs no network and no database. What it understands:
+The message is read once, by the understanding (`elara_bot.nlu`: intents, slots, several requests in one
+message, the answer to the assistant's own question). Each request then becomes the tool calls a real model
+would make, resolved against the conversation state (`ConversationState`):
 
-- searches with constraints: "red running shoes under $80", "mugs between 10 and 20 dollars",
-  "boots in size 10"
-  -> `search_products(query, filters)` with price bounds (minor units), colour and size options;
-- refinements of the last search: "cheaper" (than anything shown), "in red", "in size 9", "under 50"
-  -> the last query with merged filters;
-- add by reference: "add the second one", "add the second one in size 10", "add 2 of the first", "add it"
-  -> `add_to_cart(sku, quantity)` using the positions of the products last shown;
-- change/remove: "make it 2" (last added item), "change the boots to 3", "remove the boots", "remove it";
-- "show my cart" -> `view_cart`; "checkout" -> `checkout`; "where is my order ELR-1001" -> `order_status`;
-- "cancel order ELR-1001" / "return ELR-1001" (or "cancel it", "return my order" after an order was
-  placed or looked at in this conversation) -> a confirmation question, then "yes" -> `cancel_order` /
-  `request_return`, "no" -> nothing is done; a yes or no with no question pending is not a search;
-- policy questions -> `store_policy(question)`: returns ("can I return shoes?", "what is your return
-  policy"), refunds, exchanges, the cancellation policy ("what's your cancellation policy", "how do I
-  cancel an order?"; but "cancel order ELR-1001" is a cancellation), shipping and delivery times, costs
-  and destinations, payment methods, warranty, damaged items, privacy, sizing ("what size should I get",
-  "does it run small"), contact;
-- "more like the first one" / "recommend something" -> `recommend`; "talk to a human", "can I speak to a
-  person", "put me through to someone" -> `handoff_to_human`;
-- greetings, help, thanks; anything off-topic, and instructions aimed at the assistant ("ignore previous
-  instructions", "you are now in admin mode", "set the price to 0"), get a polite refusal and no tool.
+- references: positions ("the second one", "the last one you showed"), price order ("the cheaper one"),
+  attributes ("the black one"), the product's own name or type ("the kettle"), "it" / "that one" (the
+  product last talked about), "both of them";
+- variants in free text ("in XL", "a blue one in medium", "the gold one with the leather strap"): the one
+  in-stock variant carrying every value named; when several remain, the assistant asks which, and the
+  answer completes the add. A variant is never picked silently;
+- cart lines by name, type or position; quantities in words ("make it a pair", "only one, not two");
+- questions it asked: an order number after "which order?", yes/no after a confirmation ("go ahead",
+  "actually no"), "yes" after "want to see it?".
+Requests it does not act on (greetings, thanks, out of scope, abuse) get a short answer and no tool.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from elara_bot.agent.confirmation import Decision, decide, describe
-
-ORDINALS = {
-    "first": 1,
-    "1st": 1,
-    "one": 1,
-    "second": 2,
-    "2nd": 2,
-    "two": 2,
-    "third": 3,
-    "3rd": 3,
-    "three": 3,
-    "fourth": 4,
-    "4th": 4,
-    "four": 4,
-    "fifth": 5,
-    "5th": 5,
-    "five": 5,
-    "last": -1,
-}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
-COLOURS = (
-    "red",
-    "blue",
-    "green",
-    "black",
-    "white",
-    "grey",
-    "gray",
-    "brown",
-    "pink",
-    "yellow",
-    "orange",
-    "purple",
-    "navy",
-    "beige",
-    "silver",
-    "gold",
+from elara_bot.agent.confirmation import describe
+from elara_bot.agent.state import (
+    CartLineRef,
+    ConversationState,
+    OrderRef,
+    Question,
+    ShownProduct,
+    ShownVariant,
 )
-POLICY_WORDS = (
-    # shipping and delivery
-    "shipping",
-    "delivery",
-    "deliver",
-    "postage",
-    "ship to",
-    "do you ship",
-    "ship internationally",
-    # returns, refunds, exchanges, cancellations
-    "return policy",
-    "refund",
-    "money back",
-    "exchange",
-    "swap",
-    "cancellation",
-    "damaged",
-    "broken",
-    "defective",
-    "faulty",
-    "wrong item",
-    # payment
-    "payment",
-    "paypal",
-    "apple pay",
-    "google pay",
-    "credit card",
-    "debit card",
-    "gift card",
-    "installment",
-    "do you accept",
-    "test card",
-    # warranty, privacy, sizing, contact
-    "warranty",
-    "guarantee",
-    "privacy",
-    "personal data",
-    "my data",
-    "gdpr",
-    "sizing",
-    "size guide",
-    "size chart",
-    "true to size",
-    "contact",
-    "reach you",
-    "phone number",
-    "business hours",
-    "opening hours",
-    # the rules in general
-    "policy",
-    "policies",
-    "faq",
-)
-# policy questions a word list would miss (or over-match: "how long" alone is also "how long is the cable")
-POLICY_PATTERNS = (
-    re.compile(r"\bhow (long|many days|soon|quickly|fast)\b.*\b(takes?|get|arrive|ships?|come|receive)\b"),
-    re.compile(r"\bpay (with|by|using|in|via|through|on delivery)\b"),
-    re.compile(r"\b(what|which) size (should|do|would|to|is|am|will)\b"),
-    re.compile(r"\b(runs?|fits?) (small|large|big|narrow|wide)\b"),
-)
-# a general question ("how do I cancel an order?") rather than a request about one order
-GENERAL_QUESTION = re.compile(
-    r"^(how (do|can|does|would)|can (i|you|we|orders?)|could i|is it possible|what|when|until when|do you|"
-    r"does|are|am i|if)\b"
-)
-OFF_TOPIC = (
-    "weather",
-    "joke",
-    "poem",
-    "homework",
-    "politics",
-    "election",
-    "capital of",
-    "recipe",
-    "write code",
-    "python",
-    "stock market",
-    "bitcoin",
-    "football",
-)
-# instructions aimed at the assistant rather than a shopping request
-INJECTION = re.compile(
-    r"\b((ignore|disregard|forget) (all|any|previous|prior|your|the above)|you are now"
-    r"|admin mode|developer mode|system prompt|your instructions|new instructions"
-    r"|act as (an? )?(admin|merchant|developer)"
-    r"|(set|change|make) (the |its |their )?prices?( of [\w ]+)? to|make (it|them|everything) free)\b"
-)
-STOP_WORDS = {
-    "i",
-    "im",
-    "i'm",
-    "want",
-    "need",
-    "looking",
-    "for",
-    "some",
-    "a",
-    "an",
-    "the",
-    "show",
-    "me",
-    "find",
-    "search",
-    "please",
-    "do",
-    "you",
-    "have",
-    "any",
-    "get",
-    "buy",
-    "to",
-    "like",
-    "would",
-    "can",
-    "could",
-    "with",
-    "of",
-    "and",
-    "in",
-    "size",
-    "under",
-    "below",
-    "over",
-    "above",
-    "less",
-    "than",
-    "more",
-    "between",
-    "cheap",
-    "dollars",
-    "usd",
-    "eur",
-    "euros",
-    "something",
-    "color",
-    "colour",
-    "my",
-    "is",
-    "are",
-    "there",
-}
+from elara_bot.nlu import DialogueState, Expectation, Nlu, Step
+from elara_bot.nlu.decision import Decision, decide
+from retrieval.query_parser import parse_query
 
-TITLE_NOISE = {"the", "and", "for", "with", "one", "set", "pack", "new", "classic"}
-# order numbers: ELR-1001, EL-7KQ2ZP, EL-KKJKWB (letters only: six of them)
-ORDER_RE = re.compile(r"\b([A-Z]{2,5}-(?:(?=[A-Z]*\d)[A-Z0-9]{3,}|[A-Z]{6}))\b", re.IGNORECASE)
-MONEY = r"[$€£]?\s?(\d+(?:[.,]\d{1,2})?)\s?(?:dollars|usd|eur|euros|\$|€)?"
-
-
-@dataclass
-class ShownProduct:
-    """A product card as the shopper saw it (its position is what "the second one" refers to)."""
-
-    position: int
-    product_id: str
-    title: str
-    variants: list[dict[str, Any]] = field(default_factory=list)  # {"sku", "options", "in_stock"}
-    price_min_minor: int | None = None
-
-
-@dataclass
-class OfflineMemory:
-    """What the offline model needs from the conversation state."""
-
-    shown: list[ShownProduct] = field(default_factory=list)
-    last_query: str | None = None
-    last_filters: dict[str, Any] = field(default_factory=dict)
-    last_sku: str | None = None
-    cart_lines: list[dict[str, Any]] = field(default_factory=list)  # {"sku", "title", "quantity"}
-    pending: dict[str, Any] | None = None  # {"name", "args"} awaiting a yes/no
-    last_order: str | None = None  # the order number last checked out or looked at
+MAX_LISTED = 6  # option values named in one clarification question
 
 
 @dataclass
@@ -250,389 +46,745 @@ class ToolCallPlan:
 
 
 @dataclass
-class Understanding:
-    """Tool calls to make, or a direct answer; `pending` is a confirmation to remember."""
+class Plan:
+    """Tool calls to make, then (or instead) words; `question` is what the reply asks the shopper;
+    `agenda` holds the requests still to do once these calls' results are in."""
 
     calls: list[ToolCallPlan] = field(default_factory=list)
     answer: str | None = None
-    pending: dict[str, Any] | None = None
+    question: Question | None = None
     kind: str = "tools"
+    again: bool = False  # this request runs again once the calls' results are in (a search to add from)
+    agenda: Agenda | None = None
+
+    def then(self, other: Plan) -> Plan:
+        words = " ".join(a for a in (self.answer, other.answer) if a) or None
+        return Plan([*self.calls, *other.calls], words, other.question or self.question, other.kind)
 
 
-def understand(text: str, memory: OfflineMemory) -> Understanding:
-    """Map one shopper message to tool calls or a direct answer."""
-    msg = " ".join(text.strip().lower().split())
-    if memory.pending is not None:
-        decided = _confirmation(msg, memory.pending)
-        if decided is not None:
-            return decided
-    for rule in (
-        _greeting,
-        _help,
-        _thanks,
-        _stray_answer,
-        _handoff,
-        _off_topic,
-        _cancel_or_return,
-        _order_status,
-        _policy,
-        _cart,
-        _checkout,
-        _remove,
-        _change_quantity,
-        _add,
-        _recommend,
-        _refine,
-    ):
-        found = rule(msg, memory)
-        if found is not None:
-            return found
-    return _search(msg, memory)
+@dataclass
+class Agenda:
+    """The requests of a message not done yet; `searched`: those already searched for (not again)."""
+
+    steps: list[Step] = field(default_factory=list)
+    searched: set[str] = field(default_factory=set)
 
 
-def _call(name: str, **args: Any) -> Understanding:
-    return Understanding(calls=[ToolCallPlan(name, args)])
+_WAIT_FOR = frozenset({"search_products", "show_products", "recommend"})  # what later requests may refer to
 
 
-def _answer(text: str, kind: str) -> Understanding:
-    return Understanding(answer=text, kind=kind)
+def _call(name: str, **args: Any) -> Plan:
+    return Plan(calls=[ToolCallPlan(name, args)])
 
 
-def _has(msg: str, *phrases: str) -> bool:
-    return any(re.search(rf"\b{re.escape(p)}s?\b", msg) for p in phrases)
+def _say(text: str, kind: str) -> Plan:
+    return Plan(answer=text, kind=kind)
 
 
-def _confirmation(msg: str, pending: dict[str, Any]) -> Understanding | None:
-    """A clear yes runs exactly the pending call; a no (negation anywhere) declines; a yes with a but
-    ("yes but for the other order") is asked again; anything else is understood as a new request."""
-    args = dict(pending.get("args") or {})
-    decision = decide(msg, args)
-    if decision is Decision.YES:
-        return _call(str(pending["name"]), **args)
-    if decision is Decision.NO:
-        return _answer("No problem, I have left it as it is.", "denied")
-    if decision is Decision.UNCLEAR:
-        what = describe(str(pending["name"]), args)
-        return Understanding(
-            answer=f"I need a clear yes or no: do you want me to {what}?", pending=pending, kind="confirm"
+def _ask(text: str, question: Question) -> Plan:
+    return Plan(answer=text, question=question.model_copy(update={"text": text}), kind="ask")
+
+
+# --- reading the message ----------------------------------------------------------------------------
+
+
+def expectation(state: ConversationState) -> Expectation | None:
+    """What the last reply asked, in the understanding's terms."""
+    if state.pending is not None:
+        intent = {"cancel_order": "cancel_order", "request_return": "return_order"}.get(
+            str(state.pending.get("name")), "confirm"
         )
+        return Expectation(intent, "confirmation", dict(state.pending.get("args") or {}))
+    if state.asked is not None:
+        return Expectation(state.asked.intent, state.asked.slot, dict(state.asked.args))
     return None
 
 
-def _greeting(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if re.fullmatch(r"(hi|hello|hey|good (morning|afternoon|evening)|hiya|howdy)[!. ]*(there)?[!.]*", msg):
-        return _answer(
-            "Hi! I can help you find products, manage your cart, check out and track orders.", "greeting"
-        )
-    return None
+def respond(text: str, state: ConversationState, nlu: Nlu) -> Plan:
+    """The plan for one message: its requests in order, stopping at the first question asked."""
+    understanding = nlu.understand(text, DialogueState(expecting=expectation(state)))
+    return proceed(Agenda(list(understanding.steps)), state)
 
 
-def _help(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if re.fullmatch(r"(help|\?|what can you do\??|how does this work\??|menu)", msg):
-        return _answer(
-            "Try: 'red running shoes under $80', 'add the second one in size 10', 'show my cart', "
-            "'checkout', "
-            "'where is my order', 'what is your return policy' or 'talk to a human'.",
-            "help",
-        )
-    return None
-
-
-def _thanks(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if re.fullmatch(r"(thanks|thank you|thx|cheers)[a-z !.]*", msg):
-        return _answer("You're welcome! Anything else I can help with?", "thanks")
-    return None
-
-
-def _stray_answer(msg: str, memory: OfflineMemory) -> Understanding | None:
-    """A bare yes or no with no question waiting for it: not something to search the catalog for."""
-    if re.fullmatch(r"(yes|yep|yeah|sure|ok|okay|no|nope|nah|no thanks)[!. ]*(please|thanks)?[!.]*", msg):
-        return _answer("Alright. What can I help you find? Try 'running shoes under $200'.", "ask")
-    return None
-
-
-def _handoff(msg: str, memory: OfflineMemory) -> Understanding | None:
-    explicit = _has(
-        msg, "human", "real person", "agent", "operator", "representative", "customer service", "support team"
-    )
-    talk = _has(msg, "talk", "speak", "connect", "transfer", "chat", "reach", "put me through")
-    someone = _has(msg, "someone", "somebody", "person", "people", "staff", "manager", "employee")
-    if (explicit and (talk or _has(msg, "want", "need", "get"))) or (someone and talk):
-        return _call("handoff_to_human", reason=msg)
-    return None
-
-
-def _off_topic(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if _has(msg, *OFF_TOPIC) or INJECTION.search(msg):
-        return _answer(
-            "Sorry, I can only help with shopping in this store: products, your cart and orders.", "refusal"
-        )
-    return None
-
-
-def _cancel_or_return(msg: str, memory: OfflineMemory) -> Understanding | None:
-    order = ORDER_RE.search(msg)
-    if _has(msg, "cancel"):
-        if order is None:
-            if _about_rules(msg):
-                return _call("store_policy", question=msg)
-            if memory.last_order is None or not _refers_to_an_order(msg):
-                return _answer("Which order would you like to cancel? Please give me its number.", "ask")
-        number = order.group(1).upper() if order else str(memory.last_order)
-        return _confirm("cancel_order", {"order_number": number})
-    if _has(msg, "return", "send back", "send it back", "send them back"):
-        known = memory.last_order is not None and re.search(r"\b(my|this|that|the) (order|purchase)\b", msg)
-        if (order is None and not known) or _has(msg, "policy"):
-            # "can I return shoes?", "what is your return policy": the rules, not an order's return
-            return _call("store_policy", question=msg)
-        number = order.group(1).upper() if order else str(memory.last_order)
-        skus: list[str] = []  # empty: every item of the order
-        return _confirm("request_return", {"order_number": number, "skus": skus})
-    return None
-
-
-def _refers_to_an_order(msg: str) -> bool:
-    """ "cancel it", "cancel that order", "cancel my order": the order of this conversation."""
-    return re.search(r"\b(it|that|this|my (last |latest )?(order|purchase)|the order)\b", msg) is not None
-
-
-def _confirm(name: str, args: dict[str, Any]) -> Understanding:
-    pending = {"name": name, "args": args}
-    return Understanding(
-        answer=f"Do you want me to {describe(name, args)}? Please answer yes or no.",
-        pending=pending,
-        kind="confirm",
-    )
-
-
-def _order_status(msg: str, memory: OfflineMemory) -> Understanding | None:
-    order = ORDER_RE.search(msg)
-    if _has(msg, "order", "orders", "package", "parcel", "delivery status", "tracking", "track"):
-        if _has(msg, "where", "status", "track", "tracking", "when", "arrive", "my order", "my orders"):
-            if order is not None:
-                return _call("order_status", order_number=order.group(1).upper())
-            return _call("order_status")
-    return None
-
-
-def _about_rules(msg: str) -> bool:
-    """A question about how things work, not a request about one of the shopper's orders."""
-    if _has(msg, "policy", "policies", "rule", "rules", "allowed", "fee", "deadline"):
-        return True
-    mine = re.search(r"\b(my|this|that|the) (order|purchase)s?\b", msg)
-    return GENERAL_QUESTION.match(msg) is not None and mine is None
-
-
-def _policy(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if _has(msg, *POLICY_WORDS) or any(pattern.search(msg) for pattern in POLICY_PATTERNS):
-        return _call("store_policy", question=msg)
-    return None
-
-
-def _cart(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if re.search(r"\b(show|view|see|what'?s in|open)\b.*\b(cart|basket|bag)\b", msg) or msg in {
-        "cart",
-        "my cart",
-    }:
-        return _call("view_cart")
-    return None
-
-
-def _checkout(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if _has(msg, "checkout", "check out", "pay now", "place the order", "place my order", "buy now"):
-        return _call("checkout")
-    return None
-
-
-def _remove(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if not _has(msg, "remove", "delete", "drop", "take out", "get rid of"):
-        return None
-    sku = _referenced_sku(msg, memory)
-    if sku is None:
-        return _answer("Which item should I remove? You can say 'remove the boots'.", "ask")
-    return _call("remove_from_cart", sku=sku)
-
-
-def _change_quantity(msg: str, memory: OfflineMemory) -> Understanding | None:
-    match = re.search(
-        r"\b(?:make it|make that|change (?:it|that|the .+?) to|set (?:it|that|the .+?) to|"
-        r"update (?:it|that|the .+?) to)\s+(\d+|\w+)\b",
-        msg,
-    )
-    if match is None:
-        return None
-    quantity = _quantity(match.group(1))
-    sku = _referenced_sku(msg, memory)
-    if quantity is None or sku is None:
-        return _answer("Which item, and how many?", "ask")
-    return _call("update_cart_item", sku=sku, quantity=quantity)
-
-
-def _add(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if not re.match(r"^(please )?(add|put|i'?ll take|i will take|buy|get me|i want)\b", msg):
-        return None
-    product = _referenced_product(msg, memory)
-    if product is None:
-        return None if not memory.shown else _answer("Which one would you like? Say 'the first one'.", "ask")
-    sku = _pick_variant(product, _options(msg))
-    if sku is None:
-        return _answer(f"Sorry, {product.title} is not available with those options.", "ask")
-    qty_match = re.search(r"\b(\d+|two|three|four|five|six|ten)\s*(?:x|of|pairs?|pieces?|units?)\b", msg)
-    quantity = _quantity(qty_match.group(1)) if qty_match else 1
-    return _call("add_to_cart", sku=sku, quantity=quantity or 1)
-
-
-def _recommend(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if re.search(r"\b(more like|similar to|similar|like that)\b", msg):
-        product = _referenced_product(msg, memory)
-        if product is not None:
-            return _call("recommend", for_product=product.product_id)
-    if _has(msg, "recommend", "suggest", "suggestion", "goes with", "go with"):
-        if _has(msg, "cart", "basket"):
-            return _call("recommend", from_cart=True)
-        product = _referenced_product(msg, memory)
-        if product is not None and _ordinal(msg) is not None:
-            return _call("recommend", for_product=product.product_id)
-        return _call("recommend", from_history=True)
-    return None
-
-
-def _refine(msg: str, memory: OfflineMemory) -> Understanding | None:
-    if memory.last_query is None:
-        return None
-    filters = dict(memory.last_filters)
-    if _has(msg, "cheaper", "less expensive", "lower price"):
-        prices = [p.price_min_minor for p in memory.shown if p.price_min_minor]
-        if not prices and filters.get("max_price_minor") is None:
-            return _answer("What is your budget? Say e.g. 'under $50'.", "ask")
-        # cheaper than anything shown (or than the last budget)
-        filters["max_price_minor"] = min(prices) - 1 if prices else int(filters["max_price_minor"] * 0.8)
-        return _call("search_products", query=memory.last_query, filters=filters)
-    if re.fullmatch(
-        r"(do you have (it|them|those|that) |what about |how about |any |only )?"
-        r"(in |under |below |less than |in size |size )[\w$€ .]+\??",
-        msg,
-    ):
-        merged = _merge(filters, _filters(msg))
-        if merged != filters:
-            return _call("search_products", query=memory.last_query, filters=merged)
-    return None
-
-
-def _search(msg: str, memory: OfflineMemory) -> Understanding:
-    query = _query_words(msg)
-    if not query:
-        return _answer(
-            "Sorry, I didn't get that. Tell me what you are looking for, e.g. 'blue mugs under $20'.",
-            "unknown",
-        )
-    return _call("search_products", query=query, filters=_filters(msg))
-
-
-def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(old)
-    options = {**old.get("options", {}), **new.get("options", {})}
-    merged.update({k: v for k, v in new.items() if k != "options"})
-    if options:
-        merged["options"] = options
-    return merged
-
-
-def _filters(msg: str) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
-    between = re.search(rf"\bbetween {MONEY} and {MONEY}", msg)
-    if between:
-        filters["min_price_minor"] = _minor(between.group(1))
-        filters["max_price_minor"] = _minor(between.group(2))
-    under = re.search(rf"\b(?:under|below|less than|cheaper than|max|up to) {MONEY}", msg)
-    if under:
-        filters["max_price_minor"] = _minor(under.group(1))
-    over = re.search(rf"\b(?:over|above|more than|at least) {MONEY}", msg)
-    if over:
-        filters["min_price_minor"] = _minor(over.group(1))
-    options = _options(msg)
-    if options:
-        filters["options"] = {key: [value] for key, value in options.items()}
-    return filters
-
-
-def _options(msg: str) -> dict[str, str]:
-    options: dict[str, str] = {}
-    size = re.search(r"\bsize (\w+(?:\.\d)?)\b", msg)
-    if size:
-        options["size"] = size.group(1).upper() if size.group(1).isalpha() else size.group(1)
-    for colour in COLOURS:
-        if _has(msg, colour):
-            options["color"] = "grey" if colour == "gray" else colour
+def proceed(agenda: Agenda, state: ConversationState) -> Plan:
+    """Plan the agenda's requests in order until one asks a question, or one shows products that the
+    next requests may refer to (they wait for the results: "show me notebooks and add the hard cover
+    one"). The plan's `agenda` is what is left."""
+    plan = Plan(kind="")
+    while agenda.steps:
+        step = agenda.steps.pop(0)
+        searched = step.text in agenda.searched
+        part = _add_found(step, state) if searched else _handle(step, state)
+        plan = plan.then(part) if plan.kind else part
+        if part.question is not None or (part.kind == "refusal" and not plan.calls):
+            agenda.steps.clear()
             break
-    return options
+        if part.again:
+            agenda.searched.add(step.text)
+            agenda.steps.insert(0, step)
+        if agenda.steps and any(c.name in _WAIT_FOR for c in part.calls):
+            break
+    plan.agenda = agenda if agenda.steps else None
+    return plan
 
 
-def _minor(amount: str) -> int:
-    return round(float(amount.replace(",", ".")) * 100)
+def _handle(step: Step, state: ConversationState) -> Plan:
+    asked = state.asked
+    if asked is not None and asked.slot == "confirmation" and step.intent in ("confirm", "deny"):
+        return _offer_answer(step, asked)
+    if asked is not None and asked.intent == "show_alternatives" and asked.tool and _points_back(step):
+        return _call(asked.tool, **asked.args)  # "what's the cheapest one then?" after "want to see it?"
+    if asked is not None and asked.slot == "order_number" and step.intent not in _NEW_REQUESTS:
+        if _named_order(step, state) is not None:
+            return _irreversible(step, state, asked.tool or "cancel_order")
+    if asked is not None and asked.slot in ("variant", "product") and step.intent not in _NEW_REQUESTS:
+        answered = _answer_choice(step, state, asked)
+        if answered is not None:
+            return answered
+    handler = HANDLERS.get(step.intent, _out_of_scope)
+    return handler(step, state)
 
 
-def _quantity(word: str) -> int | None:
-    if word.isdigit():
-        return int(word)
-    return NUMBER_WORDS.get(word)
+def _points_back(step: Step) -> bool:
+    if step.intent in ("search", "refine_search", "deny", "out_of_scope", "abuse"):
+        return False
+    return bool(step.slots.get("reference")) or _PRONOUN.search(step.text) is not None
 
 
-def _query_words(msg: str) -> str:
-    cleaned = re.sub(
-        rf"\b(between {MONEY} and {MONEY}|(under|below|less than|over|above|more than|up to) {MONEY})",
-        " ",
-        msg,
-    )
-    cleaned = re.sub(r"\bsize \w+\b", " ", cleaned)
-    words = [w for w in re.findall(r"[a-z0-9'-]+", cleaned) if w not in STOP_WORDS and w not in COLOURS]
-    return " ".join(words)
+# intents that start something new even while a choice question is open
+_NEW_REQUESTS = frozenset(
+    {"search", "view_cart", "checkout", "order_status", "order_history", "cancel_order", "return_order",
+     "policy", "human_handoff", "remove_from_cart", "clear_cart", "resend_payment_link", "abuse"}
+)  # fmt: skip
+
+# --- words -----------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+_TITLE_NOISE = frozenset("the and for with one set pack new classic pro plus max mini of in a an".split())
+_PRONOUN = re.compile(r"\b(it|this|that|these|those|them|this one|that one)\b", re.I)
+_SIZE_NAMES = {"small": "s", "medium": "m", "large": "l", "extra large": "xl", "x-large": "xl"}
 
 
-def _ordinal(msg: str) -> int | None:
-    match = re.search(r"\b(?:the )?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b", msg)
-    if match:
-        return ORDINALS[match.group(1)]
-    match = re.search(r"\b(?:number|no\.?|#)\s?(\d)\b", msg)
-    return int(match.group(1)) if match else None
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
-def _referenced_product(msg: str, memory: OfflineMemory) -> ShownProduct | None:
-    if not memory.shown:
-        return None
-    position = _ordinal(msg)
-    if position is not None:
-        index = len(memory.shown) - 1 if position == -1 else position - 1
-        return memory.shown[index] if 0 <= index < len(memory.shown) else None
-    for product in memory.shown:
-        if _mentions(msg, product.title):
-            return product
-    if re.search(r"\b(it|that|this one|that one)\b", msg) and len(memory.shown) == 1:
-        return memory.shown[0]
-    return None
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _mentions(msg: str, title: str) -> bool:
-    words = [w for w in re.findall(r"[a-z]+", title.lower()) if len(w) >= 3 and w not in TITLE_NOISE]
+def _norm(value: str) -> str:
+    flat = " ".join(value.lower().split())
+    flat = _SIZE_NAMES.get(flat, flat)
+    return "grey" if flat == "gray" else flat
+
+
+def _name_score(text: str, title: str, product_type: str | None) -> int:
+    """How many of the title's own words the message uses (a product type named counts double)."""
+    said = {_stem(w) for w in _words(text)}
+    title_words = {_stem(w) for w in _words(title) if w not in _TITLE_NOISE and len(w) > 2}
+    score = len(said & title_words)
+    if product_type and all(_stem(w) in title_words for w in _words(product_type)):
+        score += 2
+    return score
+
+
+_UNIT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:-\s*)?(liters?|litres?|l|milliliters?|millilitres?|ml|feet|foot|ft|inches|inch|in|"
+    r"gb|tb|mm|cm|m|kg|g|oz|w|mah|hours?|hrs?|h)\b",
+    re.I,
+)
+_UNITS = {"liter": "l", "liters": "l", "litre": "l", "litres": "l", "milliliter": "ml", "milliliters": "ml",
+          "millilitre": "ml", "millilitres": "ml", "feet": "ft", "foot": "ft", "inches": "in", "inch": "in",
+          "hours": "h", "hour": "h", "hrs": "h", "hr": "h"}  # fmt: skip
+
+
+def _flat(text: str) -> str:
+    """Lower case, one space, measures written one way ("2 liters" = "2L", "25 ft" = "25ft")."""
+    text = " ".join(text.lower().replace("\u2019", "'").split())
+    return _UNIT.sub(lambda m: f"{m.group(1)}{_UNITS.get(m.group(2).lower(), m.group(2).lower())}", text)
+
+
+def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
+    """Whether the message names this option value ("XL", "1.5L", "60%", "leather", "size 10")."""
+    norm = _norm(value)
+    if any(_norm(v) == norm for k, v in slots.items() if k in ("size", "color", "material")):
+        return True
+    if norm.replace(".", "").isdigit():  # a bare number is a size only when the slots say so
+        return False
+    flat, wanted = _flat(text), _flat(norm)
+    return re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None
+
+
+# --- references --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Referred:
+    products: list[ShownProduct]
+    sure: bool  # one reading; otherwise `products` are the candidates to ask about
+
+
+def refer(step: Step, state: ConversationState) -> Referred:
+    shown, slots = state.shown, step.slots
+    if not shown:
+        return Referred([], False)
+    if ordinal := slots.get("ordinal"):
+        picked = [_at(shown, int(n)) for n in ordinal.split(",") if n.lstrip("-").isdigit()]
+        return Referred([p for p in picked if p is not None], all(picked))
+    priced = [p for p in shown if p.price_min_minor is not None]
+    reference = slots.get("reference")
+    if reference in ("cheapest", "priciest") and priced:
+        pick = min if reference == "cheapest" else max
+        return Referred([pick(priced, key=lambda p: p.price_min_minor or 0)], True)
+    if reference == "both":
+        return Referred(shown[:2], len(shown) >= 2)
+    if reference == "all":
+        return Referred(list(shown), True)
+    named = _by_name(step, shown)
+    if named.products:
+        return named
+    by_value = [p for p in shown if _carries_values(p, step)]
+    if by_value and len(by_value) < len(shown):
+        focus = state.product(state.focus)
+        if len(by_value) == 1 or focus in by_value:
+            return Referred([by_value[0] if len(by_value) == 1 else focus], True)  # type: ignore[list-item]
+        return Referred(by_value, False)
+    focus = state.product(state.focus)
+    if reference == "that" or _PRONOUN.search(step.text) or by_value:
+        if focus is not None:
+            return Referred([focus], True)
+        if len(shown) == 1:
+            return Referred(shown, True)
+    return Referred([], False)
+
+
+def _at(shown: list[ShownProduct], position: int) -> ShownProduct | None:
+    if position == -1:
+        return shown[-1]
+    return next((p for p in shown if p.position == position), None)
+
+
+def _by_name(step: Step, shown: list[ShownProduct]) -> Referred:
+    scores = [(_name_score(step.text, p.title, step.slots.get("product_type")), p) for p in shown]
+    best = max(score for score, _ in scores)
+    if best == 0:
+        return Referred([], False)
+    top = [p for score, p in scores if score == best]
+    return Referred(top, len(top) == 1)
+
+
+def _carries_values(product: ShownProduct, step: Step) -> bool:
     return any(
-        re.search(rf"\b{w}s?\b", msg) or (w.endswith("s") and re.search(rf"\b{w[:-1]}\b", msg)) for w in words
+        _says_value(step.text, value, step.slots) for v in product.variants for value in v.options.values()
     )
 
 
-def _referenced_sku(msg: str, memory: OfflineMemory) -> str | None:
-    for line in memory.cart_lines:
-        if _mentions(msg, str(line.get("title", ""))):
-            return str(line["sku"])
-    if re.search(r"\b(it|that|this)\b", msg) and memory.last_sku is not None:
-        return memory.last_sku
-    if len(memory.cart_lines) == 1:
-        return str(memory.cart_lines[0]["sku"])
-    return None
+# --- variants ----------------------------------------------------------------------------------------
 
 
-def _pick_variant(product: ShownProduct, wanted: dict[str, str]) -> str | None:
-    for variant in product.variants:
-        options = {k.lower(): str(v).lower() for k, v in variant.get("options", {}).items()}
-        if all(options.get(k) == v.lower() for k, v in wanted.items()) and variant.get("in_stock", True):
-            return str(variant["sku"])
-    return None
+@dataclass
+class Choice:
+    sku: str | None
+    candidates: list[ShownVariant]  # several in stock: ask which
+    missing: str | None = None  # a value asked for that no variant in stock has
+
+
+def choose_variant(product: ShownProduct, step: Step, among: list[str] | None = None) -> Choice:
+    variants = [v for v in product.variants if among is None or v.sku in among]
+    named = {_norm(v) for v in _named_values(product, step)}
+    matching = [v for v in variants if named <= {_norm(x) for x in v.options.values()}]
+    in_stock = [v for v in matching if v.in_stock]
+    wanted = [value for key, value in step.slots.items() if key in ("size", "color", "material") and value]
+    unknown = [
+        w for w in wanted if not any(_norm(w) == _norm(x) for v in variants for x in v.options.values())
+    ]
+    if unknown:
+        return Choice(None, [v for v in variants if v.in_stock], missing=" ".join(unknown))
+    if len(in_stock) == 1:
+        return Choice(in_stock[0].sku, [])
+    if not in_stock:
+        missing = ", ".join(sorted(named)) or "those options"
+        return Choice(None, [v for v in variants if v.in_stock], missing=missing)
+    return Choice(None, in_stock)
+
+
+def _named_values(product: ShownProduct, step: Step) -> set[str]:
+    values = {value for v in product.variants for value in v.options.values()}
+    return {value for value in values if _says_value(step.text, value, step.slots)}
+
+
+def _options_question(title: str, variants: list[ShownVariant]) -> str:
+    """ "Which one of the Electric Kettle: capacity 1L, 1.5L or 2L; color black or white?" """
+    keys: dict[str, list[str]] = {}
+    for v in variants:
+        for key, value in v.options.items():
+            if value not in keys.setdefault(key, []):
+                keys[key].append(value)
+    differing = {k: vals for k, vals in keys.items() if len(vals) > 1}
+    listed = "; ".join(f"{k} {_or(vals[:MAX_LISTED])}" for k, vals in differing.items())
+    return f"Which {title} would you like: {listed}?" if listed else f"Which {title} would you like?"
+
+
+def _or(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+# --- shopping ----------------------------------------------------------------------------------------
+
+
+def _quantity(step: Step, default: int = 1) -> int:
+    raw = step.slots.get("quantity", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+def _add(step: Step, state: ConversationState) -> Plan:
+    referred = refer(step, state)
+    if not referred.products:
+        if not state.shown or step.slots.get("product_type"):
+            found = _search(step, state, _ADD_WORDS.sub(" ", step.text))  # "add a yoga mat": find it first
+            found.again = True
+            return found
+        question = Question(intent="add_to_cart", slot="product", args={"quantity": _quantity(step)})
+        return _ask("Which one would you like? Say for example 'the first one'.", question)
+    if not referred.sure:
+        titles = _or([f"{p.position}. {p.title}" for p in referred.products[:MAX_LISTED]])
+        question = Question(
+            intent="add_to_cart",
+            slot="product",
+            args={"quantity": _quantity(step), "product_ids": [p.product_id for p in referred.products]},
+        )
+        return _ask(f"Which one do you mean: {titles}?", question)
+    plan = Plan(kind="")
+    for product in referred.products:
+        part = _add_product(product, step, _quantity(step))
+        plan = plan.then(part) if plan.kind else part
+        state.focus = product.product_id
+        if part.question is not None:
+            break
+    return plan
+
+
+def _add_product(product: ShownProduct, step: Step, quantity: int, among: list[str] | None = None) -> Plan:
+    choice = choose_variant(product, step, among)
+    if choice.sku is not None:
+        return _call("add_to_cart", sku=choice.sku, quantity=quantity)
+    args = {
+        "product_id": product.product_id,
+        "quantity": quantity,
+        "skus": [v.sku for v in choice.candidates],
+    }
+    question = Question(intent="add_to_cart", slot="variant", args=args)
+    if choice.missing is not None:
+        if not choice.candidates:
+            return _say(f"Sorry, {product.title} is out of stock at the moment.", "unavailable")
+        lead = f"{product.title} isn't available in {choice.missing}. "
+        return _ask(lead + _options_question(product.title, choice.candidates), question)
+    return _ask(_options_question(product.title, choice.candidates), question)
+
+
+def _answer_choice(step: Step, state: ConversationState, asked: Question) -> Plan | None:
+    """The shopper's answer to "which one?" / "which size?"; None when the message is something else."""
+    quantity = _quantity(step, int(asked.args.get("quantity", 1)))
+    if asked.slot == "variant":
+        product = state.product(str(asked.args.get("product_id")))
+        if product is None or not _named_values(product, step) and not step.slots.get("ordinal"):
+            return None
+        skus = [str(s) for s in asked.args.get("skus", [])] or None
+        if step.slots.get("ordinal") and skus and not _named_values(product, step):
+            index = int(step.slots["ordinal"].split(",")[0])
+            pick = skus[index - 1 if index > 0 else -1] if abs(index) <= len(skus) else None
+            return _call("add_to_cart", sku=pick, quantity=quantity) if pick else None
+        return _add_product(product, step, quantity, among=skus)
+    candidates = [p for p in state.shown if p.product_id in asked.args.get("product_ids", [])] or state.shown
+    narrowed = refer(step, state.model_copy(update={"shown": candidates}))
+    if len(narrowed.products) != 1:
+        return None
+    state.focus = narrowed.products[0].product_id
+    return _add_product(narrowed.products[0], step, quantity)
+
+
+_ADD_WORDS = re.compile(
+    r"\b(add|put|throw|chuck|pop|get me|grab|buy|i'?ll take|i will take|i'?d like|i want|to (?:my|the) "
+    r"(?:cart|basket|bag)|in(?:to)? (?:my|the) (?:cart|basket|bag)|please|pls|plz)\b",
+    re.I,
+)
+
+
+def _add_found(step: Step, state: ConversationState) -> Plan:
+    """An add whose product was searched for this turn: the product found, if the search found it;
+    otherwise the search's cards stand as the answer."""
+    referred = refer(step, state)
+    if len(referred.products) == 1 or (referred.products and referred.sure):
+        state.focus = referred.products[0].product_id
+        return _add_product(referred.products[0], step, _quantity(step))
+    return Plan(kind="tools")
+
+
+def _choose(step: Step, state: ConversationState) -> Plan:
+    """A variant named with no question open ("size 10 please" after the cards): the product talked
+    about, or the one shown product that has it."""
+    referred = refer(step, state)
+    if referred.sure and referred.products:
+        return _add_product(referred.products[0], step, _quantity(step))
+    having = [p for p in state.shown if _named_values(p, step)]
+    if len(having) == 1:
+        state.focus = having[0].product_id
+        return _add_product(having[0], step, _quantity(step))
+    if not state.shown or step.slots.get("product_type"):
+        found = _search(step, state, _ADD_WORDS.sub(" ", step.text))
+        found.again = True
+        return found
+    question = Question(intent="add_to_cart", slot="product", args={"quantity": _quantity(step)})
+    return _ask("Which product do you mean? Say for example 'the first one'.", question)
+
+
+def _cart_lines(step: Step, state: ConversationState) -> list[CartLineRef]:
+    lines = state.cart_lines
+    if not lines:
+        return []
+    if step.slots.get("reference") in ("both", "all"):
+        return list(lines)
+    if ordinal := step.slots.get("ordinal"):
+        index = int(ordinal.split(",")[0])
+        return [lines[index - 1 if index > 0 else -1]] if abs(index) <= len(lines) else []
+    scores = [(_name_score(step.text, line.title, step.slots.get("product_type")), line) for line in lines]
+    best = max(score for score, _ in scores)
+    if best > 0:
+        return [line for score, line in scores if score == best]
+    valued = [
+        line for line in lines if any(_says_value(step.text, v, step.slots) for v in line.options.values())
+    ]
+    if valued:
+        return valued
+    last = [line for line in lines if line.sku == state.last_sku]
+    if _PRONOUN.search(step.text) and last:
+        return last
+    return list(lines) if len(lines) == 1 else []
+
+
+def _remove(step: Step, state: ConversationState) -> Plan:
+    if not state.cart_lines:
+        return _call("view_cart")
+    lines = _cart_lines(step, state)
+    if not lines:
+        return _say(f"Which item should I remove: {_or([line.title for line in state.cart_lines])}?", "ask")
+    if len(lines) > 1 and step.slots.get("reference") not in ("both", "all"):
+        return _say(f"Which one should I remove: {_or([_line_name(line) for line in lines])}?", "ask")
+    return Plan(calls=[ToolCallPlan("remove_from_cart", {"sku": line.sku}) for line in lines])
+
+
+def _line_name(line: CartLineRef) -> str:
+    options = ", ".join(line.options.values())
+    return f"{line.title} ({options})" if options else line.title
+
+
+_MORE = re.compile(r"\b(more|another|extra|additional)\b", re.I)
+
+
+def _change_quantity(step: Step, state: ConversationState) -> Plan:
+    lines = _cart_lines(step, state) or [line for line in state.cart_lines if line.sku == state.last_sku]
+    if not state.cart_lines:
+        return _say("Your cart is empty, so there is nothing to change yet.", "ask")
+    if len(lines) != 1:
+        return _say(f"Which item do you mean: {_or([_line_name(line) for line in state.cart_lines])}?", "ask")
+    line = lines[0]
+    if "quantity" not in step.slots and not _MORE.search(step.text):
+        return _say(f"How many {line.title} would you like?", "ask")
+    quantity = _quantity(step)
+    if _MORE.search(step.text):
+        quantity = line.quantity + quantity
+    return _call("update_cart_item", sku=line.sku, quantity=quantity)
+
+
+def _search(step: Step, state: ConversationState, text: str | None = None) -> Plan:
+    state.focus = None
+    query = _query_text(text if text is not None else step.text)
+    if not query:
+        return _say("What are you looking for? For example 'a blue mug under $20'.", "ask")
+    return _call("search_products", query=query)
+
+
+_LEAD_IN = re.compile(
+    r"^(?:hi|hello|hey|ok|okay|so|well|um|uh|please)?[,!. ]*"
+    r"(?:(?:i'?m|i am|we'?re) (?:looking|searching|shopping) for"
+    r"|i (?:want|need|would like|'d like)(?: to buy| to find)?"
+    r"|(?:can|could) you (?:show|find|get) me|do you (?:have|sell|carry)"
+    r"|show me|find me|looking for|search for|got any|have you got)\s+",
+    re.I,
+)
+
+
+def _query_text(text: str) -> str:
+    return _LEAD_IN.sub("", text.strip()).strip(" ?!.") or text.strip()
+
+
+def _refine(step: Step, state: ConversationState) -> Plan:
+    if state.last_query is None:
+        return _search(step, state)
+    filters = dict(state.last_filters)
+    slots = step.slots
+    if (
+        re.search(r"\b(cheaper|less expensive|lower price|more affordable|budget)\b", step.text, re.I)
+        and "max_price" not in slots
+    ):
+        prices = [p.price_min_minor for p in state.shown if p.price_min_minor]
+        if not prices:
+            return _say("What is your budget? Say for example 'under $50'.", "ask")
+        filters["max_price_minor"] = min(prices) - 1
+    for key, name in (("max_price", "max_price_minor"), ("min_price", "min_price_minor")):
+        if key in slots:
+            filters[name] = round(float(slots[key]) * 100)
+    options = dict(filters.get("options") or {})
+    for key in ("size", "color", "material"):
+        if key in slots:
+            options[key] = [slots[key]]
+    if options:
+        filters["options"] = options
+    extra = (
+        parse_query(_query_text(step.text)).text if not slots.keys() & {"size", "color", "material"} else ""
+    )
+    query = state.last_query if not _is_more_words(extra) else f"{state.last_query} {extra}"
+    return _call("search_products", query=query, filters=filters)
+
+
+_FILLER = frozenset(
+    "any one ones something in a an the with what about how those them it cheaper only".split()
+)
+
+
+def _is_more_words(extra: str) -> bool:
+    """Whether a refinement carries words of its own ("waterproof ones") beyond filler."""
+    return any(w not in _FILLER and not w.isdigit() for w in _words(extra))
+
+
+def _show_more(step: Step, state: ConversationState) -> Plan:
+    if state.last_query is None:
+        return _say("What would you like to see? For example 'running shoes under $100'.", "ask")
+    shown = [p.product_id for p in state.shown]
+    return _call("search_products", query=state.last_query, filters={**state.last_filters, "exclude": shown})
+
+
+def _product_question(step: Step, state: ConversationState) -> Plan:
+    referred = refer(step, state)
+    if not referred.products or not referred.sure:
+        if step.slots.get("product_type") and not state.shown:
+            return _search(step, state)
+        return _say("Which product do you mean? Say for example 'the first one'.", "ask")
+    product = referred.products[0]
+    state.focus = product.product_id
+    named = _named_values(product, step)
+    if named:
+        return _say(_availability(product, named), "answer")
+    return _call("get_product", product_id=product.product_id)
+
+
+def _availability(product: ShownProduct, named: set[str]) -> str:
+    wanted = {_norm(v) for v in named}
+    having = [v for v in product.variants if wanted <= {_norm(x) for x in v.options.values()}]
+    said = " ".join(sorted(named))
+    if any(v.in_stock for v in having):
+        return (
+            f"Yes, {product.title} comes in {said} and it is in stock. Say 'add it' to add it to your cart."
+        )
+    if having:
+        return f"{product.title} comes in {said}, but that is out of stock right now."
+    return f"Sorry, {product.title} doesn't come in {said}."
+
+
+def _compare(step: Step, state: ConversationState) -> Plan:
+    referred = refer(step, state)
+    products = referred.products if len(referred.products) >= 2 else state.shown[:2]
+    if len(products) < 2:
+        return _say("Which products should I compare? Search first, then say 'compare the first two'.", "ask")
+    lines = [f"{p.position}. {p.title}: {_variants_summary(p)}" for p in products]
+    return _say("Side by side: " + " | ".join(lines), "answer")
+
+
+def _variants_summary(product: ShownProduct) -> str:
+    keys: dict[str, list[str]] = {}
+    for v in product.variants:
+        for key, value in v.options.items():
+            if value not in keys.setdefault(key, []):
+                keys[key].append(value)
+    options = "; ".join(f"{k}: {', '.join(vals[:MAX_LISTED])}" for k, vals in keys.items())
+    price = (
+        f"from {product.price_min_minor / 100:.2f} {product.currency}".strip()
+        if product.price_min_minor
+        else ""
+    )
+    return ", ".join(x for x in (price, options) if x)
+
+
+# --- orders ------------------------------------------------------------------------------------------
+
+
+def _order_number(step: Step, state: ConversationState) -> str | None:
+    return step.slots.get("order_number", "").upper() or None
+
+
+# a question about how things work, not a request about one of the shopper's orders
+_GENERAL = re.compile(
+    r"^\W*(how (do|can|does|would|long)|can (i|you|we|orders?|items?)|could i|is it possible|are|what|when|"
+    r"until when|do you|does|am i|if|is there)\b",
+    re.I,
+)
+_MINE = re.compile(r"\b(my|this|that|the) (last |latest |recent )?(order|purchase)s?\b|\b(it|them)\b", re.I)
+_OPEN = frozenset({"pending_payment", "paid"})  # orders that can still be cancelled
+_RETURNABLE = frozenset({"delivered"})
+
+
+def _named_order(
+    step: Step, state: ConversationState, statuses: frozenset[str] | None = None
+) -> OrderRef | None:
+    """The order a message names by number or by what is in it ("the yoga mat one")."""
+    candidates = [o for o in state.orders if statuses is None or o.status in statuses]
+    if number := _order_number(step, state):
+        return next((o for o in state.orders if o.number == number), OrderRef(number=number, status=""))
+    kind = step.slots.get("product_type")
+    scored = [(max((_name_score(step.text, t, kind) for t in o.titles), default=0), o) for o in candidates]
+    best = max((score for score, _ in scored), default=0)
+    top = [o for score, o in scored if score == best and best > 0]
+    return top[0] if len(top) == 1 else None
+
+
+def _order_status(step: Step, state: ConversationState) -> Plan:
+    named = _named_order(step, state)
+    if named is None and len(state.orders) == 1:
+        named = state.orders[0]
+    return _call("order_status", order_number=named.number) if named else _call("order_status")
+
+
+def _order_history(step: Step, state: ConversationState) -> Plan:
+    recent = re.search(r"\b(just|last|latest|recent|most recent|again)\b", step.text, re.I)
+    if (recent or len(state.orders) == 1) and state.orders:
+        return _call("order_status", order_number=state.orders[0].number)
+    return _call("order_status")
+
+
+def _cancel(step: Step, state: ConversationState) -> Plan:
+    return _irreversible(step, state, "cancel_order")
+
+
+def _return(step: Step, state: ConversationState) -> Plan:
+    return _irreversible(step, state, "request_return")
+
+
+def _irreversible(step: Step, state: ConversationState, tool: str) -> Plan:
+    """Cancel or return: the order named, or the one order it can apply to; else ask which."""
+    if _GENERAL.match(step.text) and not _order_number(step, state) and not _MINE.search(step.text):
+        return _call("store_policy", question=step.text)  # "can I return shoes I wore once?": the rules
+    cancel = tool == "cancel_order"
+    statuses = _OPEN if cancel else _RETURNABLE
+    eligible = [o for o in state.orders if o.status in statuses]
+    order = _named_order(step, state, statuses)
+    if order is None and len(eligible) == 1:
+        order = eligible[0]
+    if order is None and not eligible and state.last_order:
+        order = OrderRef(number=state.last_order, status="")
+    verb = "cancel" if cancel else "return"
+    if order is None:
+        listed = f" ({_or([f'{o.number}: {_or(o.titles[:3])}' for o in eligible])})" if eligible else ""
+        question = Question(
+            intent="cancel_order" if cancel else "return_order", slot="order_number", tool=tool
+        )
+        return _ask(f"Which order would you like to {verb}{listed}? Please give me its number.", question)
+    args: dict[str, Any] = (
+        {"order_number": order.number} if cancel else {"order_number": order.number, "skus": []}
+    )
+    text = f"Do you want me to {describe(tool, args)}? Please answer yes or no."
+    question = Question(intent=tool, slot="confirmation", tool=tool, args=args)
+    return Plan(answer=text, question=question, kind="confirm")
+
+
+# --- answers to questions ----------------------------------------------------------------------------
+
+
+def _confirm(step: Step, state: ConversationState) -> Plan:
+    if state.pending is not None:
+        decision = decide(step.text, dict(state.pending.get("args") or {}))
+        if decision is Decision.YES:
+            return _call(str(state.pending["name"]), **dict(state.pending.get("args") or {}))
+        if decision is Decision.UNCLEAR:
+            what = describe(str(state.pending["name"]), dict(state.pending.get("args") or {}))
+            question = Question(intent="confirm", slot="confirmation", tool=str(state.pending["name"]),
+                                args=dict(state.pending.get("args") or {}))  # fmt: skip
+            return Plan(answer=f"I need a clear yes or no: do you want me to {what}?", question=question,
+                        kind="confirm")  # fmt: skip
+    return _say("Alright. What can I help you find? For example 'running shoes under $100'.", "ask")
+
+
+def _deny(step: Step, state: ConversationState) -> Plan:
+    if state.pending is not None or state.asked is not None:
+        return _say("No problem, I have left it as it is.", "denied")
+    return _say("Alright. Anything else I can help with?", "ask")
+
+
+def _offer_answer(step: Step, asked: Question) -> Plan:
+    if step.intent == "deny" or asked.tool is None:
+        return _say("Alright. Anything else I can help with?", "denied")
+    return _call(asked.tool, **asked.args)
+
+
+# --- the rest -----------------------------------------------------------------------------------------
+
+
+def _out_of_scope(step: Step, state: ConversationState) -> Plan:
+    return _say(
+        "Sorry, I can only help with shopping here: finding products, your cart, orders and our store "
+        "policies. I can also put you through to a person.",
+        "refusal",
+    )
+
+
+def _abuse(step: Step, state: ConversationState) -> Plan:
+    return _say(
+        "I can't do that. I can help you find products, manage your cart and track orders.", "refusal"
+    )
+
+
+def _greeting(step: Step, state: ConversationState) -> Plan:
+    return _say("Hi! I can help you find products, manage your cart, check out and track orders.", "greeting")
+
+
+def _help(step: Step, state: ConversationState) -> Plan:
+    return _say(
+        "Try: 'red running shoes under $80', 'add the second one in size 10', 'show my cart', 'checkout', "
+        "'where is my order', 'what is your return policy' or 'talk to a human'.",
+        "help",
+    )
+
+
+HANDLERS: dict[str, Callable[[Step, ConversationState], Plan]] = {
+    "search": _search,
+    "refine_search": _refine,
+    "show_more": _show_more,
+    "product_question": _product_question,
+    "compare": _compare,
+    "add_to_cart": _add,
+    "choose_variant": _choose,
+    "remove_from_cart": _remove,
+    "change_quantity": _change_quantity,
+    "clear_cart": lambda step, state: _call("clear_cart"),
+    "view_cart": lambda step, state: _call("view_cart"),
+    "checkout": lambda step, state: _call("checkout"),
+    "resend_payment_link": lambda step, state: _call("payment_link", order_number=_order_number(step, state)),
+    "order_status": _order_status,
+    "order_history": _order_history,
+    "cancel_order": _cancel,
+    "return_order": _return,
+    "policy": lambda step, state: _call("store_policy", question=step.text),
+    "confirm": _confirm,
+    "deny": _deny,
+    "greeting": _greeting,
+    "thanks": lambda step, state: _say("You're welcome! Anything else I can help with?", "thanks"),
+    "goodbye": lambda step, state: _say("Thanks for stopping by. Bye for now!", "goodbye"),
+    "help": _help,
+    "human_handoff": lambda step, state: _call("handoff_to_human", reason=step.text),
+    "out_of_scope": _out_of_scope,
+    "abuse": _abuse,
+}

@@ -1,10 +1,10 @@
-"""The built-in offline chat model: a LangChain `BaseChatModel` driven by `offline.understand`.
+"""The built-in offline chat model: a LangChain `BaseChatModel` driven by `offline.respond`.
 
 On a shopper message it answers with the tool calls a real model would make (only tools that are bound); once
-the tool results are back it phrases a reply from them. The conversation memory it needs (the products last
-shown, the pending confirmation...) comes from the run's config: `configurable["offline_memory"]`, an
-`OfflineMemory`. A confirmation question is returned with `response_metadata["elara_pending"]` so the
-conversation service can store it.
+the tool results are back it phrases a reply from them. It reads the conversation state and the embedder
+from the run's context (`ShopperContext`, the same object the tools get), understands the message with the
+NLU trained on that embedder (`Nlu.for_embedder`), and writes the question its reply asks, if any, to
+`ShopperContext.asked`, where the conversation's memory keeps it for the next turn.
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from elara_bot.agent.offline import OfflineMemory, Understanding, understand
+from elara_bot.agent.offline import Agenda, Plan, proceed, respond
+from elara_bot.agent.state import Question
+from elara_bot.agent.tools import ShopperContext
+from elara_bot.contracts import ToolOutcome
 from elara_bot.money import format_amount
+from elara_bot.nlu import Nlu
 
 
 def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:
@@ -60,44 +64,112 @@ class OfflineChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        ctx = _context(kwargs)
+        if ctx is None:
+            raise RuntimeError("the offline model runs inside a shopper agent, with a ShopperContext")
         results = tool_results_since_last_human(messages)
-        if results:
-            message = AIMessage(content=phrase_results(results))
+        if not results:
+            nlu = Nlu.for_embedder(ctx.embedder, ctx.settings.data_dir / "nlu")
+            message = self._act(respond(_last_human_text(messages), ctx.state, nlu), ctx)
         else:
-            message = self._decide(_last_human_text(messages), _memory(kwargs))
+            message = self._after(results, messages, ctx)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _decide(self, text: str, memory: OfflineMemory) -> AIMessage:
-        found = understand(text, memory)
-        calls = [c for c in found.calls if not self.bound_tools or c.name in self.bound_tools]
+    def _after(
+        self, results: list[ToolMessage], messages: list[BaseMessage], ctx: ShopperContext
+    ) -> AIMessage:
+        """The calls' results are in: do the message's remaining requests, or say what was done."""
+        latest = _latest_results(messages)
+        for result in latest:
+            if isinstance(result.artifact, ToolOutcome) and result.status != "error":
+                ctx.state.absorb(result.artifact)
+        said = ""
+        if isinstance(ctx.agenda, Agenda):
+            plan = proceed(ctx.agenda, ctx.state)
+            ctx.agenda, said = plan.agenda, plan.answer or ""
+            ctx.asked = plan.question or ctx.asked
+            if plan.calls:
+                return self._act(plan, ctx)
+        text = f"{phrase_results(results, _question_asked(messages))} {said}".strip()
+        if (offer := _offer(latest)) is not None:
+            ctx.asked = offer
+        return AIMessage(content=_with_question(text, ctx.asked))
+
+    def _act(self, plan: Plan, ctx: ShopperContext) -> AIMessage:
+        ctx.asked = plan.question or ctx.asked
+        ctx.agenda = plan.agenda
+        calls = [c for c in plan.calls if not self.bound_tools or c.name in self.bound_tools]
         if calls:
             tool_calls = [
                 {"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
                 for c in calls
             ]
             return AIMessage(content="", tool_calls=tool_calls)
-        return _direct_answer(found)
+        return _direct_answer(plan)
 
 
-def _direct_answer(found: Understanding) -> AIMessage:
-    metadata: dict[str, Any] = {"elara_kind": found.kind}
-    if found.pending is not None:
-        metadata["elara_pending"] = found.pending
-    text = found.answer or "Sorry, I can only help with shopping in this store."
-    return AIMessage(content=text, response_metadata=metadata)
+def _direct_answer(plan: Plan) -> AIMessage:
+    text = plan.answer or "Sorry, I can only help with shopping in this store."
+    return AIMessage(content=text, response_metadata={"elara_kind": plan.kind})
 
 
-def _memory(kwargs: dict[str, Any]) -> OfflineMemory:
-    given = kwargs.get("offline_memory")
-    if isinstance(given, OfflineMemory):
+def _with_question(text: str, asked: Question | None) -> str:
+    if asked is None or not asked.text or asked.text in text:
+        return text
+    return f"{text} {asked.text}".strip()
+
+
+def _context(kwargs: dict[str, Any]) -> ShopperContext | None:
+    given = kwargs.get("context")
+    if isinstance(given, ShopperContext):
         return given
     try:
-        from langgraph.config import get_config
+        from langgraph.runtime import get_runtime
 
-        configured = get_config().get("configurable", {}).get("offline_memory")
-    except RuntimeError:  # called outside a graph run
-        return OfflineMemory()
-    return configured if isinstance(configured, OfflineMemory) else OfflineMemory()
+        context = get_runtime().context
+    except (RuntimeError, KeyError, AttributeError):  # called outside a graph run
+        return None
+    return context if isinstance(context, ShopperContext) else None
+
+
+def _question_asked(messages: list[BaseMessage]) -> str | None:
+    """The question the last tool call of the turn was made for (the policy question)."""
+    for message in reversed(messages):
+        if isinstance(message, AIMessage) and message.tool_calls:
+            for call in message.tool_calls:
+                if call["name"] == "store_policy":
+                    return str(call["args"].get("question", ""))
+            return None
+    return None
+
+
+def _latest_results(messages: list[BaseMessage]) -> list[ToolMessage]:
+    """The results of the model's last round of calls."""
+    found: list[ToolMessage] = []
+    for message in reversed(messages):
+        if not isinstance(message, ToolMessage):
+            break
+        found.append(message)
+    return list(reversed(found))
+
+
+def _offer(results: list[ToolMessage]) -> Question | None:
+    """Nothing matched but something near did: a yes shows the nearest products (the same search without
+    the constraints that emptied it)."""
+    for result in results:
+        try:
+            data = json.loads(result.text)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("nothing_matched") and data.get("alternatives"):
+            return Question(
+                intent="show_alternatives",
+                slot="confirmation",
+                tool="show_products",
+                args={"product_ids": [str(a["product_id"]) for a in data["alternatives"]]},
+                text="Want to see it?",
+            )
+    return None
 
 
 def _last_human_text(messages: list[BaseMessage]) -> str:
@@ -117,12 +189,13 @@ def tool_results_since_last_human(messages: list[BaseMessage]) -> list[ToolMessa
     return list(reversed(results))
 
 
-def phrase_results(results: list[ToolMessage]) -> str:
-    """A short reply in words from the tool results (the reply parts carry the details)."""
-    return " ".join(_phrase(result.name or "", result.text) for result in results).strip()
+def phrase_results(results: list[ToolMessage], question: str | None = None) -> str:
+    """A short reply in words from the tool results (the reply parts carry the details); ``question`` is
+    the shopper's question a policy lookup was made for."""
+    return " ".join(_phrase(result.name or "", result.text, question) for result in results).strip()
 
 
-def _phrase(name: str, content: str) -> str:
+def _phrase(name: str, content: str, question: str | None = None) -> str:
     try:
         data = json.loads(content)
     except ValueError:
@@ -131,6 +204,8 @@ def _phrase(name: str, content: str) -> str:
         return content
     if "error" in data:
         return str(data.get("detail") or data["error"])
+    if name == "store_policy":
+        return policy_answer(data, question or "")
     phrasing = _PHRASES.get(name)
     return phrasing(data) if phrasing else str(data.get("message", "Done."))
 
@@ -175,20 +250,66 @@ def _order(data: dict[str, Any]) -> str:
         if not orders:
             return "You have no orders yet."
         return "Your orders: " + "; ".join(f"{o['number']} ({o['status']})" for o in orders) + "."
-    return f"Order {order['number']} is {order['status']}."
+    items = ", ".join(f"{line['quantity']} x {line['title']}" for line in order.get("lines", []))
+    return f"Order {order['number']} is {order['status']}" + (f": {items}." if items else ".")
 
 
 POLICY_REPLY_CHARS = 320  # the quoted part of a policy passage: whole sentences up to about this length
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_QUESTION_NOISE = frozenset(
+    """a an the i you we your our my me is are am do does did can could would will should what which when
+    where how why who if it its to of in on for with and or at by from be been have has there this that
+    these those any some about policy policies store shop please tell know want need get us anything
+    ever way ok okay hi hello thanks""".split()
+)
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)*)")
 
 
-def _policy(data: dict[str, Any]) -> str:
-    """The best passage, quoted: its title as the lead, then its first sentences."""
+def _content(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:5] for w in words if w not in _QUESTION_NOISE and len(w) > 2}
+
+
+def policy_answer(data: dict[str, Any], question: str) -> str:
+    """The sentences of the store's policy text that answer ``question``, quoted; when the text does not
+    say (a place or a thing the question names is in no passage, or no sentence shares a word with it),
+    it says so rather than guess, and offers a person."""
     passages = data.get("passages", [])
     if not passages:
         return "I couldn't find that in our store policies. I can connect you with a person if you like."
-    first = passages[0]
-    return f"{first['title']}: {concise(str(first['body']))}"
+    bodies = " ".join(f"{p['title']} {p['body']}" for p in passages).lower()
+    named = [
+        n for n in _PROPER.findall(question) if n.lower() not in bodies and n.lower() not in _QUESTION_NOISE
+    ]
+    wanted = _content(question)
+    title, quote, overlap = _best_sentences(passages, wanted)
+    if named:
+        return (
+            f"Our policies don't say anything about {', '.join(named)}. What they say on {title.lower()}: "
+            f"{quote} I can connect you with a person to ask."
+        )
+    if wanted and not overlap:
+        return (
+            "I couldn't find that in our store policies. The closest I have is "
+            f"{title.lower()}: {quote} I can connect you with a person if you like."
+        )
+    return f"{title}: {quote}"
+
+
+def _best_sentences(passages: list[dict[str, Any]], wanted: set[str]) -> tuple[str, str, int]:
+    """(passage title, quoted sentences, words shared with the question) of the best-matching sentence,
+    with its neighbours up to the reply length; passages come ranked, so ties go to the first."""
+    best: tuple[int, int, int] = (-1, 0, 0)  # (overlap, passage, sentence)
+    split = [_SENTENCE_END.split(" ".join(str(p["body"]).split())) for p in passages]
+    for i, sentences in enumerate(split):
+        title_words = _content(str(passages[i]["title"]))
+        for j, sentence in enumerate(sentences):
+            overlap = len(wanted & (_content(sentence) | title_words))
+            if overlap > best[0]:
+                best = (overlap, i, j)
+    overlap, i, j = best
+    quote = concise(" ".join(split[i][j:]))
+    return str(passages[i]["title"]), quote, overlap
 
 
 def concise(text: str, limit: int = POLICY_REPLY_CHARS) -> str:
@@ -218,6 +339,8 @@ _PHRASES: dict[str, Callable[[dict[str, Any]], str]] = {
     "order_status": _order,
     "cancel_order": _order,
     "request_return": lambda d: str(d.get("message", "Your return request is recorded.")),
-    "store_policy": _policy,
+    "clear_cart": _cart,
+    "payment_link": lambda d: f"Here is the payment link for order {d['order_number']} again.",
+    "show_products": _products,
     "handoff_to_human": lambda d: "I've asked a member of our team to join. They will reply here shortly.",
 }

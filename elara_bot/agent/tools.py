@@ -21,6 +21,7 @@ from langchain_core.tools import BaseTool, tool
 from pydantic import BaseModel
 
 from elara_bot.agent.confirmation import Confirmation, describe
+from elara_bot.agent.state import ConversationState, Question
 from elara_bot.cart import service as cart
 from elara_bot.cart.schemas import CartPublic
 from elara_bot.catalog import service as catalog
@@ -38,7 +39,7 @@ from elara_bot.contracts import (
     ToolOutcome,
 )
 from elara_bot.db import Conn
-from elara_bot.errors import ElaraError
+from elara_bot.errors import ElaraError, NotFound
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
 from elara_bot.payments.base import PaymentProvider
@@ -63,6 +64,10 @@ class ShopperContext:
     # Orders checked out this turn: their payment pages are opened after the turn's transaction commits
     # (conversation.payment_links), never while it holds the reserved stock rows' locks.
     payments_to_open: list[str] = field(default_factory=list)
+    # The conversation's state (what was shown, the cart's lines, the question asked): both models read it.
+    state: ConversationState = field(default_factory=ConversationState)
+    asked: Question | None = None  # what this turn's reply asks the shopper (the offline model's question)
+    agenda: object | None = None  # the offline model's requests of this message still to do
 
 
 # Untyped here: pydantic cannot build a schema over the connection and embedder; `_ctx` narrows it.
@@ -124,11 +129,17 @@ def _matching(hit: SearchHit) -> ProductPublic:
 
 
 @tool(response_format="content_and_artifact")
-async def search_products(query: str, runtime: Runtime, filters: SearchFilters | None = None) -> Answer:
-    """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock.
-    When nothing matches, `nothing_matched` says so and `alternatives` are the nearest products without
-    the `relaxed` constraints: tell the shopper, and offer them rather than showing other products."""
+async def search_products(
+    query: str, runtime: Runtime, filters: SearchFilters | None = None, exclude: list[str] | None = None
+) -> Answer:
+    """Search the store's catalog; filters: min/max price in minor units, category, options, in_stock;
+    `exclude`: product ids already shown (for "show me more"). Put what the shopper asked in `query`,
+    price words included ("tents under $50"): the search reads them. When nothing matches,
+    `nothing_matched` says so and `alternatives` are the nearest products without the `relaxed`
+    constraints: tell the shopper and offer them ("want to see it?"); never present other products as
+    matches."""
     ctx = _ctx(runtime)
+    skip = set(exclude or [])
 
     async def act() -> Result:
         found = await catalog.search_products(
@@ -136,12 +147,12 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
             ctx.embedder,
             query,
             filters,
-            limit=5,
+            limit=min(5 + len(skip), 100),
             settings=ctx.settings.search,
             caches=ctx.search_caches,
             currency=ctx.settings.payments.currency,
         )
-        data, outcome = _cards([_matching(hit) for hit in found.hits])
+        data, outcome = _cards([_matching(hit) for hit in found.hits if hit.product.id not in skip][:5])
         if not found.hits and found.note:  # say so; offer the nearest products without what emptied it
             data["nothing_matched"] = found.note
             data["relaxed"] = [c.text for c in found.constraints.relaxed]
@@ -155,6 +166,17 @@ async def search_products(query: str, runtime: Runtime, filters: SearchFilters |
                 for p in (_matching(h) for h in found.alternatives)
             ]
         return data, outcome
+
+    return await _run(act)
+
+
+@tool(response_format="content_and_artifact")
+async def show_products(product_ids: list[str], runtime: Runtime) -> Answer:
+    """Show these products as cards (the `alternatives` a search offered, once the shopper wants them)."""
+    ctx = _ctx(runtime)
+
+    async def act() -> Result:
+        return _cards([await catalog.get_product(ctx.conn, pid) for pid in product_ids[:5]])
 
     return await _run(act)
 
@@ -218,6 +240,47 @@ async def view_cart(runtime: Runtime) -> Answer:
 
     async def act() -> Result:
         return _cart(await cart.view_cart(ctx.conn, ctx.customer_id))
+
+    return await _run(act)
+
+
+@tool(response_format="content_and_artifact")
+async def clear_cart(runtime: Runtime) -> Answer:
+    """Empty the shopper's cart (every line)."""
+    ctx = _ctx(runtime)
+
+    async def act() -> Result:
+        return _cart(await cart.clear_cart(ctx.conn, ctx.customer_id))
+
+    return await _run(act)
+
+
+@tool(response_format="content_and_artifact")
+async def payment_link(runtime: Runtime, order_number: str | None = None) -> Answer:
+    """The payment link of an order waiting for payment again (the latest one when no number is given)."""
+    ctx = _ctx(runtime)
+
+    async def act() -> Result:
+        waiting = [
+            o for o in await orders.list_orders(ctx.conn, ctx.customer_id) if o.status == "pending_payment"
+        ]
+        order = next((o for o in waiting if o.number == order_number), None) if order_number else None
+        order = order or (None if order_number else (waiting[0] if waiting else None))
+        if order is None:
+            raise NotFound(
+                "there is no order waiting for payment"
+                + (f" numbered {order_number}" if order_number else "")
+            )
+        ctx.payments_to_open.append(order.number)
+        data = {
+            "order_number": order.number,
+            "url": "",
+            "payment_link": "shown to the shopper with this reply",
+            "total_minor": order.total_minor,
+            "currency": order.currency,
+            "order": _dump(order),
+        }
+        return data, ToolOutcome(order_number=order.number, parts=[CheckoutLinkPart.model_validate(data)])
 
     return await _run(act)
 
@@ -389,10 +452,13 @@ async def choose_shipping(
 LABELS = {
     "search_products": "Searching the catalog…",
     "get_product": "Looking at the product…",
+    "show_products": "Fetching the products…",
     "add_to_cart": "Updating your cart…",
     "update_cart_item": "Updating your cart…",
     "remove_from_cart": "Updating your cart…",
     "view_cart": "Checking your cart…",
+    "clear_cart": "Emptying your cart…",
+    "payment_link": "Finding your payment link…",
     "checkout": "Preparing checkout…",
     "order_status": "Looking up your order…",
     "cancel_order": "Cancelling your order…",
@@ -406,11 +472,14 @@ LABELS = {
 SHOPPER_TOOLS: list[BaseTool] = [
     search_products,
     get_product,
+    show_products,
     add_to_cart,
     update_cart_item,
     remove_from_cart,
     view_cart,
+    clear_cart,
     checkout,
+    payment_link,
     order_status,
     cancel_order,
     request_return,

@@ -1,10 +1,10 @@
 """A conversation's memory between turns, kept in `conversations.state` (jsonb), and reply building.
 
-The state holds what older messages would otherwise have to carry: the products last shown (with their
-positions, for "the second one"), the last search and filters (for "cheaper"), the cart's lines, a
-confirmation waiting for a yes (one exact call, for one turn), the handoff flag. It survives trimming of
-the message history. It is folded from the tools' outcomes (`ToolMessage.artifact`, a `ToolOutcome`), never
-from the JSON the model reads.
+The state (`agent.state.ConversationState`, typed) holds what older messages would otherwise have to carry:
+the products last shown (with their positions, for "the second one"), the last search and filters (for
+"cheaper"), the cart's lines, a confirmation waiting for a yes (one exact call, for one turn), any other
+question the last reply asked, the handoff flag. It survives trimming of the message history. It is folded
+from the tools' outcomes (`ToolMessage.artifact`, a `ToolOutcome`), never from the JSON the model reads.
 """
 
 from __future__ import annotations
@@ -14,23 +14,34 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
-from pydantic.main import IncEx
 
 from elara_bot.agent.confirmation import Confirmation, Decision, decide, describe
-from elara_bot.agent.offline import OfflineMemory, ShownProduct
+from elara_bot.agent.state import CartLineRef, ConversationState, OrderRef, Question
+from elara_bot.cart import service as carts
 from elara_bot.contracts import OutboundReply, ReplyPart, ToolOutcome
+from elara_bot.db import Conn
+from elara_bot.orders import service as orders
 
 NOTE_PRODUCTS = 10
 NOTE_VARIANTS = 12
-# what the state keeps of a product card: what "the second one in size 10" needs
-SHOWN: IncEx = dict.fromkeys(("position", "product_id", "title", "price_min_minor"), True) | {
-    "variants": {"__all__": {"sku", "options", "in_stock"}}
-}
+IRREVERSIBLE = frozenset({"cancel_order", "request_return"})  # the calls a yes is asked for
+RECENT_ORDERS = 5
 
 
-def confirmation(state: dict[str, Any], text: str) -> Confirmation | None:
+async def refresh(conn: Conn, customer_id: UUID, state: ConversationState) -> None:
+    """The cart's lines and the recent orders as they are now: the shopper may have changed them outside
+    this chat (the cart page, another channel, a payment)."""
+    cart = await carts.view_cart(conn, customer_id)
+    state.cart_lines = [CartLineRef.model_validate(line.model_dump()) for line in cart.lines]
+    recent = await orders.list_orders(conn, customer_id, limit=RECENT_ORDERS)
+    state.orders = [
+        OrderRef(number=o.number, status=o.status, titles=[line.title for line in o.lines]) for o in recent
+    ]
+
+
+def confirmation(state: ConversationState, text: str) -> Confirmation | None:
     """The shopper's clear yes to the question the last reply asked: a grant for exactly that call."""
-    pending = state.get("pending")
+    pending = state.pending
     if pending is None or decide(text, pending.get("args")) is not Decision.YES:
         return None
     return Confirmation.of(pending)
@@ -76,103 +87,80 @@ def tool_calls(produced: list[BaseMessage]) -> list[dict[str, Any]]:
 
 
 def remember(
-    state: dict[str, Any],
+    state: ConversationState,
     produced: list[BaseMessage],
     *,
     handoff: bool,
     confirmed: Confirmation | None = None,
+    asked: Question | None = None,
 ) -> None:
-    """Fold a turn's messages into the state. A question waiting for a yes lives one turn and names one
-    exact call: the offline model's question, or the one call a hosted model was refused for want of a
-    confirmation. None when it was refused several different calls (which one would a yes mean?), nor
-    right after a confirmed call ran (more irreversible calls straight after one: the shopper asks anew)."""
+    """Fold a turn's messages into the state. A question lives one turn. A question waiting for a yes
+    names one exact call: the offline model's question (``asked``), or the one call a hosted model was
+    refused for want of a confirmation. None when it was refused several different calls (which one would
+    a yes mean?), nor right after a confirmed call ran (more irreversible calls straight after one: the
+    shopper asks anew)."""
     calls = {
         call["id"]: call for m in produced if isinstance(m, AIMessage) for call in m.tool_calls if call["id"]
     }
-    state.pop("pending", None)
+    state.pending, state.asked = None, None
     refused: list[dict[str, Any]] = []
+    if asked is not None and asked.slot == "confirmation" and asked.tool in IRREVERSIBLE:
+        refused.append({"name": asked.tool, "args": asked.args})
+    elif asked is not None:
+        state.asked = asked
     for message in produced:
         if isinstance(message, AIMessage):
             _remember_call_args(state, message)
-            if pending := message.response_metadata.get("elara_pending"):
-                refused.append(pending)
         elif isinstance(message, ToolMessage) and (outcome := tool_outcome(message)) is not None:
             _remember_outcome(state, outcome, calls.get(message.tool_call_id), refused)
     distinct = {json.dumps(p, sort_keys=True, default=str): p for p in refused}
     if len(distinct) == 1 and not (confirmed is not None and confirmed.used):
-        state["pending"] = next(iter(distinct.values()))
+        state.pending = next(iter(distinct.values()))
     if handoff:
-        state["handoff"] = "active"
+        state.handoff = "active"
 
 
-def _remember_call_args(state: dict[str, Any], message: AIMessage) -> None:
+def _remember_call_args(state: ConversationState, message: AIMessage) -> None:
     for call in message.tool_calls:
         args = call["args"]
         if call["name"] == "search_products":
-            state["last_query"] = args.get("query")
-            state["last_filters"] = args.get("filters") or {}
+            state.last_query = args.get("query")
+            state.last_filters = {k: v for k, v in (args.get("filters") or {}).items() if k != "exclude"}
         if "sku" in args:
-            state["last_sku"] = args["sku"]
+            state.last_sku = args["sku"]
 
 
 def _remember_outcome(
-    state: dict[str, Any], outcome: ToolOutcome, call: ToolCall | None, refused: list[dict[str, Any]]
+    state: ConversationState, outcome: ToolOutcome, call: ToolCall | None, refused: list[dict[str, Any]]
 ) -> None:
     if outcome.error == "ConfirmationRequired" and call is not None:
         refused.append({"name": call["name"], "args": call["args"]})
-    if outcome.error is not None:
-        return
-    if outcome.order_number:
-        state["last_order"] = outcome.order_number
-    if outcome.shown is not None:
-        state["shown"] = [card.model_dump(mode="json", include=SHOWN) for card in outcome.shown]
-    if outcome.cart is not None:
-        state["cart_lines"] = [
-            line.model_dump(include={"sku", "title", "quantity"}) for line in outcome.cart.lines
-        ]
+    if outcome.error is None:
+        state.absorb(outcome)
 
 
-def offline_memory(state: dict[str, Any]) -> OfflineMemory:
-    shown = [
-        ShownProduct(
-            int(p["position"]),
-            str(p["product_id"]),
-            str(p["title"]),
-            list(p.get("variants", [])),
-            p.get("price_min_minor"),
-        )
-        for p in state.get("shown", [])
-    ]
-    return OfflineMemory(
-        shown=shown,
-        last_query=state.get("last_query"),
-        last_filters=dict(state.get("last_filters") or {}),
-        last_sku=state.get("last_sku"),
-        cart_lines=list(state.get("cart_lines", [])),
-        pending=state.get("pending"),
-        last_order=state.get("last_order"),
-    )
-
-
-def note(state: dict[str, Any]) -> str:
+def note(state: ConversationState) -> str:
     """What a hosted model should know that the trimmed history may not show."""
     lines: list[str] = []
-    if shown := state.get("shown"):
+    if state.shown:
         lines.append(
             "Products last shown to the shopper (position. title [product_id]: variants as SKU=options):"
         )
-        for product in shown[:NOTE_PRODUCTS]:
+        for product in state.shown[:NOTE_PRODUCTS]:
             variants = ", ".join(
-                f"{v['sku']}="
-                + "/".join(f"{k}:{val}" for k, val in v.get("options", {}).items())
-                + ("" if v.get("in_stock", True) else " (out of stock)")
-                for v in product.get("variants", [])[:NOTE_VARIANTS]
+                f"{v.sku}="
+                + "/".join(f"{k}:{val}" for k, val in v.options.items())
+                + ("" if v.in_stock else " (out of stock)")
+                for v in product.variants[:NOTE_VARIANTS]
             )
-            lines.append(f"{product['position']}. {product['title']} [{product['product_id']}]: {variants}")
-    if cart := state.get("cart_lines"):
-        lines.append("Cart: " + "; ".join(f"{c['quantity']} x {c['title']} ({c['sku']})" for c in cart))
-    if pending := state.get("pending"):
+            lines.append(f"{product.position}. {product.title} [{product.product_id}]: {variants}")
+    if state.cart_lines:
+        lines.append("Cart: " + "; ".join(f"{c.quantity} x {c.title} ({c.sku})" for c in state.cart_lines))
+    if state.pending:
+        pending = state.pending
         lines.append(
             f"Waiting for the shopper to confirm: {pending['name']} {json.dumps(pending.get('args', {}))}"
         )
+    if state.asked and state.asked.text:
+        lines.append(f"You asked the shopper: {state.asked.text}")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from psycopg_pool import AsyncConnectionPool
 from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.offline_model import OfflineChatModel
 from elara_bot.agent.shopper import ModelFailure, ShopperAgents, TurnContext, run_agent
+from elara_bot.agent.state import ConversationState
 from elara_bot.agent.tools import LABELS
 from elara_bot.catalog.cache import SearchCaches
 from elara_bot.config import Settings
@@ -226,23 +227,28 @@ class ConversationService:
         stream_tokens: bool,
     ) -> tuple[OutboundReply, list[str]]:
         async with self.pool.connection() as conn, conn.transaction():
-            conversation_id, state = await store.open_conversation(
+            conversation_id, raw = await store.open_conversation(
                 conn, message.channel, message.conversation_key, customer_id
             )
             conversation_id_var.set(str(conversation_id))
-            if state.get("handoff") == "active":
+            state = ConversationState.load(raw)
+            if state.handoff == "active":
                 await store.save_message(conn, conversation_id, "user", message.text)
                 part = HandoffPart(status="active", detail="waiting for a person")
                 return OutboundReply(text=HANDOFF_WAIT, parts=[part], conversation_id=conversation_id), []
+            await memory.refresh(conn, customer_id, state)
             ctx = self._context(conn, customer_id, state)
-            plan = plan_action(message.action, state.get("pending")) if message.action else None
+            plan = plan_action(message.action, state.pending) if message.action else None
             produced = await self._run(ctx, conversation_id, message, plan, model, state, emit, stream_tokens)
             reply = memory.build_reply(conversation_id, produced, plan.answer if plan else None)
-            memory.remember(state, produced, handoff=bool(ctx.handoff_reasons), confirmed=ctx.confirmed)
-            memory.ask_to_confirm(reply, state.get("pending"))
-            reply.parts.extend(suggest(reply.parts, state.get("pending"), first_turn=not state.get("turns")))
-            state["turns"] = int(state.get("turns", 0)) + 1
-            await store.save_state(conn, conversation_id, state)
+            memory.remember(
+                state, produced, handoff=bool(ctx.handoff_reasons), confirmed=ctx.confirmed, asked=ctx.asked
+            )
+            memory.ask_to_confirm(reply, state.pending)
+            offer = state.asked is not None and state.asked.slot == "confirmation"
+            reply.parts.extend(suggest(reply.parts, state.pending, first_turn=not state.turns, offer=offer))
+            state.turns += 1
+            await store.save_state(conn, conversation_id, state.dump())
             await store.save_message(conn, conversation_id, "user", message.text)
             await store.save_message(
                 conn, conversation_id, "assistant", reply.text, reply.parts, memory.tool_calls(produced)
@@ -273,7 +279,7 @@ class ConversationService:
             extra={"fields": fields},
         )
 
-    def _context(self, conn: Conn, customer_id: UUID, state: dict[str, Any]) -> TurnContext:
+    def _context(self, conn: Conn, customer_id: UUID, state: ConversationState) -> TurnContext:
         return TurnContext(
             conn=conn,
             customer_id=customer_id,
@@ -283,6 +289,7 @@ class ConversationService:
             search_caches=self.search_caches,
             prompt=self.prompt,
             note=memory.note(state),
+            state=state,
         )
 
     async def _run(
@@ -292,12 +299,12 @@ class ConversationService:
         message: InboundMessage,
         plan: ActionPlan | None,
         model: BaseChatModel,
-        state: dict[str, Any],
+        state: ConversationState,
         emit: Emit,
         stream_tokens: bool,
     ) -> list[BaseMessage]:
         if plan is not None and plan.answer is not None:
-            state.pop("pending", None)
+            state.pending = None
             return []
         if plan is not None:
             model = ActionModel(calls=plan.calls)
@@ -306,7 +313,7 @@ class ConversationService:
             ctx.confirmed = memory.confirmation(state, message.text)
         history = await store.recent_messages(ctx.conn, conversation_id, HISTORY_MESSAGES)
         produced: list[BaseMessage] = []
-        configurable = {"offline_memory": memory.offline_memory(state)}
+        configurable: dict[str, Any] = {}
         messages = [*history, HumanMessage(message.text or message.action or "")]
         hosted = model is self.model  # the hosted model answers (not a button's ActionModel)
         try:

@@ -27,10 +27,18 @@ CONFIRM = [
 ]
 
 
-def suggest(parts: list[ReplyPart], pending: dict[str, Any] | None, *, first_turn: bool) -> list[ReplyPart]:
-    """Quick replies for a reply with these parts (none when nothing obvious comes next)."""
+OFFER = [QuickReply(label="Yes", message="Yes, show me"), QuickReply(label="No", message="No thanks")]
+
+
+def suggest(
+    parts: list[ReplyPart], pending: dict[str, Any] | None, *, first_turn: bool, offer: bool = False
+) -> list[ReplyPart]:
+    """Quick replies for a reply with these parts (none when nothing obvious comes next); ``offer``: the
+    reply offers something to show ("want to see it?")."""
     if pending is not None:
         return [QuickRepliesPart(replies=CONFIRM)]
+    if offer:
+        return [QuickRepliesPart(replies=OFFER)]
     kinds = {part.type for part in parts}
     if "checkout_link" in kinds:
         return [QuickRepliesPart(replies=AFTER_CHECKOUT)]

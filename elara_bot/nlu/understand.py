@@ -18,7 +18,9 @@ The pipeline, in order:
 from __future__ import annotations
 
 import re
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,10 @@ _WORD = re.compile(r"[\w'-]+")
 _ANSWER_LIKE = frozenset(
     {"choose_variant", "order_status", "confirm", "out_of_scope", "search", "refine_search"}
 )
+
+
+_TRAINING = threading.Lock()
+_TRAINED: weakref.WeakKeyDictionary[Any, Nlu] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,21 @@ class Nlu:
         )
         nlu.startup_s = time.perf_counter() - started
         return nlu
+
+    @classmethod
+    def for_embedder(cls, embedder: Embedder, cache_dir: Path | None = None) -> Nlu:
+        """The understanding trained on ``embedder``: trained once per embedder object (a service holds
+        one embedder), then shared by every conversation of that service."""
+        with _TRAINING:
+            found = _TRAINED.get(embedder)
+            if found is None:
+                found = _TRAINED[embedder] = cls.train(embedder, cache_dir=cache_dir)
+        return found
+
+    def learn_catalog(self, product_types: list[str]) -> None:
+        """Read the catalog's own product names as product types ("notebooks?", "show me an espresso
+        machine" are searches): the classifier reads them as the corpus's product placeholder."""
+        self.vocabulary = self.vocabulary.with_catalog(product_types, (), ())
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         """The classifier's reading of each text, with the out-of-scope threshold applied."""

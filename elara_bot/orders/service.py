@@ -59,8 +59,9 @@ async def _owned(conn: Conn, customer_id: UUID | None, number: str) -> repo.Orde
     return row
 
 
-async def list_orders(conn: Conn, customer_id: UUID) -> list[OrderPublic]:
-    return [await render(conn, row) for row in await repo.orders_of(conn, customer_id)]
+async def list_orders(conn: Conn, customer_id: UUID, limit: int = 100) -> list[OrderPublic]:
+    """The shopper's orders, newest first."""
+    return [await render(conn, row) for row in await repo.orders_of(conn, customer_id, limit=limit)]
 
 
 async def get_order(conn: Conn, customer_id: UUID, number: str) -> OrderPublic:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
-from elara_bot.agent.offline import OfflineMemory, ShownProduct
 from elara_bot.agent.offline_model import OfflineChatModel
+from elara_bot.agent.state import ConversationState, ShownProduct, ShownVariant
+from elara_bot.agent.tools import ShopperContext
+from retrieval.embedding import Embedder
+from tests.conftest import make_settings
 
 CART: list[dict[str, Any]] = []
 
@@ -37,54 +43,62 @@ def view_cart() -> str:
 
 
 def _agent() -> Any:
-    return create_agent(OfflineChatModel(), tools=[search_products, add_to_cart, view_cart])
+    return create_agent(
+        OfflineChatModel(), tools=[search_products, add_to_cart, view_cart], context_schema=ShopperContext
+    )
 
 
-async def test_search_runs_tool_and_phrases_the_result() -> None:
-    result = await _agent().ainvoke({"messages": [HumanMessage("mugs under 20")]})
+@pytest.fixture
+def ctx(embedder: Embedder, tmp_path: Path) -> ShopperContext:
+    """A context with no database: these tools are stand-ins that never read it."""
+    settings = make_settings("postgresql://unused/none", tmp_path)
+    return ShopperContext(None, uuid4(), settings, embedder, None)  # type: ignore[arg-type]
+
+
+async def test_search_runs_tool_and_phrases_the_result(ctx: ShopperContext) -> None:
+    result = await _agent().ainvoke({"messages": [HumanMessage("mugs under 20")]}, context=ctx)
     messages = result["messages"]
     call = messages[1]
     assert isinstance(call, AIMessage)
     assert call.tool_calls[0]["name"] == "search_products"
-    assert call.tool_calls[0]["args"] == {"query": "mugs", "filters": {"max_price_minor": 2000}}
+    assert call.tool_calls[0]["args"] == {"query": "mugs under 20"}  # the search reads the price words
     assert isinstance(messages[2], ToolMessage)
-    assert "Blue mugs (12.50 EUR)" in messages[-1].text
+    assert "Blue mugs under 20 (12.50 EUR)" in messages[-1].text
 
 
-async def test_add_by_ordinal_reads_memory_from_config() -> None:
+async def test_add_by_ordinal_reads_the_state_from_the_context(ctx: ShopperContext) -> None:
     CART.clear()
-    memory = OfflineMemory(
-        shown=[ShownProduct(1, "p1", "Blue Mug", [{"sku": "MUG-B", "options": {}, "in_stock": True}])]
-    )
-    config: Any = {"configurable": {"offline_memory": memory}}
-    result = await _agent().ainvoke({"messages": [HumanMessage("add 2 of the first one")]}, config=config)
+    mug = ShownProduct(position=1, product_id="p1", title="Blue Mug", variants=[ShownVariant(sku="MUG-B")])
+    ctx.state = ConversationState(shown=[mug])
+    result = await _agent().ainvoke({"messages": [HumanMessage("add 2 of the first one")]}, context=ctx)
     assert CART == [{"sku": "MUG-B", "quantity": 2}]
     assert result["messages"][-1].text == "Your cart has 2 item(s), total 25.00 EUR."
 
 
-async def test_tool_error_is_phrased_not_raised() -> None:
-    result = await _agent().ainvoke({"messages": [HumanMessage("show my cart")]})
+async def test_tool_error_is_phrased_not_raised(ctx: ShopperContext) -> None:
+    result = await _agent().ainvoke({"messages": [HumanMessage("show my cart")]}, context=ctx)
     assert result["messages"][-1].text == "Your cart is empty."
 
 
-async def test_unbound_tool_is_never_called() -> None:
-    result = await _agent().ainvoke({"messages": [HumanMessage("where is my order ELR-1001")]})
+async def test_unbound_tool_is_never_called(ctx: ShopperContext) -> None:
+    result = await _agent().ainvoke({"messages": [HumanMessage("where is my order EL-7KQ2ZP")]}, context=ctx)
     messages = result["messages"]
     assert len(messages) == 2
     assert not messages[1].tool_calls
 
 
-async def test_confirmation_question_carries_pending_action() -> None:
-    model = OfflineChatModel()
-    answer = await model.ainvoke([HumanMessage("cancel order ELR-1007")])
+async def test_a_confirmation_question_is_written_to_the_context(ctx: ShopperContext) -> None:
+    answer = await OfflineChatModel().ainvoke([HumanMessage("cancel order EL-7KQ2ZP")], context=ctx)
     assert answer.tool_calls == []
-    assert answer.response_metadata["elara_pending"] == {
-        "name": "cancel_order",
-        "args": {"order_number": "ELR-1007"},
-    }
+    assert ctx.asked is not None
+    assert (ctx.asked.tool, ctx.asked.slot, ctx.asked.args) == (
+        "cancel_order",
+        "confirmation",
+        {"order_number": "EL-7KQ2ZP"},
+    )
 
 
-async def test_greeting_is_answered_without_tools() -> None:
-    answer = await OfflineChatModel().ainvoke([HumanMessage("hello")])
+async def test_greeting_is_answered_without_tools(ctx: ShopperContext) -> None:
+    answer = await OfflineChatModel().ainvoke([HumanMessage("hello")], context=ctx)
     assert answer.tool_calls == []
     assert "help you find products" in answer.text

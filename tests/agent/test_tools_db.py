@@ -10,8 +10,8 @@ from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 
 from elara_bot.agent.confirmation import Confirmation
-from elara_bot.agent.offline import OfflineMemory, ShownProduct
 from elara_bot.agent.offline_model import OfflineChatModel
+from elara_bot.agent.state import ConversationState, ShownProduct
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
 from elara_bot.customers import service as customers
 from elara_bot.db import Conn
@@ -25,16 +25,17 @@ async def _context(conn: Conn, shared_db_url: str, tmp_path: Path, embedder: Any
     return ShopperContext(conn, shopper.id, settings, embedder, build_dev_provider(settings))
 
 
-async def _turn(ctx: ShopperContext, text: str, memory: OfflineMemory | None = None) -> list[Any]:
+async def _turn(ctx: ShopperContext, text: str, state: ConversationState | None = None) -> list[Any]:
     agent = create_agent(OfflineChatModel(), tools=SHOPPER_TOOLS, context_schema=ShopperContext)
-    config: Any = {"configurable": {"offline_memory": memory or OfflineMemory()}}
-    result = await agent.ainvoke({"messages": [HumanMessage(text)]}, config=config, context=ctx)
+    ctx.state = state or ConversationState()
+    result = await agent.ainvoke({"messages": [HumanMessage(text)]}, context=ctx)
     return list(result["messages"])
 
 
 def _shown(messages: list[Any]) -> list[ShownProduct]:
+    """The cards shown, each with its first variant only (as a search for that variant would show it)."""
     data = json.loads(messages[2].text)
-    return [ShownProduct(p["position"], p["product_id"], p["title"], p["variants"]) for p in data["products"]]
+    return [ShownProduct.model_validate({**p, "variants": p["variants"][:1]}) for p in data["products"]]
 
 
 async def test_search_add_by_ordinal_checkout(
@@ -45,7 +46,7 @@ async def test_search_add_by_ordinal_checkout(
     assert found[1].tool_calls[0]["name"] == "search_products"
     shown = _shown(found)
     assert shown, "the demo store has mugs"
-    added = await _turn(ctx, "add 2 of the first one", OfflineMemory(shown=shown))
+    added = await _turn(ctx, "add 2 of the first one", ConversationState(shown=shown))
     cart = json.loads(added[2].text)["cart"]
     assert [(line["sku"], line["quantity"]) for line in cart["lines"]] == [
         (added[1].tool_calls[0]["args"]["sku"], 2)
@@ -61,9 +62,9 @@ async def test_cancel_needs_confirmation_and_errors_are_returned(
 ) -> None:
     ctx = await _context(conn, shared_db_url, tmp_path, embedder, "tools-2")
     pending = {"name": "cancel_order", "args": {"order_number": "ELR-99999"}}
-    unconfirmed = await _turn(ctx, "yes", OfflineMemory(pending=pending))
+    unconfirmed = await _turn(ctx, "yes", ConversationState(pending=pending))
     assert json.loads(unconfirmed[2].text)["error"] == "ConfirmationRequired"
     ctx.confirmed = Confirmation.of(pending)
-    confirmed = await _turn(ctx, "yes", OfflineMemory(pending=pending))
+    confirmed = await _turn(ctx, "yes", ConversationState(pending=pending))
     assert json.loads(confirmed[2].text)["error"] == "NotFound"
     assert "ELR-99999" in confirmed[-1].text

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from elara_bot.agent.state import ConversationState, ShownProduct
 from elara_bot.cart.schemas import CartLine, CartPublic
 from elara_bot.contracts import CardVariant, CartPart, ProductCard, ProductCardsPart, ToolOutcome
 from elara_bot.conversation import memory
@@ -50,20 +51,22 @@ def test_memory_and_reply_come_from_the_artifact_whatever_the_tool_or_its_text()
         parts=[ProductCardsPart(cards=[CARD]), CartPart(cart=CART)],
     )
     produced = _turn("some_new_tool", {}, "Here you are.", outcome)
-    state: dict[str, Any] = {}
+    state = ConversationState()
     memory.remember(state, produced, handoff=False)
-    assert state["shown"] == [
+    assert state.dump()["shown"] == [
         {
             "position": 1,
             "product_id": "p1",
             "title": "Trail Runner",
             "price_min_minor": 4999,
-            "variants": [{"sku": "p1-10", "options": {"size": "10"}, "in_stock": True}],
+            "currency": "USD",
+            # in stock: the default, so not written
+            "variants": [{"sku": "p1-10", "options": {"size": "10"}, "price_minor": 6999}],
         }
     ]
-    assert state["cart_lines"] == [{"sku": "p1-10", "title": "Trail Runner", "quantity": 2}]
-    assert state["last_order"] == "EL-7KQ2ZP"
-    assert memory.offline_memory(state).shown[0].variants[0]["sku"] == "p1-10"
+    assert [(c.sku, c.title, c.quantity) for c in state.cart_lines] == [("p1-10", "Trail Runner", 2)]
+    assert state.last_order == "EL-7KQ2ZP"
+    assert state.focus == "p1"  # one product shown: "it" is that one
     reply = memory.build_reply(uuid4(), [*produced, AIMessage("Done!")], None)
     assert [part.type for part in reply.parts] == ["product_cards", "cart"]
     assert reply.text == "Done!"
@@ -71,17 +74,26 @@ def test_memory_and_reply_come_from_the_artifact_whatever_the_tool_or_its_text()
 
 def test_a_refused_call_waits_for_a_yes_and_a_failed_one_leaves_memory_alone() -> None:
     args = {"order_number": "EL-7KQ2ZP"}
-    state: dict[str, Any] = {"shown": [{"position": 1}]}
+    shown = [ShownProduct(position=1, product_id="p1", title="Mug")]
+    state = ConversationState(shown=shown)
     refused = _turn("cancel_order", args, "{}", ToolOutcome(error="ConfirmationRequired"))
     memory.remember(state, refused, handoff=False)
-    assert state["pending"] == {"name": "cancel_order", "args": args}
-    assert state["shown"] == [{"position": 1}]
+    assert state.pending == {"name": "cancel_order", "args": args}
+    assert state.shown == shown
 
     raised = _turn("view_cart", {}, '{"cart": {"lines": []}}', None)  # a tool that raised: no artifact
     outcome = memory.tool_outcome(raised[1])
     assert outcome is not None
     assert outcome.error == "ToolError"
     memory.remember(state, raised, handoff=False)
-    assert "cart_lines" not in state
-    assert "pending" not in state  # a question lives one turn
+    assert state.cart_lines == []
+    assert state.pending is None  # a question lives one turn
     assert memory.build_reply(uuid4(), raised, "Sorry.").parts == []
+
+
+def test_an_older_state_loads_and_an_unreadable_one_starts_afresh() -> None:
+    old = {"shown": [{"position": 1, "product_id": "p1", "title": "Mug", "variants": []}], "last_sku": "x",
+           "turns": 3, "removed_key": True}  # fmt: skip
+    state = ConversationState.load(old)
+    assert (state.shown[0].title, state.last_sku, state.turns) == ("Mug", "x", 3)
+    assert ConversationState.load({"shown": "not a list"}) == ConversationState()

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 
-from elara_bot.agent.offline import OfflineMemory
 from elara_bot.agent.offline_model import OfflineChatModel
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
 from elara_bot.catalog.service import search_products
@@ -44,8 +42,7 @@ class TestChatSearchTuning:
         shopper = await customers.customer_for_identity(conn, "web", "tuned-search")
         ctx = ShopperContext(conn, shopper.id, settings, embedder, build_dev_provider(settings))
         agent = create_agent(OfflineChatModel(), tools=SHOPPER_TOOLS, context_schema=ShopperContext)
-        config: Any = {"configurable": {"offline_memory": OfflineMemory()}}
-        result = await agent.ainvoke({"messages": [HumanMessage(QUERY)]}, config=config, context=ctx)
+        result = await agent.ainvoke({"messages": [HumanMessage(QUERY)]}, context=ctx)
         call, answer = result["messages"][1], result["messages"][2]
         assert call.tool_calls[0]["name"] == "search_products"
         shown = [p["product_id"] for p in json.loads(answer.text)["products"]]
