@@ -357,17 +357,20 @@ async def order_details(conn: Conn, args: dict[str, Any]) -> ToolResult:
 
 async def wanted_out_of_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
     days = int(args.get("days", 30))
-    rows = await analytics.wanted_out_of_stock(conn, days=days, now=args.get("now"))
+    period = _period(args) if args.get("period") else None
+    rows = await analytics.wanted_out_of_stock(conn, days=days, now=args.get("now"), period=period)
+    when = period.label if period else f"last {days} days"
+    periods = [period.label] if period else []
     if not rows:
-        return ToolResult(f"No searches returned out-of-stock products in the last {days} days.")
+        return ToolResult(f"No searches returned out-of-stock products ({when}).", [], periods)
     table = TablePart(
-        title=f"Asked for but out of stock (last {days} days)",
+        title=f"Asked for but out of stock ({when})",
         columns=["Product", "Searches"],
         rows=[[r.title, str(r.searches)] for r in rows],
     )
     count = _of_total(len(rows), rows[0].total, "products")
-    text = f"Asked for while out of stock (last {days} days): {count}; most asked-for: {rows[0].title}."
-    return ToolResult(text, [table])
+    text = f"Asked for while out of stock ({when}): {count}; most asked-for: {rows[0].title}."
+    return ToolResult(text, [table], periods)
 
 
 _MATPLOTLIB = threading.Lock()  # matplotlib is not thread-safe: one chart renders at a time
@@ -562,9 +565,10 @@ async def lc_order_details(runtime: Runtime, number: str) -> Answer:
 
 
 @tool("wanted_out_of_stock", response_format="content_and_artifact")
-async def lc_wanted_out_of_stock(runtime: Runtime, days: int = 30) -> Answer:
-    """Products shoppers searched for while they were out of stock, over the last `days` days."""
-    return await run_tool("wanted_out_of_stock", runtime, {"days": days})
+async def lc_wanted_out_of_stock(runtime: Runtime, period: str | None = None, days: int = 30) -> Answer:
+    """Products shoppers searched for while they were out of stock, over `period` (else the last `days`
+    days)."""
+    return await run_tool("wanted_out_of_stock", runtime, {"period": period, "days": days})
 
 
 @tool("revenue_chart", response_format="content_and_artifact")

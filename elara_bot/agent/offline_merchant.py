@@ -457,7 +457,7 @@ def _stock_cover(msg: str) -> list[ToolCallPlan]:
     return [ToolCallPlan("stock_cover", {} if days is None else {"max_days": days})]
 
 
-def _stock(msg: str) -> list[ToolCallPlan]:
+def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     wanted = _any(
         msg,
         "ask for",
@@ -495,7 +495,7 @@ def _stock(msg: str) -> list[ToolCallPlan]:
         "don't carry",
     )
     if wanted and (stocky or _any(msg, *lacking)):
-        return [ToolCallPlan("wanted_out_of_stock", {"days": 30})]
+        return [ToolCallPlan("wanted_out_of_stock", {"days": 30, **period})]
     if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock"):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
     if (
@@ -714,7 +714,7 @@ def understand_merchant(
     found = _periods(msg)
     phrases = [f.phrase for f in found]
     period = {"period": phrases[0]} if phrases else {}
-    calls = _stock(msg) or _other(msg, period)
+    calls = _stock(msg, period) or _other(msg, period)
     if not calls:
         calls = _sales(msg, period, phrases, categories, _product(msg, products, categories))
     multi_day = not found or found[0].span.days > 1

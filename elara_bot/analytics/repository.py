@@ -106,15 +106,19 @@ async def order_lines(conn: Conn, order_id: Any) -> list[dict[str, Any]]:
     return await cur.fetchall()
 
 
-async def wanted_out_of_stock(conn: Conn, since: datetime, limit: int) -> list[dict[str, Any]]:
-    """Products shown in search results while out of stock, by how many searches showed them."""
+async def wanted_out_of_stock(
+    conn: Conn, since: datetime, limit: int, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Products shown in search results while out of stock (in ``[since, until)``), by how many searches
+    showed them."""
     cur = await conn.execute(
         "SELECT r.product_id, p.title, count(*)::int AS searches, count(*) OVER ()::int AS total"
         " FROM search_log s CROSS JOIN LATERAL unnest(s.result_ids) AS r(product_id)"
         " JOIN products p ON p.id = r.product_id"
-        " WHERE s.created_at >= %s AND NOT (r.product_id = ANY(s.in_stock_ids))"
+        " WHERE s.created_at >= %s AND (%s::timestamptz IS NULL OR s.created_at < %s)"
+        " AND NOT (r.product_id = ANY(s.in_stock_ids))"
         " GROUP BY r.product_id, p.title ORDER BY searches DESC, r.product_id LIMIT %s",
-        (since, limit),
+        (since, until, until, limit),
     )
     return await cur.fetchall()
 

@@ -166,11 +166,14 @@ async def order_details(conn: Conn, number: str) -> OrderDetails:
 
 
 async def wanted_out_of_stock(
-    conn: Conn, *, days: int = 30, limit: int = 10, now: datetime | None = None
+    conn: Conn, *, days: int = 30, limit: int = 10, now: datetime | None = None, period: Period | None = None
 ) -> list[WantedProduct]:
     """Products that searches returned while they were out of stock (``result_ids`` minus
-    ``in_stock_ids`` in ``search_log``), over the last ``days`` days."""
-    rows = await repo.wanted_out_of_stock(conn, _now(now) - timedelta(days=days), limit)
+    ``in_stock_ids`` in ``search_log``), over ``period`` or else the last ``days`` days."""
+    if period is not None:
+        rows = await repo.wanted_out_of_stock(conn, period.start, limit, period.end)
+    else:
+        rows = await repo.wanted_out_of_stock(conn, _now(now) - timedelta(days=days), limit)
     return [WantedProduct(**row) for row in rows]
 
 

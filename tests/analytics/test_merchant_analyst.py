@@ -326,6 +326,20 @@ async def test_a_cut_list_of_carts_says_how_many_there_are(history: Conn) -> Non
     assert len(table.rows) == 20
 
 
+async def test_asked_for_while_out_of_stock_in_a_period(history: Conn) -> None:
+    reply = await ask(history, "what did shoppers ask for in 2030 that we don't have in stock?")
+    rows = await _rows(
+        history,
+        "SELECT p.title, count(*)::int AS n FROM search_log s, unnest(s.result_ids) AS r(id)"
+        " JOIN products p ON p.id = r.id WHERE s.created_at >= %s AND s.created_at < %s"
+        " AND NOT r.id = ANY(s.in_stock_ids) GROUP BY p.title ORDER BY n DESC",
+        (_utc(date(2030, 1, 1)), _utc(date(2031, 1, 1))),
+    )
+    [table] = _tables(reply)
+    assert [(r[0], r[1]) for r in table.rows] == [(x["title"], str(x["n"])) for x in rows]
+    assert "2030 (2030-01-01 to 2030-12-31)" in reply.text
+
+
 async def test_chart_and_honest_decline(history: Conn) -> None:
     reply = await ask(history, "revenue trend last 30 days")
     [chart] = [p for p in reply.parts if isinstance(p, ChartPart)]
