@@ -13,7 +13,16 @@ from elara_bot.api.errors import error_responses
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic, OrderStatus
 from elara_bot.storefront import service as storefront
-from elara_bot.storefront.schemas import CustomerRecord, DiscountCode, Promotion, ShippingRate, TaxRate
+from elara_bot.storefront.schemas import (
+    CustomerIn,
+    CustomerRecord,
+    DiscountCode,
+    FixedCodeIn,
+    PercentageCodeIn,
+    Promotion,
+    ShippingRate,
+    TaxRate,
+)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -72,10 +81,13 @@ async def list_discounts(_: AdminKey, conn: ConnDep) -> list[DiscountCode]:
     return await storefront.list_discounts(conn)
 
 
+DiscountIn = Annotated[PercentageCodeIn | FixedCodeIn, Field(discriminator="kind")]
+
+
 @router.put("/discounts", response_model=DiscountCode, responses=error_responses(422))
-async def save_discount(body: DiscountCode, _: AdminKey, conn: ConnDep) -> DiscountCode:
+async def save_discount(body: DiscountIn, _: AdminKey, conn: ConnDep) -> DiscountCode:
     """Create or replace a code (by `code`; its use count is kept)."""
-    return await storefront.save_discount(conn, body)
+    return await storefront.save_discount(conn, body.to_code())
 
 
 @router.delete("/discounts/{code}", status_code=204, responses=error_responses(404))
@@ -127,10 +139,9 @@ async def save_tax_rate(body: TaxRate, _: AdminKey, conn: ConnDep) -> TaxRate:
 
 
 @router.put("/customers", response_model=CustomerRecord, responses=error_responses(422))
-async def save_customer(body: CustomerRecord, _: AdminKey, conn: ConnDep) -> CustomerRecord:
+async def save_customer(body: CustomerIn, _: AdminKey, conn: ConnDep) -> CustomerRecord:
     """Create or complete a customer by email, with saved addresses (upserted by label)."""
-    await storefront.save_customer(conn, body)
-    assert body.email is not None  # save_customer refuses a buyer without one
+    await storefront.save_customer(conn, CustomerRecord.model_validate(body.model_dump()))
     return await storefront.get_customer(conn, body.email)
 
 

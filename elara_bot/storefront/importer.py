@@ -68,6 +68,20 @@ def _blank_none(row: dict[str, str | None]) -> dict[str, Any]:
     return {k.strip(): (v.strip() if v and v.strip() else None) for k, v in row.items() if k}
 
 
+def _int(value: str | None) -> int | None:
+    """A whole number of minor units (or days, or uses); blank is none."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{value!r} is not a whole number") from exc
+
+
+def _ints(row: dict[str, Any], *names: str) -> dict[str, int | None]:
+    return {name: _int(row.get(name)) for name in names}
+
+
 def _percent_bp(value: str | None) -> int | None:
     if value is None:
         return None
@@ -83,13 +97,11 @@ def _percent_bp(value: str | None) -> int | None:
 def discount(row: dict[str, Any]) -> DiscountCode:
     return DiscountCode.model_validate(
         {
-            **{
-                k: row.get(k)
-                for k in ("code", "kind", "amount_minor", "currency", "starts_at", "ends_at", "max_uses")
-            },
+            **{k: row.get(k) for k in ("code", "kind", "currency", "starts_at", "ends_at")},
+            **_ints(row, "amount_minor", "max_uses"),
             "title": row.get("title") or "",
             "percent_bp": _percent_bp(row.get("percent")),
-            "min_subtotal_minor": row.get("min_subtotal_minor") or 0,
+            "min_subtotal_minor": _int(row.get("min_subtotal_minor")) or 0,
             "stackable": _bool(row.get("stackable"), False),
             "active": _bool(row.get("active"), True),
         }
@@ -100,13 +112,24 @@ def promotion(row: dict[str, Any]) -> Promotion:
     lists = {k: _list(row.get(k)) for k in ("product_ids", "countries", "services")}
     lists["countries"] = [c.upper() for c in lists["countries"]]
     return Promotion.model_validate(
-        {**row, **lists, "kind": row.get("kind") or "free_shipping", "active": _bool(row.get("active"), True)}
+        {
+            **row,
+            **lists,
+            **_ints(row, "min_subtotal_minor"),
+            "kind": row.get("kind") or "free_shipping",
+            "active": _bool(row.get("active"), True),
+        }
     )
 
 
 def shipping_rate(row: dict[str, Any]) -> ShippingRate:
     return ShippingRate.model_validate(
-        {**row, "country": (row.get("country") or "").upper(), "active": _bool(row.get("active"), True)}
+        {
+            **row,
+            **_ints(row, "price_minor", "min_days", "max_days"),
+            "country": (row.get("country") or "").upper(),
+            "active": _bool(row.get("active"), True),
+        }
     )
 
 

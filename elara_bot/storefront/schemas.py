@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, field_validator, model_validator
+
+
+def _json_int(value: object) -> object:
+    """A JSON integer: 7 and 7.0 (JSON Schema's integers); not true, "7" or 7.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+def _iso_time(value: object) -> object:
+    """An RFC 3339 text (or a datetime already): a bare number is not a time."""
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time")
+    return value
+
+
+StrictInt = Annotated[int, BeforeValidator(_json_int)]
+Time = Annotated[datetime, BeforeValidator(_iso_time)]
+
 
 COUNTRY = r"^[A-Z]{2}$"
 
@@ -19,18 +42,18 @@ class DiscountCode(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     title: str = ""
     kind: Literal["percentage", "fixed"]
-    percent_bp: int | None = Field(
+    percent_bp: StrictInt | None = Field(
         None, ge=1, le=10_000, description="percentage in basis points: 15% = 1500"
     )
-    amount_minor: int | None = Field(None, gt=0)
+    amount_minor: StrictInt | None = Field(None, gt=0)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    min_subtotal_minor: int = Field(0, ge=0)
-    stackable: bool = False
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    max_uses: int | None = Field(None, gt=0, le=2_000_000_000)
-    used: int = Field(0, ge=0, le=2_000_000_000)
-    active: bool = True
+    min_subtotal_minor: StrictInt = Field(0, ge=0)
+    stackable: StrictBool = False
+    starts_at: Time | None = None
+    ends_at: Time | None = None
+    max_uses: StrictInt | None = Field(None, gt=0, le=2_000_000_000)
+    used: StrictInt = Field(0, ge=0, le=2_000_000_000)
+    active: StrictBool = True
 
     @field_validator("code")
     @classmethod
@@ -46,36 +69,71 @@ class DiscountCode(BaseModel):
         return self
 
 
+class PercentageCodeIn(BaseModel):
+    """A percentage code as the admin API takes it (the shape the schema states: no invalid mix)."""
+
+    code: str = Field(min_length=1, max_length=64)
+    title: str = ""
+    kind: Literal["percentage"]
+    percent_bp: StrictInt = Field(ge=1, le=10_000, description="percentage in basis points: 15% = 1500")
+    min_subtotal_minor: StrictInt = Field(0, ge=0)
+    stackable: StrictBool = False
+    starts_at: Time | None = None
+    ends_at: Time | None = None
+    max_uses: StrictInt | None = Field(None, gt=0, le=2_000_000_000)
+    active: StrictBool = True
+
+    def to_code(self) -> DiscountCode:
+        return DiscountCode.model_validate(self.model_dump())
+
+
+class FixedCodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    title: str = ""
+    kind: Literal["fixed"]
+    amount_minor: StrictInt = Field(gt=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    min_subtotal_minor: StrictInt = Field(0, ge=0)
+    stackable: StrictBool = False
+    starts_at: Time | None = None
+    ends_at: Time | None = None
+    max_uses: StrictInt | None = Field(None, gt=0, le=2_000_000_000)
+    active: StrictBool = True
+
+    def to_code(self) -> DiscountCode:
+        return DiscountCode.model_validate(self.model_dump())
+
+
 class Promotion(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1)
     kind: Literal["free_shipping"] = "free_shipping"
-    min_subtotal_minor: int | None = Field(None, ge=0)
+    min_subtotal_minor: StrictInt | None = Field(None, ge=0)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     product_ids: list[str] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    active: bool = True
+    starts_at: Time | None = None
+    ends_at: Time | None = None
+    active: StrictBool = True
 
 
 class ShippingRate(BaseModel):
     country: str = Field(pattern=r"^(\*|[A-Z]{2})$", description="ISO 3166-1 alpha-2, or * for anywhere else")
     service: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=40)
     title: str = Field(min_length=1)
-    price_minor: int = Field(ge=0)
+    price_minor: StrictInt = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    min_days: int | None = Field(None, ge=0, le=365)
-    max_days: int | None = Field(None, ge=0, le=365)
-    active: bool = True
+    min_days: StrictInt | None = Field(None, ge=0, le=365)
+    max_days: StrictInt | None = Field(None, ge=0, le=365)
+    active: StrictBool = True
 
 
 class TaxRate(BaseModel):
     country: str = Field(pattern=COUNTRY)
     region: str = ""
-    rate_bp: int = Field(ge=0, le=10_000, description="basis points: 8.25% = 825")
-    shipping_taxable: bool = False
+    rate_bp: StrictInt = Field(ge=0, le=10_000, description="basis points: 8.25% = 825")
+    shipping_taxable: StrictBool = False
 
 
 class Address(BaseModel):
@@ -90,7 +148,7 @@ class Address(BaseModel):
     postal_code: str = Field(min_length=1)
     address_country: str = Field(pattern=COUNTRY)
     phone: str | None = None
-    is_default: bool = False
+    is_default: StrictBool = False
 
 
 class Buyer(BaseModel):
@@ -105,6 +163,16 @@ class CustomerRecord(Buyer):
 
     id: UUID | None = None
     addresses: list[Address] = Field(default_factory=list)
+
+
+class CustomerIn(BaseModel):
+    """A customer as the admin API takes it: the email is the key."""
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    addresses: list[Address] = Field(default_factory=list, max_length=20)
 
 
 # --- pricing -------------------------------------------------------------------------------------------
