@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             expose_headers=["Retry-After"],
         )
     install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # widget.js, the store page; never SSE streams
     app.add_middleware(InputGuard)  # NUL in path, query or body: 422 before any route
     app.add_middleware(BodyLimitMiddleware, limits=settings.limits)  # outside anything that reads bodies
     app.add_exception_handler(BodyTooLarge, _too_large)

@@ -47,11 +47,20 @@ async def test_widget_js_is_served_with_cache_headers(elara: str) -> None:
         assert "max-age=86400" in first.headers["cache-control"]
         again = await client.get("/widget.js", headers={"If-None-Match": first.headers["etag"]})
         assert again.status_code == 304
+        plain = await client.get("/widget.js", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        async with client.stream("GET", "/widget.js", headers={"Accept-Encoding": "gzip"}) as packed:
+            assert packed.headers["content-encoding"] == "gzip"
+            assert "Accept-Encoding" in packed.headers["vary"]
+            wire = b"".join([chunk async for chunk in packed.aiter_raw()])
+        assert len(wire) < 24_000 < len(plain.content)  # sent gzipped: about a third of the script
 
 
-async def test_store_page_has_an_icon(elara: str) -> None:
+async def test_store_page_is_compressed_and_has_an_icon(elara: str) -> None:
     async with httpx.AsyncClient(base_url=elara) as client:
-        html = (await client.get("/")).text
+        async with client.stream("GET", "/", headers={"Accept-Encoding": "gzip"}) as page:
+            assert page.headers["content-encoding"] == "gzip"
+            html = (await page.aread()).decode()
         assert '<link rel="icon" href="/favicon.svg"' in html
         for path in ("/favicon.svg", "/favicon.ico"):
             icon = await client.get(path)
