@@ -268,9 +268,51 @@ def _week_of(found: re.Match[str], today: date) -> Span | None:
     return Span(monday, min(monday + timedelta(days=6), today), f"the week of {monday.isoformat()}")
 
 
-def _weekend(today: date) -> Span:
+def _weekend(today: date, name: str = "last weekend") -> Span:
     saturday = today - timedelta(days=(today.weekday() - 5) % 7)
-    return Span(saturday, min(saturday + timedelta(days=1), today), "last weekend")
+    return Span(saturday, min(saturday + timedelta(days=1), today), name)
+
+
+PART_OF_MONTH = {
+    "first week": (1, 7), "second week": (8, 14), "third week": (15, 21), "fourth week": (22, 28),
+    "early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20),
+    "late": (21, 31), "end": (21, 31), "last week": (22, 31),
+}  # fmt: skip
+
+
+def _part_of_month(found: re.Match[str], today: date) -> Span:
+    """'the first week of February', 'late November', 'mid-December': days of that month (the latest one
+    in which they have begun)."""
+    part, month = found.group("p"), _month_span(found.group("m"), today).first
+    first_day, last_day = PART_OF_MONTH[part]
+    if part == "last week":
+        first_day = _month_end(month.year, month.month).day - 6
+    if month.replace(day=first_day) > today:
+        if re.search(r"\d{4}", found.group("m")):
+            raise InvalidInput(f"{found.group(0)} has not begun yet")
+        month = month.replace(year=month.year - 1)
+    end = _month_end(month.year, month.month)
+    first, last = month.replace(day=first_day), min(month.replace(day=min(last_day, end.day)), today)
+    name = part if part in ("early", "mid", "late") else f"the {part} of"
+    return Span(first, last, f"{name} {month:%B %Y}")
+
+
+def _weeks_ago(count: int, today: date) -> Span:
+    """The calendar week (Monday to Sunday) ``count`` weeks before this one."""
+    monday = today - timedelta(days=today.weekday() + 7 * count)
+    return Span(
+        monday, monday + timedelta(days=6), f"{count} weeks ago" if count != 2 else "the week before last"
+    )
+
+
+def _months_ago(count: int, today: date) -> Span:
+    first = _add_months(today.replace(day=1), -count)
+    return Span(first, _month_end(first.year, first.month), first.strftime("%B %Y"))
+
+
+def _hours(count: int, today: date) -> Span:
+    days = max(1, -(-count // 24))
+    return _rolling(days, "days", today)
 
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str], date], Span | None]]
@@ -343,6 +385,26 @@ RULES: list[Rule] = [
     ),
     (re.compile(rf"\b(?:since|starting|from) (?:the )?(?P<a>{_BOUND})\b(?! {_TO}\b)"), _since),
     (re.compile(r"\b(?P<n>\d{1,3}) days? ago\b"), lambda m, t: _ago(int(m.group("n")), t)),
+    (
+        re.compile(
+            r"\b(?:(?:the|in the) )?(?P<p>first week|second week|third week|fourth week|last week"
+            r"|early|beginning|start|mid|middle|late|end)(?: of |-| )(?:the month of )?"
+            rf"(?P<m>{_MONTH}(?: \d{{4}})?)\b"
+        ),
+        _part_of_month,
+    ),
+    (re.compile(r"\b(?:the )?week before last\b"), lambda m, t: _weeks_ago(2, t)),
+    (re.compile(rf"\b(?P<n>{_NUM}) weeks? ago\b"), lambda m, t: _weeks_ago(_count(m.group("n")), t)),
+    (re.compile(rf"\b(?P<n>{_NUM}) months? ago\b"), lambda m, t: _months_ago(_count(m.group("n")), t)),
+    (re.compile(r"\b(?:last|past|previous) fortnight\b"), lambda m, t: _rolling(14, "days", t)),
+    (
+        re.compile(r"\b(?:last|past|previous) (?P<n>\d{1,3}) hours\b"),
+        lambda m, t: _hours(int(m.group("n")), t),
+    ),
+    (
+        re.compile(r"\b(?:this morning|this afternoon|this evening|tonight)\b"),
+        lambda m, t: Span(t, t, "today"),
+    ),
     (re.compile(r"\bday before yesterday\b"), lambda m, t: _day_before_yesterday(t)),
     (re.compile(_ROLLING), lambda m, t: _rolling(_count(m.group("n")), m.group("u"), t)),
     (
@@ -356,7 +418,7 @@ RULES: list[Rule] = [
         re.compile(r"\b(?P<w>this|last|previous|past|current) (?P<u>week|month|quarter|year)\b"),
         lambda m, t: _calendar(m.group("u"), m.group("w"), t),
     ),
-    (re.compile(r"\b(?:the|last|this|over the) weekend\b"), lambda m, t: _weekend(t)),
+    (re.compile(r"\b(?:the|last|this|over the) weekend\b"), lambda m, t: _weekend(t, m.group(0))),
     (re.compile(r"\b(?P<a>q[1-4](?: \d{4})?)\b"), lambda m, t: _quarter(m.group("a"), t)),
     (re.compile(r"\bweek (?:of|starting|beginning) (?:the )?" + _ONE_DAY[2:]), _week_of),
     (re.compile(_ONE_DAY), _one_day),
