@@ -168,12 +168,11 @@ async def _buyer(conn: Conn, raw: dict[str, Any] | None) -> tuple[dict[str, Any]
     """The buyer as given, and the customer their email names (created on first sight)."""
     if not raw:
         return None, None
-    buyer = Buyer(
-        email=raw.get("email"),
-        first_name=raw.get("first_name"),
-        last_name=raw.get("last_name"),
-        phone=raw.get("phone_number"),
-    )
+    fields = {"email": "email", "first_name": "first_name", "last_name": "last_name", "phone": "phone_number"}
+    try:
+        buyer = Buyer.model_validate({ours: raw.get(theirs) for ours, theirs in fields.items()})
+    except ValueError as exc:
+        raise InvalidInput("buyer: email, first_name, last_name and phone_number must be text") from exc
     if not buyer.email:
         return raw, None
     if "@" not in buyer.email:

@@ -109,13 +109,19 @@ async def fetch_profile(url: str, settings: Settings, cache: ProfileCache) -> di
 def negotiate(url: str, profile: dict[str, Any], business: dict[str, list[dict[str, Any]]]) -> Platform:
     ucp = profile["ucp"]
     version = check_version(ucp.get("version"))
-    theirs = ucp.get("capabilities") if isinstance(ucp.get("capabilities"), dict) else {}
+    listed = ucp.get("capabilities") if isinstance(ucp.get("capabilities"), dict) else {}
+    theirs = {
+        name: [e for e in entries if isinstance(e, dict)]
+        for name, entries in listed.items()
+        if isinstance(entries, list)
+    }
     active = _intersection(business, theirs)
     webhook = None
-    for entry in theirs.get("dev.ucp.shopping.order", []) if isinstance(theirs, dict) else []:
+    for entry in theirs.get("dev.ucp.shopping.order", []):
         config = entry.get("config") if isinstance(entry, dict) else None
-        if isinstance(config, dict) and isinstance(config.get("webhook_url"), str):
-            webhook = config["webhook_url"]
+        hook = config.get("webhook_url") if isinstance(config, dict) else None
+        if isinstance(hook, str) and hook.startswith(("https://", "http://")):
+            webhook = hook
     return Platform(profile_url=url, version=version, capabilities=active, webhook_url=webhook)
 
 

@@ -39,7 +39,7 @@ async def deliver(
             if response.is_success:
                 return True
             log.warning("order webhook to %s answered %s", url, response.status_code)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             log.warning("order webhook to %s failed: %s", url, exc)
         await asyncio.sleep(0.2 * 2**attempt)
     return False

@@ -291,3 +291,32 @@ def test_find_a_product_build_a_cart_and_check_it_out(store: str, platform: Plat
     )  # a cart is no checkout
     canceled = client.call("POST", f"/carts/{cart['id']}/cancel", {})
     assert valid(canceled.json(), CART)["id"] == cart["id"]
+
+
+def test_malformed_requests_get_a_4xx_never_a_500(store: str, platform: Platform) -> None:
+    client = UcpClient(store, platform.profile_url)
+    made = client.create(LAMPS)
+    path = f"/checkout-sessions/{made['id']}"
+    bodies: list[Any] = [
+        {"line_items": [{"item": {"id": "LAMP-W"}, "quantity": 1}], "buyer": {"email": 5}},
+        {"buyer": {"email": "not-an-email"}},
+        {"fulfillment": {"methods": [{"type": "shipping", "destinations": [{"address_country": 5}]}]}},
+        {"fulfillment": {"methods": [{"type": "pickup"}]}},
+        {"fulfillment": {"methods": [{"type": "shipping", "selected_destination_id": "nowhere"}]}},
+        {"discounts": {"codes": [5]}},
+        {"line_items": "lamps"},
+        [1, 2],
+    ]
+    for body in bodies:
+        answer = client.call("PUT", path, body)
+        assert 400 <= answer.status_code < 500, (body, answer.text)
+        assert answer.json()["code"] == "invalid_request"
+    for payment in ({"instruments": "x"}, {"instruments": [5]}, {"instruments": [{"handler_id": "nope"}]}):
+        answer = client.call("POST", f"{path}/complete", {"payment": payment})
+        assert answer.status_code in (200, 400), answer.text  # not ready yet (200 messages) or refused
+    not_json = client.http.post(
+        f"{client.endpoint}/checkout-sessions", content=b"{", headers=client.headers("k")
+    )
+    protocol_error(not_json, 400, "invalid_request")
+    long_key = client.call("POST", "/checkout-sessions", LAMPS, key="k" * 300)
+    protocol_error(long_key, 400, "invalid_request")
