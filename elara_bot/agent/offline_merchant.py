@@ -33,6 +33,12 @@ from langchain_core.tools import BaseTool
 from elara_bot.analytics.periods import Found, find_periods, normalize
 from elara_bot.errors import InvalidInput
 
+
+def words(text: str) -> tuple[str, ...]:
+    """A vocabulary written as "a|b|c"."""
+    return tuple(text.split("|"))
+
+
 CAN_DO = (
     'I can tell you: revenue, orders and average order value for any period ("last month", "November",'
     ' "since Monday"); sales by product, category, channel or customer; top customers; the best seller of'
@@ -68,29 +74,17 @@ DAYS_LEFT = re.compile(
     r" (\d{1,3}|a|one|two|three|four) (days?|weeks?)\b"
     r"|\b(?:in|within|over) the next (day|week|month)\b|\bnext (week|month)\b"
 )
-COVER_WORDS = (
-    "stock cover",
-    "days of stock",
-    "weeks of stock",
-    "days of inventory",
-    "run out*",
-    "runs out",
-    "last us",
-    "will last",
-    "sell out",
-    "sells out",
-    "how long",
-    "cover",
-    "runway",
-    "days left",
-    "selling out",
+COVER_WORDS = words(
+    "stock cover|days of stock|weeks of stock|days of inventory|run out*|runs out|last us|will last"
+    "|sell out|sells out|how long|cover|runway|days left|selling out"
 )
 
 
-def _any(msg: str, *words: str) -> bool:
-    """Whether any of ``words`` occurs as whole words (a trailing '*' matches any ending)."""
+def _any(msg: str, *phrases: str) -> bool:
+    """Whether any of ``phrases`` occurs as whole words (a trailing '*' matches any ending)."""
     return any(
-        re.search(r"\b" + re.escape(w.rstrip("*")) + (r"" if w.endswith("*") else r"\b"), msg) for w in words
+        re.search(r"\b" + re.escape(w.rstrip("*")) + (r"" if w.endswith("*") else r"\b"), msg)
+        for w in phrases
     )
 
 
@@ -161,76 +155,26 @@ UNSUPPORTED: list[tuple[tuple[str, ...], str]] = [
     (("employee*", "staff", "supplier*", "competitor*", "weather", "wage*", "salar*"), "that"),
 ]
 # periods it cannot pin to days: asked to name the days rather than answered for another period
-HAZY = (
-    "holiday*",
-    "season*",
-    "summer",
-    "winter",
-    "spring",
-    "autumn",
-    "easter",
-    "ramadan",
-    "diwali",
-    "prime day",
-    "fiscal",
-    "launch",
-    "the sale",
-    "black week",
+HAZY = words(
+    "holiday*|season*|summer|winter|spring|autumn|easter|ramadan|diwali|prime day|fiscal|launch|the sale"
+    "|black week"
 )
 GREETING = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|cheers|good (?:morning|afternoon|evening)|help)\b|what can you do"
 )
-LOWEST = (
-    "worst",
-    "least",
-    "lowest",
-    "slowest",
-    "weakest",
-    "bottom",
-    "poorest",
-    "not selling",
-    "slow mover*",
-    "slow-moving",
-    "slow selling",
-    "underperform*",
+LOWEST = words(
+    "worst|least|lowest|slowest|weakest|bottom|poorest|not selling|slow mover*|slow-moving|slow selling"
+    "|underperform*"
 )
-UNSOLD = (
-    "didn't sell",
-    "did not sell",
-    "didnt sell",
-    "no sales",
-    "zero sales",
-    "haven't sold",
-    "havent sold",
-    "never sold",
-    "unsold",
-    "not sold",
-    "nothing sold",
-    "sold nothing",
-    "without sales",
-    "without a sale",
+UNSOLD = words(
+    "didn't sell|did not sell|didnt sell|no sales|zero sales|haven't sold|havent sold|never sold|unsold"
+    "|not sold|nothing sold|sold nothing|without sales|without a sale"
 )
-WRITES = (
-    "refund order",
-    "issue a refund",
-    "give a refund",
-    "change the price",
-    "set the price",
-    "update the price",
-    "discount code",
-    "create a discount",
-    "send an email",
-    "email the",
-    "message the customer",
-    "cancel order",
-    "cancel the order",
-    "delete",
-    "restock the",
-    "add stock",
-    "mark as shipped",
-    "ship order",
-    "raise the price",
-    "lower the price",
+WRITES = words(
+    "refund order|issue a refund|give a refund|change the price|set the price|update the price"
+    "|discount code|create a discount|send an email|email the|message the customer|cancel order"
+    "|cancel the order|delete|restock the|add stock|mark as shipped|ship order|raise the price"
+    "|lower the price"
 )
 
 
@@ -311,131 +255,27 @@ def _product(msg: str, products: Sequence[str], categories: Sequence[str]) -> st
     return None
 
 
-SALES = (
-    "sell*",
-    "sold",
-    "sale",
-    "sales",
-    "revenue*",
-    "turnover",
-    "earn*",
-    "made",
-    "make",
-    "income",
-    "takings",
-    "gmv",
-    "orders",
-    "order count",
-    "business",
-    "how did we do",
-    "perform*",
-    "money",
-    "bring in",
-    "brought in",
-    "how much",
-    "doing",
-    "numbers",
-    "figures",
-    "stats",
-    "statistics",
-    "kpi*",
-    "report",
-    "results",
-    "summary",
-    "overview",
-    "hit",
-    "reach*",
-    "target*",
-    "goal*",
-    "take",
-    "taking*",
-    "gross*",
+SALES = words(
+    "sell*|sold|sale|sales|revenue*|turnover|earn*|made|make|income|takings|gmv|orders|order count|business"
+    "|how did we do|perform*|money|bring in|brought in|how much|doing|numbers|figures|stats|statistics|kpi*"
+    "|report|results|summary|overview|hit|reach*|target*|goal*|take|taking*|gross*"
 )
-RANK = (
-    "top",
-    "best",
-    "most popular",
-    "bestsell*",
-    "best-sell*",
-    "popular",
-    "biggest",
-    "leading",
-    "sells best",
-    "selling best",
-    "sold most",
-    "most sold",
-    "highest",
-    "number one",
-    "#1",
-    "star",
-    "rank*",
-    "leaderboard",
-    "placed the most",
-    "most orders",
-    "the most",
+RANK = words(
+    "top|best|most popular|bestsell*|best-sell*|popular|biggest|leading|sells best|selling best|sold most"
+    "|most sold|highest|number one|#1|star|rank*|leaderboard|placed the most|most orders|the most"
 )
-CUSTOMERS = (
-    "customer*",
-    "client*",
-    "buyer*",
-    "shopper*",
-    "spender*",
-    "who bought",
-    "who spent",
-    "who buys",
-    "who spends",
-    "vip*",
-    "who ordered",
-    "loyal",
-    "who placed",
-    "who has ordered",
+CUSTOMERS = words(
+    "customer*|client*|buyer*|shopper*|spender*|who bought|who spent|who buys|who spends|vip*|who ordered"
+    "|loyal|who placed|who has ordered"
 )
-CHANNELS = (
-    "channel*",
-    "telegram",
-    "webchat",
-    "web chat",
-    "website",
-    "widget",
-    "platform*",
-    "where do orders",
-    "where our orders",
-    "which source",
-    "source*",
-    "web vs",
-    "slack",
-    "per channel",
-    "web",
-    "online",
-    "came through",
-    "through the web",
+CHANNELS = words(
+    "channel*|telegram|webchat|web chat|website|widget|platform*|where do orders|where our orders"
+    "|which source|source*|web vs|slack|per channel|web|online|came through|through the web"
 )
-COMPARE = (
-    "compare*",
-    "comparison",
-    "vs",
-    "versus",
-    "against",
-    "than",
-    "growth",
-    "grow*",
-    "grew",
-    "change*",
-    "increase*",
-    "decrease*",
-    "up or down",
-    "difference",
-    "trend up",
-    "better",
-    "worse",
-    "improv*",
-    "period over period",
-    "week over week",
-    "month over month",
-    "year over year",
-    "yoy",
-    "mom",
-    "wow",
+COMPARE = words(
+    "compare*|comparison|vs|versus|against|than|growth|grow*|grew|change*|increase*|decrease*|up or down"
+    "|difference|trend up|better|worse|improv*|period over period|week over week|month over month"
+    "|year over year|yoy|mom|wow"
 )
 
 
@@ -460,31 +300,13 @@ def _stock_cover(msg: str) -> list[ToolCallPlan]:
 def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     wanted = _any(
         msg,
-        "ask for",
-        "asked for",
-        "asking for",
-        "looking for",
-        "searched for",
-        "searching for",
-        "search*",
-        "don't stock",
-        "dont stock",
-        "do not stock",
-        "don't carry",
-        "do not carry",
-        "don't sell",
-        "search for",
-        "requested",
-        "want*",
-        "don't have",
-        "dont have",
-        "do not have",
-        "missing",
-        "demand",
+        *words(
+            "ask for|asked for|asking for|looking for|searched for|searching for|search*|don't stock"
+            "|dont stock|do not stock|don't carry|do not carry|don't sell|search for|requested|want*"
+            "|don't have|dont have|do not have|missing|demand"
+        ),
     )
-    stocky = _any(
-        msg, "out of stock", "sold out", "unavailable", "stock*", "inventory", "restock*", "reorder*"
-    )
+    stocky = _any(msg, *words("out of stock|sold out|unavailable|stock*|inventory|restock*|reorder*"))
     lacking = (
         "don't have",
         "dont have",
@@ -501,9 +323,7 @@ def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     if (
         stocky
         or LOW.search(msg)
-        or _any(
-            msg, "running low", "almost gone", "low on", "nearly out", "almost out", "few left", "short on"
-        )
+        or _any(msg, *words("running low|almost gone|low on|nearly out|almost out|few left|short on"))
     ):
         found, most = THRESHOLD.search(msg), AT_MOST.search(msg)
         threshold = int(found.group(1)) - 1 if found else int(most.group(1)) if most else 3
@@ -516,75 +336,30 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     about_returns = SEARCH_RESULTS.sub(" ", msg)  # "searches that return no results" are not returns
     if SENT_BACK.search(msg) or _any(
         about_returns,
-        "refund*",
-        "return*",
-        "sent back",
-        "send back",
-        "money back",
-        "chargeback*",
-        "rma",
-        "pay back",
-        "paid back",
-        "give back",
-        "gave back",
-        "reimburs*",
+        *words(
+            "refund*|return*|sent back|send back|money back|chargeback*|rma|pay back|paid back"
+            "|give back|gave back|reimburs*"
+        ),
     ):
         calls.append(ToolCallPlan("refunds_and_returns", dict(period)))
     if _any(
         msg,
-        "conversion*",
-        "convert*",
-        "funnel",
-        "no result*",
-        "zero result*",
-        "found nothing",
-        "without finding",
-        "couldn't find",
-        "could not find",
-        "not found",
-        "no match*",
-        "found no",
-        "nothing found",
-        "empty search*",
-        "failed search*",
-        "chats to orders",
-        "chat to order",
-        "conversations",
-        "chatted",
-        "purchase rate",
-        "chat to purchase",
-        "buy rate",
-        "close rate",
-        "chats",
-        "talked to",
-        "didn't buy",
-        "did not buy",
-        "without buying",
-        "browsed",
-        "turned into orders",
-        "lead to orders",
-        "led to orders",
-        "searches",
+        *words(
+            "conversion*|convert*|funnel|no result*|zero result*|found nothing|without finding"
+            "|couldn't find|could not find|not found|no match*|found no|nothing found|empty search*"
+            "|failed search*|chats to orders|chat to order|conversations|chatted|purchase rate"
+            "|chat to purchase|buy rate|close rate|chats|talked to|didn't buy|did not buy"
+            "|without buying|browsed|turned into orders|lead to orders|led to orders|searches"
+        ),
     ):
         calls.append(ToolCallPlan("conversion", dict(period)))
     elif LEFT_IN_CART.search(msg) or _any(
         msg,
-        "abandon*",
-        "left in cart*",
-        "left in their cart*",
-        "unfinished cart*",
-        "unpaid cart*",
-        "unfinished checkout*",
-        "incomplete checkout*",
-        "abandoned checkout*",
-        "didn't complete",
-        "not completed",
-        "idle",
-        "open carts",
-        "carts",
-        "never checked out",
-        "didn't check out",
-        "did not check out",
+        *words(
+            "abandon*|left in cart*|left in their cart*|unfinished cart*|unpaid cart*"
+            "|unfinished checkout*|incomplete checkout*|abandoned checkout*|didn't complete"
+            "|not completed|idle|open carts|carts|never checked out|didn't check out|did not check out"
+        ),
     ):
         found = HOURS.search(msg)
         if period and not found:  # carts abandoned over a period: counted with the conversion figures
@@ -600,12 +375,12 @@ def _sales(
     msg: str, period: dict[str, str], phrases: list[str], categories: Sequence[str], product: str | None
 ) -> list[ToolCallPlan]:
     ranked = _any(msg, *RANK) or bool(TOP_N.search(msg))
-    units = _any(msg, "units", "quantity", "most sold", "sold most", "how many units", "volume", "pieces")
+    units = _any(msg, *words("units|quantity|most sold|sold most|how many units|volume|pieces"))
     rank_by = "units" if units else "revenue"
     category = _category(msg, categories)
     if _any(msg, *CHANNELS):
         return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
-    if _any(msg, "which day", "what day", "best day", "busiest day", "peak day", "slowest day", "worst day"):
+    if _any(msg, *words("which day|what day|best day|busiest day|peak day|slowest day|worst day")):
         return [ToolCallPlan("revenue_chart", dict(period))]  # the daily series names its best day
     if _any(msg, *UNSOLD):
         return [ToolCallPlan("unsold_products", dict(period))]
@@ -614,24 +389,14 @@ def _sales(
         return [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
     if _any(
         msg,
-        "aov",
-        "average order*",
-        "avg order*",
-        "average basket",
-        "basket size",
-        "average spend",
-        "order value",
-        "average sale",
-        "average transaction",
-        "typical order",
-        "average ticket",
-        "per order",
-        "order size",
-        "per transaction",
-        "per purchase",
+        *words(
+            "aov|average order*|avg order*|average basket|basket size|average spend|order value"
+            "|average sale|average transaction|typical order|average ticket|per order|order size"
+            "|per transaction|per purchase"
+        ),
     ):
         return [ToolCallPlan("average_order_value", dict(period))]
-    ranks_customers = ranked or _any(msg, "who", "which", "most", "spent", "spend", "vip*", "loyal*", "key")
+    ranks_customers = ranked or _any(msg, *words("who|which|most|spent|spend|vip*|loyal*|key"))
     if _any(msg, *CUSTOMERS) and ranks_customers:
         return [ToolCallPlan("sales_breakdown", {"by": "customer", **period, "limit": _limit(msg, 5)})]
     if product is not None:
@@ -639,15 +404,10 @@ def _sales(
         return [ToolCallPlan("sales_breakdown", args)]
     per_category = _any(
         msg,
-        "each category",
-        "every category",
-        "per category",
-        "each department",
-        "by category",
-        "each section",
-        "in each",
-        "for each",
-        "category by category",
+        *words(
+            "each category|every category|per category|each department|by category|each section|in each"
+            "|for each|category by category"
+        ),
     )
     if per_category and ranked:
         return [ToolCallPlan("best_sellers_by_category", dict(period))]
@@ -655,20 +415,11 @@ def _sales(
         return [ToolCallPlan("sales_breakdown", {"by": "category", **period, "limit": 50})]
     if ranked or _any(
         msg,
-        "which product*",
-        "what product*",
-        "which item*",
-        "what item*",
-        "by product",
-        "per product",
-        "each product",
-        "product breakdown",
-        "what sold",
-        "what sells",
-        "what's selling",
-        "whats selling",
-        "what is selling",
-        "what did we sell",
+        *words(
+            "which product*|what product*|which item*|what item*|by product|per product|each product"
+            "|product breakdown|what sold|what sells|what's selling|whats selling|what is selling"
+            "|what did we sell"
+        ),
     ):
         args = {"by": "product", **period, "rank_by": rank_by, "limit": _limit(msg, 5 if ranked else 10)}
         calls = [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
@@ -687,9 +438,7 @@ def _sales(
         return [
             ToolCallPlan("compare_periods", {"period": phrases[0] if phrases else "last 7 days", **other})
         ]
-    if _any(msg, *SALES) or _any(
-        msg, "trend*", "chart*", "graph*", "plot*", "daily", "per day", "day by day"
-    ):
+    if _any(msg, *SALES) or _any(msg, *words("trend*|chart*|graph*|plot*|daily|per day|day by day")):
         return [ToolCallPlan("sales_summary", dict(period))]
     return []
 
@@ -718,7 +467,7 @@ def understand_merchant(
     if not calls:
         calls = _sales(msg, period, phrases, categories, _product(msg, products, categories))
     multi_day = not found or found[0].span.days > 1
-    trend = _any(msg, "trend*", "chart*", "graph*", "plot*", "daily", "per day", "day by day", "over time")
+    trend = _any(msg, *words("trend*|chart*|graph*|plot*|daily|per day|day by day|over time"))
     if calls and (trend or (multi_day and calls[0].name == "sales_summary")):
         calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
     if not calls:
