@@ -42,16 +42,21 @@ class DiscountCode(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     title: str = ""
     kind: Literal["percentage", "fixed"]
-    percent_bp: StrictInt | None = Field(
-        None, ge=1, le=10_000, description="percentage in basis points: 15% = 1500"
-    )
-    amount_minor: StrictInt | None = Field(None, gt=0)
+    percent_bp: (
+        Annotated[
+            int,
+            Field(ge=1, le=10_000, description="percentage in basis points: 15% = 1500"),
+            BeforeValidator(_json_int),
+        ]
+        | None
+    ) = None
+    amount_minor: Annotated[int, Field(gt=0), BeforeValidator(_json_int)] | None = None
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     min_subtotal_minor: StrictInt = Field(0, ge=0)
     stackable: StrictBool = False
     starts_at: Time | None = None
     ends_at: Time | None = None
-    max_uses: StrictInt | None = Field(None, gt=0, le=2_000_000_000)
+    max_uses: Annotated[int, Field(gt=0, le=2_000_000_000), BeforeValidator(_json_int)] | None = None
     used: StrictInt = Field(0, ge=0, le=2_000_000_000)
     active: StrictBool = True
 
@@ -80,7 +85,7 @@ class PercentageCodeIn(BaseModel):
     stackable: StrictBool = False
     starts_at: Time | None = None
     ends_at: Time | None = None
-    max_uses: StrictInt | None = Field(None, gt=0, le=2_000_000_000)
+    max_uses: Annotated[int, Field(gt=0, le=2_000_000_000), BeforeValidator(_json_int)] | None = None
     active: StrictBool = True
 
     def to_code(self) -> DiscountCode:
@@ -97,7 +102,7 @@ class FixedCodeIn(BaseModel):
     stackable: StrictBool = False
     starts_at: Time | None = None
     ends_at: Time | None = None
-    max_uses: StrictInt | None = Field(None, gt=0, le=2_000_000_000)
+    max_uses: Annotated[int, Field(gt=0, le=2_000_000_000), BeforeValidator(_json_int)] | None = None
     active: StrictBool = True
 
     def to_code(self) -> DiscountCode:
@@ -108,7 +113,7 @@ class Promotion(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1)
     kind: Literal["free_shipping"] = "free_shipping"
-    min_subtotal_minor: StrictInt | None = Field(None, ge=0)
+    min_subtotal_minor: Annotated[int, Field(ge=0), BeforeValidator(_json_int)] | None = None
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     product_ids: list[str] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
@@ -124,8 +129,8 @@ class ShippingRate(BaseModel):
     title: str = Field(min_length=1)
     price_minor: StrictInt = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    min_days: StrictInt | None = Field(None, ge=0, le=365)
-    max_days: StrictInt | None = Field(None, ge=0, le=365)
+    min_days: Annotated[int, Field(ge=0, le=365), BeforeValidator(_json_int)] | None = None
+    max_days: Annotated[int, Field(ge=0, le=365), BeforeValidator(_json_int)] | None = None
     active: StrictBool = True
 
 
