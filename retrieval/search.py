@@ -55,6 +55,9 @@ class Tuning:
     text_weight: float = 1.0  # RRF weight of full-text matches of every word (the vector list weighs 1)
     text_any_weight: float = 0.0  # and of matches of only some words; 0 skips that tier in hybrid search
     text_match_cap: int = 1000  # matching rows each full-text tier ranks at most
+    typo_similarity: float = 0.45  # how near a catalog word must be to stand in for an unknown one; 0: off
+    selective_matches: int = 20  # every-word matches at most this many products: a precise match; 0: off
+    selective_weight: float = 2.0  # the RRF weight of such a precise match
 
 
 @dataclass(frozen=True)
@@ -124,21 +127,60 @@ def option_terms(key: str, values: list[str]) -> list[str]:
     return [f"{key.lower()}={value.lower()}" for value in values]
 
 
-def _terms(text: str) -> list[str]:
+def _term(word: str, weights: str = "") -> str:
+    if len(word) >= 3 and word.isalpha():
+        return f"{word}:*{weights}"
+    return f"{word}:{weights}" if weights else word
+
+
+def _terms(text: str, fixes: dict[str, str] | None = None, weights: str = "") -> list[str]:
     """Words as tsquery terms: prefix-matched when alphabetic and 3+ letters ("head" finds "headphones");
-    numbers and short words match exactly ("5:*" would match every 5, 50 and 500 in the catalog)."""
+    numbers and short words match exactly ("5:*" would match every 5, 50 and 500 in the catalog). A word
+    with a correction in ``fixes`` matches either ("(spaonges:* | sponges:*)"); ``weights`` ("AB") limits
+    the terms to those fields of the tsvector (migration 0001: A title, B category, brand and options)."""
     words = dict.fromkeys(w.lower() for w in _WORD.findall(text))
-    return [f"{w}:*" if len(w) >= 3 and w.isalpha() else w for w in words]
+    fixes = fixes or {}
+    return [
+        f"({_term(w, weights)} | {_term(fixes[w], weights)})" if w in fixes else _term(w, weights)
+        for w in words
+    ]
 
 
-def or_tsquery(text: str) -> str:
+def or_tsquery(text: str, fixes: dict[str, str] | None = None) -> str:
     """``to_tsquery`` input: every word OR-ed ("a:* | b:*"); empty when no word."""
-    return " | ".join(_terms(text))
+    return " | ".join(_terms(text, fixes))
 
 
-def and_tsquery(text: str) -> str:
+def and_tsquery(text: str, fixes: dict[str, str] | None = None, weights: str = "") -> str:
     """``to_tsquery`` input: every word AND-ed ("a:* & b:*"); empty when no word."""
-    return " & ".join(_terms(text))
+    return " & ".join(_terms(text, fixes, weights))
+
+
+# each word is probed as written and without a plural "s" ("spaonges" is nearer "sponge" as "spaonge")
+_CORRECTIONS = """
+SELECT q.word, fix.word AS fix
+FROM unnest(%s::text[], %s::text[]) q(word, probe)
+CROSS JOIN LATERAL (
+    SELECT l.word, greatest(similarity(l.word, q.word), similarity(l.word, q.probe)) AS sim
+    FROM search_lexicon l
+    WHERE l.word %% q.word OR l.word %% q.probe
+    ORDER BY sim DESC, abs(length(l.word) - length(q.word)), l.word
+    LIMIT 1
+) fix
+WHERE NOT EXISTS (SELECT 1 FROM search_lexicon k WHERE k.word IN (q.word, q.probe))
+"""
+
+
+async def corrections(conn: Conn, text: str, threshold: float) -> dict[str, str]:
+    """For each word of ``text`` (letters only, 4+) that no product's title, category, brand or description
+    has, the nearest catalog word by trigram similarity (at least ``threshold``; migration 0012), if any."""
+    words = [w for w in dict.fromkeys(_WORD.findall(text.lower())) if w.isalpha() and len(w) >= 4]
+    if not words or threshold <= 0:
+        return {}
+    probes = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words]
+    await conn.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)])
+    cur = await conn.execute(_CORRECTIONS, [words, probes])
+    return {str(r["word"]): str(r["fix"]) for r in await cur.fetchall()}
 
 
 def _is_selective(flt: Filter) -> bool:
@@ -196,9 +238,12 @@ async def search_ranked(
         await _set_scan_options(conn, max(tuning.ef_search, candidates))
         if use_text:
             any_word = mode == "text" or tuning.text_any_weight > 0
-            hits = await _text_ids(conn, where, params, text, tuning.text_match_cap, candidates, any_word)
+            fixes = await corrections(conn, text, tuning.typo_similarity)
+            hits = await _text_ids(
+                conn, where, params, (text, fixes), tuning.text_match_cap, candidates, any_word
+            )
             # alone, the list keeps its SQL order; fused, each tier has its weight
-            weights = (1.0, 1.0) if mode == "text" else (tuning.text_weight, tuning.text_any_weight)
+            weights = (1.0, 1.0) if mode == "text" else _text_weights(hits, tuning)
             lists["txt"] = [(product_id, weights[tier]) for product_id, tier in hits]
             tiers = dict(hits)
         if use_vector:
@@ -213,6 +258,17 @@ async def search_ranked(
             lists["vec"] = [(pid, 1.0) for pid in similarity]
     fused = fuse(lists, tuning.rrf_k, limit)
     return [Ranked(pid, score, similarity.get(pid), tiers.get(pid)) for pid, score in fused]
+
+
+def _text_weights(hits: list[tuple[str, int]], tuning: Tuning) -> tuple[float, float]:
+    """The RRF weights of the full-text tiers. Every query word matching only a few products (a model
+    number, a gauge and a length, a rare name) is a precise match, which the vector list cannot see: such a
+    tier weighs ``selective_weight`` instead of ``text_weight``."""
+    every_word = sum(1 for _, tier in hits if tier == 0)
+    selective = 0 < every_word <= tuning.selective_matches and tuning.text_weight > 0  # 0: text is off
+    return (max(tuning.text_weight, tuning.selective_weight) if selective else tuning.text_weight), (
+        tuning.text_any_weight
+    )
 
 
 _iterative_scans: dict[tuple[str, int, str], bool] = {}
@@ -264,33 +320,39 @@ async def _text_ids(
     conn: Conn,
     where: sql.Composable,
     params: list[Any],
-    text: str,
+    query: tuple[str, dict[str, str]],
     cap: int,
     candidates: int,
     any_word: bool,
 ) -> list[tuple[str, int]]:
-    """(product id, tier) in rank order: tier 0 matches every word, tier 1 (with ``any_word``) some."""
-    args = [and_tsquery(text), *params, cap, candidates]
+    """(product id, tier) in rank order: tier 0 matches every word, tier 1 (with ``any_word``) some. The
+    query is its text and the corrections of its unknown words."""
+    text, fixes = query
+    strong = and_tsquery(text, fixes, "AB")
+    args = [and_tsquery(text, fixes), *params, cap, strong, candidates]
     if any_word:
-        args += [or_tsquery(text), *params, cap, candidates]
+        args += [or_tsquery(text, fixes), *params, cap, strong, candidates]
     cur = await conn.execute(_text_query(where, any_word), [*args, candidates])
     return [(str(r["id"]), int(r["tier"])) for r in await cur.fetchall()]
 
 
 def _text_query(where: sql.Composable, any_word: bool) -> sql.Composed:
-    """The full-text list: every-word matches rank above any-word matches; each tier ranks at most
-    ``cap`` matching rows (a bitmap scan stops there) and keeps its best ``candidates``."""
+    """The full-text list: every-word matches rank above any-word matches; within a tier, products with
+    every word in their title, category, brand or options (tsvector weights A and B) rank above those that
+    need the description for some word, then by ``ts_rank``. Each tier ranks at most ``cap`` matching rows
+    (a bitmap scan stops there) and keeps its best ``candidates``."""
     tier = (
-        "(SELECT m.id, {tier} AS tier, ts_rank(m.search_tsv, m.q) AS r FROM (SELECT p.id, p.search_tsv, q"
-        " FROM products p, to_tsquery('english', %s) q WHERE p.search_tsv @@ q AND {where} LIMIT %s) m"
-        " ORDER BY r DESC LIMIT %s)"
+        "(SELECT m.id, {tier} AS tier, m.search_tsv @@ s AS strong, ts_rank(m.search_tsv, m.q) AS r"
+        " FROM (SELECT p.id, p.search_tsv, q FROM products p, to_tsquery('english', %s) q"
+        " WHERE p.search_tsv @@ q AND {where} LIMIT %s) m, to_tsquery('english', %s) s"
+        " ORDER BY strong DESC, r DESC LIMIT %s)"
     )
     tiers = [sql.SQL(tier).format(tier=sql.Literal(0), where=where)]
     if any_word:
         tiers.append(sql.SQL(tier).format(tier=sql.Literal(1), where=where))
     return sql.SQL(
-        "SELECT id, tier FROM (SELECT DISTINCT ON (id) id, tier, r FROM ({}) u ORDER BY id, tier) d"
-        " ORDER BY tier, r DESC, id LIMIT %s"
+        "SELECT id, tier FROM (SELECT DISTINCT ON (id) id, tier, strong, r FROM ({}) u ORDER BY id, tier) d"
+        " ORDER BY tier, strong DESC, r DESC, id LIMIT %s"
     ).format(sql.SQL(" UNION ALL ").join(tiers))
 
 

@@ -268,7 +268,7 @@ def eval_retrieval_command(
             f"{r['recall_at_100']:.3f}",
             f"{r['latency_p50_ms']:.1f}",
             f"{r['latency_p95_ms']:.1f}",
-            *([f"{r['rejection_rate']:.3f}"] if off_topic else []),
+            *([f"{r['rejection_rate']:.3f}" if "rejection_rate" in r else "-"] if off_topic else []),
         )
     Console().print(table)
     _print_kinds(reports)
