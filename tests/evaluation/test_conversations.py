@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,9 @@ from elara_bot.evaluation.conversations import (
     policy_errors,
     run,
 )
+from retrieval.embedding import Embedder
+from tests.conftest import make_settings
+from tests.helpers import serve_in_thread
 
 HERE = Path(__file__).parent
 SHOPPER = HERE.parents[1] / "bench" / "data" / "conversations" / "shopper.jsonl"
@@ -242,11 +244,18 @@ class TestShopperSuite:
                     assert title.lower() in catalog, (conv.id, title)
 
 
-@pytest.fixture
-def app_url(live_service: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
-    """The real app on the test database with the demo store; a session per conversation, so no cap on
-    how fast sessions are made."""
-    with live_service(sessions={"create_per_minute": 10_000}) as url:
+@pytest.fixture(scope="module")
+def app_url(
+    make_db: Callable[[], str], tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[str]:
+    """The real app on a copy of the test database with the demo store, started once for both runs (each
+    conversation has its own session, so they do not meet); no cap on how fast sessions are made."""
+    from elara_bot.app import create_app
+
+    settings = make_settings(
+        make_db(), tmp_path_factory.mktemp("eval"), sessions={"create_per_minute": 10_000}
+    )
+    with serve_in_thread(create_app(settings, embedder=embedder)) as url:
         yield url
 
 
