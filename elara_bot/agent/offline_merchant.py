@@ -514,7 +514,9 @@ class OfflineMerchantModel(BaseChatModel):
     ) -> ChatResult:
         results = _results_since_question(messages)
         if results:
-            message = AIMessage(content="\n".join(r.text.split("\n\n")[0] for r in results))
+            message = AIMessage(
+                content="\n".join(r.text.split("\n\n")[0].removeprefix("error: ") for r in results)
+            )
         else:
             question = _question(messages)
             plan = understand_merchant(
