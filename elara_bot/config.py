@@ -97,8 +97,9 @@ class SearchSettings(BaseModel):
     )
     type_gate: bool = Field(
         default=True,
-        description="a query naming a kind of product the catalog has (a short title, a title's last word, a"
-        " category) matches only products of that kind: 'laptop under $500' is no backpack",
+        description="in the chat, a query naming a kind of product the catalog has (a short title, a title's"
+        " last word, a category) matches only products of that kind ('laptop under $500' is no backpack;"
+        " 'the cheaper one' is one of the laptops); the search API ranks as before",
     )
     min_similarity: float = Field(
         default=0.30,

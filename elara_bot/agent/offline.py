@@ -294,9 +294,13 @@ class Choice:
     missing: str | None = None  # a value asked for that no variant in stock has
 
 
-def choose_variant(product: ShownProduct, step: Step, among: list[str] | None = None) -> Choice:
+def choose_variant(
+    product: ShownProduct, step: Step, among: list[str] | None = None, implied: list[str] | None = None
+) -> Choice:
+    """The variant the message names; ``implied``: values named before about this product ("the 8GB one"
+    asked about, then "add that one")."""
     variants = [v for v in product.variants if among is None or v.sku in among]
-    named = {_norm(v) for v in _named_values(product, step)}
+    named = {_norm(v) for v in _named_values(product, step)} or {_norm(v) for v in implied or []}
     matching = [v for v in variants if named <= {_norm(x) for x in v.options.values()}]
     in_stock = [v for v in matching if v.in_stock]
     wanted = [value for key, value in step.slots.items() if key in ("size", "color", "material") and value]
@@ -361,7 +365,7 @@ def _add(step: Step, state: ConversationState) -> Plan:
         return _ask(f"Which one do you mean: {titles}?", question)
     plan = Plan(kind="")
     for product in referred.products:
-        part = _add_product(product, step, _quantity(step))
+        part = _add_product(product, step, _quantity(step), state=state)
         plan = plan.then(part) if plan.kind else part
         state.focus = product.product_id
         if part.question is not None:
@@ -369,8 +373,15 @@ def _add(step: Step, state: ConversationState) -> Plan:
     return plan
 
 
-def _add_product(product: ShownProduct, step: Step, quantity: int, among: list[str] | None = None) -> Plan:
-    choice = choose_variant(product, step, among)
+def _add_product(
+    product: ShownProduct,
+    step: Step,
+    quantity: int,
+    among: list[str] | None = None,
+    state: ConversationState | None = None,
+) -> Plan:
+    implied = state.focus_options if state is not None and state.focus == product.product_id else None
+    choice = choose_variant(product, step, among, implied)
     if choice.sku is not None:
         return _call("add_to_cart", sku=choice.sku, quantity=quantity)
     args = {
@@ -421,7 +432,10 @@ def _add_found(step: Step, state: ConversationState) -> Plan:
     referred = refer(step, state)
     if len(referred.products) == 1 or (referred.products and referred.sure):
         state.focus = referred.products[0].product_id
-        return _add_product(referred.products[0], step, _quantity(step))
+        plan = _add_product(referred.products[0], step, _quantity(step))
+        if plan.question is not None:  # "which size?" about the one product asked for, not a list of cards
+            plan.question.instead_of_cards = True
+        return plan
     return Plan(kind="tools")
 
 
@@ -519,8 +533,13 @@ _LEAD_IN = re.compile(
 )
 
 
+_POLITE = re.compile(r"\b(please|pls|plz|thanks|thank you|thx|cheers)\b[!.]*", re.I)
+
+
 def _query_text(text: str) -> str:
-    return _LEAD_IN.sub("", text.strip()).strip(" ?!.") or text.strip()
+    """What to search for: the request without its lead-in ("do you have") and politeness."""
+    kept = _POLITE.sub(" ", _LEAD_IN.sub("", text.strip()))
+    return " ".join(kept.split()).strip(" ,?!.") or text.strip()
 
 
 def _refine(step: Step, state: ConversationState) -> Plan:
@@ -579,6 +598,7 @@ def _product_question(step: Step, state: ConversationState) -> Plan:
     state.focus = product.product_id
     named = _named_values(product, step)
     if named:
+        state.focus_options = sorted(named)  # "ok, add that one" then means this variant
         return _say(_availability(product, named), "answer")
     return _call("get_product", product_id=product.product_id)
 

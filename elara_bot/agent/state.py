@@ -68,6 +68,7 @@ class Question(BaseModel):
     tool: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     text: str = ""  # the question as the shopper read it
+    instead_of_cards: bool = False  # asked about a product found this turn for an add: no list of cards
 
 
 class ConversationState(BaseModel):
@@ -75,6 +76,7 @@ class ConversationState(BaseModel):
 
     shown: list[ShownProduct] = Field(default_factory=list)
     focus: str | None = None  # the product the shopper last referred to (its id): "it", "size 10 please"
+    focus_options: list[str] = Field(default_factory=list)  # option values last asked about ("the 8GB one")
     last_query: str | None = None
     last_filters: dict[str, Any] = Field(default_factory=dict)
     last_sku: str | None = None

@@ -151,6 +151,7 @@ async def search_products(
             settings=ctx.settings.search,
             caches=ctx.search_caches,
             currency=ctx.settings.payments.currency,
+            only_named_type=True,
         )
         data, outcome = _cards([_matching(hit) for hit in found.hits if hit.product.id not in skip][:5])
         if not found.hits and found.note:  # say so; offer the nearest products without what emptied it

@@ -44,14 +44,34 @@ class Rankings:
         self._items.clear()
 
 
+class ProductTypes:
+    """The catalog's product-type terms per database, kept ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 600.0) -> None:
+        self._items: dict[str, tuple[float, frozenset[str]]] = {}
+        self._ttl = ttl
+
+    def get(self, key: str) -> frozenset[str] | None:
+        found = self._items.get(key)
+        return found[1] if found and time.monotonic() - found[0] < self._ttl else None
+
+    def put(self, key: str, terms: frozenset[str]) -> None:
+        self._items[key] = (time.monotonic(), terms)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
 @dataclass
 class SearchCaches:
-    """The rankings and the query parser's option vocabulary one runtime remembers."""
+    """The rankings, the query parser's option vocabulary and the product types one runtime remembers."""
 
     rankings: Rankings = field(default_factory=Rankings)
     vocabulary: VocabularyCache = field(default_factory=VocabularyCache)
+    types: ProductTypes = field(default_factory=ProductTypes)
 
     def clear(self) -> None:
         """After the catalog changed (an import): the next searches rank and parse afresh."""
         self.rankings.clear()
         self.vocabulary.clear()
+        self.types.clear()

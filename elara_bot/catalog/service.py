@@ -174,6 +174,7 @@ class _Finder:
     settings: SearchSettings
     rankings: Rankings | None
     similarity: dict[str, float] = field(default_factory=dict)
+    product_type: str | None = None  # the kind of product the query names: nothing else matches
 
     async def hits(self, flt: SearchFilters, soft: dict[str, list[str]]) -> list[SearchHit]:
         """The products above the relevance floor meeting ``flt`` (``soft``: its options read from text)."""
@@ -185,6 +186,8 @@ class _Finder:
             ranked = above_floor(ranked, self.settings)
         self.similarity.update({r.id: r.similarity for r in ranked if r.similarity is not None})
         products = await load_products(self.conn, [r.id for r in ranked])  # prices and stock: always current
+        if self.product_type is not None:
+            products = [p for p in products if is_of_type(p.title, p.category or "", self.product_type)]
         scores = {r.id: r.score for r in ranked}
         hits = []
         for p in products:
@@ -196,8 +199,9 @@ class _Finder:
         return hits[: self.limit]
 
     async def _rank(self, flt: SearchFilters) -> list[Ranked]:
+        limit = max(self.limit, TYPE_POOL) if self.product_type else self.limit  # room for the kind's ones
         return await _rank_cached(
-            self.conn, self.embedder, self.text, flt, self.limit, self.mode, self.settings, self.rankings
+            self.conn, self.embedder, self.text, flt, limit, self.mode, self.settings, self.rankings
         )
 
 
@@ -215,6 +219,7 @@ async def search_products(
     log: bool = True,
     lazy_log: bool = False,
     currency: str | None = None,
+    only_named_type: bool = False,
 ) -> SearchResult:
     """Rank with ``settings`` (``ELARA_SEARCH__*``, required: every caller honours the tuning). With
     ``caches`` (the runtime's), a query's ranking is reused for ``settings.result_cache_s`` seconds and the
@@ -223,7 +228,12 @@ async def search_products(
     Products below the relevance floor (``above_floor``) are no matches. When nothing matches, the result
     says why: the constraints that emptied it are ``relaxed`` and the nearest products without them are the
     ``alternatives``; a query nothing in the catalog is near is ``unmatched``. ``currency`` (the store's)
-    writes the prices of parameters in the constraints' text."""
+    writes the prices of parameters in the constraints' text.
+
+    With ``only_named_type`` (the chat, where "the cheaper one" means one of the products asked for), a
+    query naming a kind of product the catalog has ("laptop", "kettles") matches only products of that
+    kind: "a laptop under $500" finds no laptop and says so instead of showing backpacks. The search API
+    and the evaluation rank as before (related kinds are relevant there: boots for "hiking shoes")."""
     started = time.perf_counter()
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
@@ -251,6 +261,8 @@ async def search_products(
         raise InvalidInput("min_price must not exceed max_price")
     rankings = caches.rankings if caches is not None else None
     finder = _Finder(conn, embedder, text, limit, mode, settings, rankings)
+    if only_named_type and settings.type_gate and text and not is_generic(text):
+        finder.product_type = named_type(text, await _type_terms(conn, caches))
     hits = await finder.hits(flt, soft)
     result = SearchResult(query=text, filters=flt, hits=hits)
     phrases = parsed.applied if parsed else []
@@ -397,3 +409,47 @@ async def product_type_terms(conn: Conn) -> list[str]:
         if leaf and len(leaf.split()) <= 3:
             terms.add(leaf)
     return sorted(terms)
+
+
+TYPE_POOL = 60  # ranked candidates a query naming a kind of product is narrowed from
+
+
+def _normal(text: str) -> str:
+    """Lower case, words singular ("kettles" = "kettle", "t-shirts" = "t-shirt"), one space."""
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
+    return " ".join(_singular(w) for w in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+async def _type_terms(conn: Conn, caches: SearchCaches | None) -> frozenset[str]:
+    key = conn.info.dbname
+    if caches is not None and (kept := caches.types.get(key)) is not None:
+        return kept
+    terms = frozenset(_normal(t) for t in await product_type_terms(conn)) - {""}
+    if caches is not None:
+        caches.types.put(key, terms)
+    return terms
+
+
+def named_type(text: str, terms: frozenset[str]) -> str | None:
+    """The kind of product ``text`` asks for: of the catalog's product-type terms it contains, the one that
+    ends last (English puts the head noun last: "laptop backpack" is a backpack), the longest on a tie."""
+    flat = f" {_normal(text)} "
+    best: tuple[int, int, str] | None = None
+    for term in terms:
+        at = flat.rfind(f" {term} ")
+        if at >= 0:
+            candidate = (at + len(term), len(term), term)
+            best = candidate if best is None or candidate > best else best
+    return best[2] if best else None
+
+
+def is_of_type(title: str, category: str, term: str) -> bool:
+    return f" {term} " in f" {_normal(title)} " or f" {term} " in f" {_normal(category)} "

@@ -241,6 +241,8 @@ class ConversationService:
             plan = plan_action(message.action, state.pending) if message.action else None
             produced = await self._run(ctx, conversation_id, message, plan, model, state, emit, stream_tokens)
             reply = memory.build_reply(conversation_id, produced, plan.answer if plan else None)
+            if ctx.asked is not None and ctx.asked.instead_of_cards:
+                reply.parts = [part for part in reply.parts if part.type != "product_cards"]
             memory.remember(
                 state, produced, handoff=bool(ctx.handoff_reasons), confirmed=ctx.confirmed, asked=ctx.asked
             )

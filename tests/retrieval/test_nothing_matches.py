@@ -192,3 +192,45 @@ class TestChat:
         assert f"the cheapest is Yoga Mat at ${cheapest / 100:.2f}" in body["text"]
         assert "Here is what I found" not in body["text"]
         assert not [part for part in body["parts"] if part["type"] == "product_cards"]
+
+
+class TestNamedProductType:
+    """In the chat a query naming a kind of product the catalog has matches only that kind."""
+
+    async def test_only_the_kind_named_is_a_match_and_an_emptied_kind_says_so(
+        self, conn: Conn, embedder: Embedder
+    ) -> None:
+        async def titles(query: str) -> list[str]:
+            found = await search_products(
+                conn, embedder, query, limit=5, settings=TUNING, log=False, only_named_type=True
+            )
+            return [hit.product.title for hit in found.hits]
+
+        assert await titles("notebooks?") == ["Notebook"]
+        assert sorted(await titles("kettles please")) == ["Electric Kettle", "Tea Kettle"]
+        assert await titles("a warm jacket for hiking") == ["Fleece Jacket"]
+        emptied = await search_products(
+            conn,
+            embedder,
+            "laptop under 500 dollars",
+            limit=5,
+            settings=TUNING,
+            log=False,
+            only_named_type=True,
+        )
+        assert emptied.hits == []
+        assert emptied.note is not None
+        assert "laptop" in emptied.note.lower()
+        assert [a.product.title for a in emptied.alternatives] == ["Laptop"]
+
+    async def test_the_search_api_ranks_related_kinds_as_before(self, conn: Conn, embedder: Embedder) -> None:
+        found = await search_products(conn, embedder, "notebooks?", limit=5, settings=TUNING, log=False)
+        assert len(found.hits) > 1  # related products still rank (a search page shows them)
+
+    def test_the_kind_is_the_last_one_named(self) -> None:
+        from elara_bot.catalog.service import named_type
+
+        terms = frozenset({"laptop", "backpack", "coffee maker", "coffee"})
+        assert named_type("a laptop backpack", terms) == "backpack"
+        assert named_type("coffee makers under $100", terms) == "coffee maker"
+        assert named_type("something for my desk", terms) is None
