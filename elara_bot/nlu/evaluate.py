@@ -1,5 +1,6 @@
 """Scores of the understanding on a labelled split: per-intent precision/recall/F1, accuracy,
-out-of-scope recall and slot precision/recall/F1 (exact value match, case-insensitive)."""
+out-of-scope recall and slot precision/recall/F1 (exact value match, case-insensitive); and the
+out-of-scope rule's calibration by cross-validation on train (``cross_validated_sweep``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from elara_bot.nlu.corpus import OUT_OF_SCOPE, Example
+import numpy as np
+
+from elara_bot.nlu.classifier import Prediction
+from elara_bot.nlu.corpus import OUT_OF_SCOPE, Example, load
+from elara_bot.nlu.slots import delexicalise
 from elara_bot.nlu.understand import Nlu
 
 _NOT_SCORED = frozenset({"decision"})  # a reading of yes/no, not a slot of the corpus
@@ -90,3 +95,58 @@ def evaluate(nlu: Nlu, examples: Sequence[Example]) -> NluReport:
         intents=intents,
         errors=errors,
     )
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    threshold: float
+    floor: float
+    accuracy: float
+    oos_recall: float
+
+
+def _group(example: Example, index: int) -> str:
+    """A template's sentences share a group; each hand-written sentence is its own."""
+    return example.source if example.source.startswith("template:") else f"{example.source}:{index}"
+
+
+def cross_validated_sweep(
+    nlu: Nlu, thresholds: Sequence[float], floors: Sequence[float], folds: int = 5
+) -> list[SweepRow]:
+    """Accuracy and out-of-scope recall on train by ``folds``-fold cross-validation grouped by template,
+    for each (classifier threshold, nearest-sentence floor) of the out-of-scope rule: calibrates the rule
+    without looking at dev."""
+    from sklearn.model_selection import GroupKFold
+
+    from elara_bot.nlu.classifier import IntentClassifier
+
+    train = load("train")
+    texts = np.asarray([delexicalise(e.text, nlu.vocabulary) for e in train])
+    labels = np.asarray([e.intent for e in train])
+    vectors = nlu.classifier.vectors
+    groups = [_group(e, i) for i, e in enumerate(train)]
+    found: list[Prediction | None] = [None] * len(train)
+    for fit, held in GroupKFold(folds).split(vectors, labels, groups):
+        model = IntentClassifier(nlu.classifier.kind, list(texts[fit]), vectors[fit], list(labels[fit]))
+        for i, p in zip(held, model.predict(list(texts[held]), vectors[held]), strict=True):
+            found[i] = p
+    predictions = [p for p in found if p is not None]
+    assert len(predictions) == len(train), "every sentence is held out once"
+    rows = []
+    is_oos = labels == OUT_OF_SCOPE
+    for threshold in thresholds:
+        for floor in floors:
+            got = np.asarray([_rule(p, threshold, floor) for p in predictions])
+            rows.append(
+                SweepRow(
+                    threshold,
+                    floor,
+                    float((got == labels).mean()),
+                    float((got[is_oos] == OUT_OF_SCOPE).mean()),
+                )
+            )
+    return rows
+
+
+def _rule(p: Prediction, threshold: float, floor: float) -> str:
+    return OUT_OF_SCOPE if p.confidence < threshold and p.nearest < floor else p.intent

@@ -11,7 +11,7 @@ import pytest
 from elara_bot.nlu import DialogueState, Expectation, Nlu
 from elara_bot.nlu.classifier import embed_corpus
 from elara_bot.nlu.corpus import INTENTS, load
-from elara_bot.nlu.evaluate import NluReport, evaluate
+from elara_bot.nlu.evaluate import NluReport, cross_validated_sweep, evaluate
 from elara_bot.nlu.slots import extract_slots
 from retrieval.embedding import Embedder, Vector
 
@@ -51,9 +51,16 @@ class TestEvaluation:
         """Slot F1 measured with the current corpus (0.951), less a margin."""
         assert report.slot_f1 >= 0.94
 
+    def test_unseen_templates_of_train(self, nlu: Nlu) -> None:
+        """Grouped cross-validation on train (two folds, no template on both sides): the figures that
+        calibrate the out-of-scope rule (five folds: accuracy 0.880, out-of-scope recall 0.930)."""
+        (row,) = cross_validated_sweep(nlu, [nlu.threshold], [nlu.nearest_floor], folds=2)
+        assert row.accuracy >= 0.8  # measured 0.834 with two folds
+        assert row.oos_recall >= 0.85  # measured 0.936
+
     def test_dev_targets(self, report: NluReport) -> None:
         """Issue 13's targets on the held-out dev templates (measured: accuracy 0.966, out-of-scope recall
-        1.0 on 29 sentences)."""
+        0.966 on 29 sentences)."""
         assert report.accuracy >= 0.95, report.errors[:20]
         assert report.oos_recall >= 0.9
 
