@@ -68,6 +68,10 @@ LOW = re.compile(
     r"\b(?:what's|what is|whats|anything|which are|what are|items|variants|skus|products) (?:running )?low\b"
 )
 SENT_BACK = re.compile(r"\b(?:sent|send|sending|brought|bring|took|take) (?:\w+ ){0,2}back\b")
+RAN_OUT = re.compile(r"\b(?:'ve|have|has|had) run out\b|\bran out\b")
+N_LEFT = re.compile(
+    r"\b(?:only|just|at most)? ?(\d{1,3}|one|two|three|four|five|ten) (?:or (?:fewer|less) )?left\b"
+)
 LEFT_IN_CART = re.compile(r"\b(?:left|leave|leaving|forgot|forgotten)\b.{0,30}\bcarts?\b")
 DAYS_LEFT = re.compile(
     r"\b(?:less than|under|within|fewer than|below|in the next|over the next|in|within the next)"
@@ -291,10 +295,22 @@ def _cover_days(msg: str) -> int | None:
 
 
 def _stock_cover(msg: str) -> list[ToolCallPlan]:
-    if not _any(msg, *COVER_WORDS):
+    if not _any(msg, *COVER_WORDS) or RAN_OUT.search(msg):  # "we've run out of" is out of stock now
         return []
     days = _cover_days(msg)
     return [ToolCallPlan("stock_cover", {} if days is None else {"max_days": days})]
+
+
+def _threshold(msg: str) -> int:
+    """'fewer than 5' -> 4, '5 or fewer' -> 5, 'only 1 left' -> 1; 3 when none is said."""
+    below, most, left = THRESHOLD.search(msg), AT_MOST.search(msg), N_LEFT.search(msg)
+    if below:
+        return max(0, int(below.group(1)) - 1)
+    if most:
+        return int(most.group(1))
+    if left:
+        return NUMBERS_SMALL.get(left.group(1)) or WORD_N.get(left.group(1)) or int(left.group(1))
+    return 3
 
 
 def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
@@ -316,18 +332,17 @@ def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         "do not stock",
         "don't carry",
     )
-    if wanted and (stocky or _any(msg, *lacking)):
+    if wanted and (stocky or RAN_OUT.search(msg) or _any(msg, *lacking)):
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30, **period})]
-    if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock"):
+    if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock") or RAN_OUT.search(msg):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
     if (
         stocky
         or LOW.search(msg)
+        or N_LEFT.search(msg)
         or _any(msg, *words("running low|almost gone|low on|nearly out|almost out|few left|short on"))
     ):
-        found, most = THRESHOLD.search(msg), AT_MOST.search(msg)
-        threshold = int(found.group(1)) - 1 if found else int(most.group(1)) if most else 3
-        return [ToolCallPlan("low_stock", {"threshold": max(0, threshold)})]
+        return [ToolCallPlan("low_stock", {"threshold": _threshold(msg)})]
     return []
 
 
