@@ -1,4 +1,4 @@
-"""The graded retrieval dev set of bench/data/retrieval_catalog/: 8,000 products of 48 product types
+"""The graded retrieval dev set of bench/data/retrieval_catalog/: 8,000 products of 50 product types
 (hardware, electrical, lighting, plumbing, home, garden, electronics) with brands, model numbers, measures,
 attributes and descriptions, and 360 queries of six kinds graded by rules over the products' fields.
 
