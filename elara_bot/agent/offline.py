@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from typing import Any
 
 from elara_bot.agent.confirmation import describe
@@ -34,6 +35,7 @@ from elara_bot.agent.state import (
 )
 from elara_bot.nlu import DialogueState, Expectation, Nlu, Step
 from elara_bot.nlu.decision import Decision, decide
+from elara_bot.nlu.slots import topic_of
 from retrieval.query_parser import parse_query
 
 MAX_LISTED = 6  # option values named in one clarification question
@@ -68,6 +70,7 @@ class Agenda:
 
     steps: list[Step] = field(default_factory=list)
     searched: set[str] = field(default_factory=set)
+    last_intent: str | None = None
 
 
 _WAIT_FOR = frozenset({"search_products", "show_products", "recommend"})  # what later requests may refer to
@@ -112,7 +115,7 @@ def proceed(agenda: Agenda, state: ConversationState) -> Plan:
     one"). The plan's `agenda` is what is left."""
     plan = Plan(kind="")
     while agenda.steps:
-        step = agenda.steps.pop(0)
+        step = _carry_verb(agenda, agenda.steps.pop(0))
         searched = step.text in agenda.searched
         part = _add_found(step, state) if searched else _handle(step, state)
         plan = plan.then(part) if plan.kind else part
@@ -128,13 +131,45 @@ def proceed(agenda: Agenda, state: ConversationState) -> Plan:
     return plan
 
 
+_VERB = re.compile(r"^\W*(?:and\s+)?(?:also\s+)?(?:the|a|an|some|one|two|\d+)\b", re.I)
+
+
+def _carry_verb(agenda: Agenda, step: Step) -> Step:
+    """ "add the notebook and the pink yoga mat": a request with no verb of its own after an add is an
+    add too."""
+    if agenda.last_intent == "add_to_cart" and step.intent in ("search", "choose_variant", "refine_search"):
+        if _VERB.match(step.text):
+            step = replace(step, intent="add_to_cart")
+    agenda.last_intent = step.intent
+    return step
+
+
+_ADD_START = re.compile(
+    r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:add|put|throw|pop|chuck)\b", re.I
+)
+_POLICY_TOPICS = frozenset({"warranty", "shipping", "returns", "refunds", "exchanges", "payment", "privacy"})
+
+
+def _reread(step: Step) -> Step:
+    """Two readings the words settle: "add ..." asks for the cart, and a question about the warranty or
+    delivery of a product is about the store's rules."""
+    if step.intent in ("search", "refine_search", "choose_variant", "product_question") and _ADD_START.match(
+        step.text
+    ):
+        return replace(step, intent="add_to_cart")
+    if step.intent in ("search", "product_question") and topic_of(step.text) in _POLICY_TOPICS:
+        return replace(step, intent="policy")
+    return step
+
+
 def _handle(step: Step, state: ConversationState) -> Plan:
+    step = _reread(step)
     asked = state.asked
     if asked is not None and asked.slot == "confirmation" and step.intent in ("confirm", "deny"):
         return _offer_answer(step, asked)
     if asked is not None and asked.intent == "show_alternatives" and asked.tool and _points_back(step):
         return _call(asked.tool, **asked.args)  # "what's the cheapest one then?" after "want to see it?"
-    if asked is not None and asked.slot == "order_number" and step.intent not in _NEW_REQUESTS:
+    if asked is not None and asked.slot == "order_number" and step.intent not in ("search", "policy"):
         if _named_order(step, state) is not None:
             return _irreversible(step, state, asked.tool or "cancel_order")
     if asked is not None and asked.slot in ("variant", "product") and step.intent not in _NEW_REQUESTS:
@@ -217,7 +252,18 @@ def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
     if norm.replace(".", "").isdigit():  # a bare number is a size only when the slots say so
         return False
     flat, wanted = _flat(text), _flat(norm)
-    return re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None
+    if re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None:
+        return True
+    return wanted.isalpha() and len(wanted) >= 5 and any(_close(word, wanted) for word in _words(flat))
+
+
+def _close(word: str, value: str) -> bool:
+    """A typo of the value ("meduim", "stainles"): same first letter, nearly the same letters."""
+    return (
+        word[:1] == value[:1]
+        and abs(len(word) - len(value)) <= 2
+        and (SequenceMatcher(None, word, value).ratio() >= 0.8)
+    )
 
 
 # --- references --------------------------------------------------------------------------------------
@@ -248,7 +294,7 @@ def refer(step: Step, state: ConversationState) -> Referred:
     named = _by_name(step, shown)
     if named.products:
         return named
-    by_value = [p for p in shown if _carries_values(p, step)]
+    by_value = _carrying_most_values(shown, step)
     if by_value and len(by_value) < len(shown):
         focus = state.product(state.focus)
         if len(by_value) == 1 or focus in by_value:
@@ -278,10 +324,16 @@ def _by_name(step: Step, shown: list[ShownProduct]) -> Referred:
     return Referred(top, len(top) == 1)
 
 
-def _carries_values(product: ShownProduct, step: Step) -> bool:
-    return any(
-        _says_value(step.text, value, step.slots) for v in product.variants for value in v.options.values()
-    )
+def _carrying_most_values(shown: list[ShownProduct], step: Step) -> list[ShownProduct]:
+    """The shown products one variant of which carries the most of the values named ("the one with the
+    leather strap and the black dial")."""
+    counts = [(max((len(_named_in(v, step)) for v in p.variants), default=0), p) for p in shown]
+    best = max((n for n, _ in counts), default=0)
+    return [p for n, p in counts if n == best] if best else []
+
+
+def _named_in(variant: ShownVariant, step: Step) -> set[str]:
+    return {value for value in variant.options.values() if _says_value(step.text, value, step.slots)}
 
 
 # --- variants ----------------------------------------------------------------------------------------
@@ -299,8 +351,16 @@ def choose_variant(
 ) -> Choice:
     """The variant the message names; ``implied``: values named before about this product ("the 8GB one"
     asked about, then "add that one")."""
+    named_now = {_norm(v) for v in _named_values(product, step)}
+    if not named_now and implied:
+        soft = choose_variant(product, step, among)
+        hinted = _choose_among(product, step, among, {_norm(v) for v in implied})
+        return hinted if hinted.sku is not None or (hinted.candidates and not hinted.missing) else soft
+    return _choose_among(product, step, among, named_now)
+
+
+def _choose_among(product: ShownProduct, step: Step, among: list[str] | None, named: set[str]) -> Choice:
     variants = [v for v in product.variants if among is None or v.sku in among]
-    named = {_norm(v) for v in _named_values(product, step)} or {_norm(v) for v in implied or []}
     matching = [v for v in variants if named <= {_norm(x) for x in v.options.values()}]
     in_stock = [v for v in matching if v.in_stock]
     wanted = [value for key, value in step.slots.items() if key in ("size", "color", "material") and value]
@@ -348,6 +408,14 @@ def _quantity(step: Step, default: int = 1) -> int:
 
 def _add(step: Step, state: ConversationState) -> Plan:
     referred = refer(step, state)
+    if not state.shown and step.slots.get("reference") in ("both", "all") and state.cart_lines:
+        quantity = _quantity(step)  # "I want two of both": the cart's lines
+        return Plan(
+            calls=[
+                ToolCallPlan("update_cart_item", {"sku": c.sku, "quantity": quantity})
+                for c in state.cart_lines
+            ]
+        )
     if not referred.products:
         if not state.shown or step.slots.get("product_type"):
             found = _search(step, state, _ADD_WORDS.sub(" ", step.text))  # "add a yoga mat": find it first
@@ -380,8 +448,12 @@ def _add_product(
     among: list[str] | None = None,
     state: ConversationState | None = None,
 ) -> Plan:
-    implied = state.focus_options if state is not None and state.focus == product.product_id else None
+    implied = _implied(product, state)
     choice = choose_variant(product, step, among, implied)
+    reference = step.slots.get("reference")
+    if choice.sku is None and not choice.missing and reference in ("cheapest", "priciest"):
+        pick = min if reference == "cheapest" else max
+        choice = Choice(pick(choice.candidates, key=lambda v: v.price_minor or 0).sku, [])
     if choice.sku is not None:
         return _call("add_to_cart", sku=choice.sku, quantity=quantity)
     args = {
@@ -396,6 +468,19 @@ def _add_product(
         lead = f"{product.title} isn't available in {choice.missing}. "
         return _ask(lead + _options_question(product.title, choice.candidates), question)
     return _ask(_options_question(product.title, choice.candidates), question)
+
+
+def _implied(product: ShownProduct, state: ConversationState | None) -> list[str]:
+    """Values said earlier about this product: a product question ("the 8GB one?"), or the search that
+    found it ("a bookshelf in glass, white, about 6 ft")."""
+    if state is None:
+        return []
+    if state.focus == product.product_id and state.focus_options:
+        return state.focus_options
+    if state.last_query:
+        said = Step(text=state.last_query, intent="search", confidence=1.0, slots={})
+        return sorted(_named_values(product, said))
+    return []
 
 
 def _answer_choice(step: Step, state: ConversationState, asked: Question) -> Plan | None:

@@ -265,9 +265,20 @@ _QUESTION_NOISE = frozenset(
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)*)")
 
 
+# what shoppers say for the words policy texts use
+_SAID_AS = (
+    (re.compile(r"\bmoney back|get (?:my )?money|reimburs", re.I), "refund"),
+    (re.compile(r"\b(?:send|take|bring|give) (?:\w+ )?back\b", re.I), "return"),
+    (re.compile(r"\bdeliver|arriv|postage|\bship", re.I), "shipping"),
+    (re.compile(r"\bswap|trade (?:it )?in|different size", re.I), "exchange"),
+    (re.compile(r"\bguarant|broke|stopped working|defect", re.I), "warranty"),
+)
+
+
 def _content(text: str) -> set[str]:
     words = re.findall(r"[a-z0-9]+", text.lower())
-    return {w[:5] for w in words if w not in _QUESTION_NOISE and len(w) > 2}
+    found = {w[:5] for w in words if w not in _QUESTION_NOISE and len(w) > 2}
+    return found | {word[:5] for pattern, word in _SAID_AS if pattern.search(text)}
 
 
 def policy_answer(data: dict[str, Any], question: str) -> str:

@@ -417,7 +417,7 @@ TYPE_POOL = 60  # ranked candidates a query naming a kind of product is narrowed
 def _normal(text: str) -> str:
     """Lower case, words singular ("kettles" = "kettle", "t-shirts" = "t-shirt"), one space."""
     words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
-    return " ".join(_singular(w) for w in words)
+    return " ".join(_singular(w.replace("-", "")) for w in words)  # "t-shirts" = "tshirts" = "tshirt"
 
 
 def _singular(word: str) -> str:

@@ -28,11 +28,15 @@ YES_WORDS = frozenset(
     """yes yep yeah yup yea ya y sure confirm confirmed ok okay alright proceed absolutely definitely
     certainly correct affirmative agreed approve approved""".split()
 )
-YES_PHRASES = frozenset({("do", "it"), ("go", "ahead"), ("please", "do"), ("of", "course"), ("all", "right")})
+YES_PHRASES = frozenset(
+    {("do", "it"), ("go", "ahead"), ("please", "do"), ("of", "course"), ("all", "right"), ("go", "for"),
+     ("sounds", "good"), ("that's", "right"), ("let's", "do"), ("lets", "do"), ("do", "that")}
+)  # fmt: skip
 # Words that may stand beside a yes without making it unclear: politeness and the action's own words.
 FILLERS = frozenset(
     """please thanks thank you it that this i i'm im am so just now right really indeed thing do go ahead
-    of course all the my order cancel return them go on want to""".split()
+    of course all the my order cancel return them go on want to for sounds good fine great perfect lets let's
+    that's thing one yes""".split()
 )
 TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*|\?")
 

@@ -72,6 +72,14 @@ class SpellingRepair:
             for key in _deletes(word) | {word}:
                 self._index.setdefault(key, set()).add(word)
 
+    def learn(self, phrases: Iterable[str]) -> None:
+        """Trust these words as they are written (the catalog's own product names)."""
+        for phrase in phrases:
+            for word in _TOKEN.findall(phrase.lower()):
+                self.counts[word] += TRUSTED
+                for key in _deletes(word) | {word}:
+                    self._index.setdefault(key, set()).add(word)
+
     def word(self, word: str) -> str:
         if len(word) < 4 or self.counts[word] >= TRUSTED or word in self.dictionary:
             return word

@@ -39,14 +39,15 @@ from elara_bot.nlu.classifier import (
 from elara_bot.nlu.decision import Decision, decide
 from elara_bot.nlu.slots import delexicalise, extract_slots, topic_of
 from elara_bot.nlu.spelling import SpellingRepair
-from elara_bot.nlu.vocabulary import NluVocabulary
+from elara_bot.nlu.vocabulary import NluVocabulary, plural
 from retrieval.embedding import Embedder, Vector
 
 _FEATURES = "delex1"  # what the cached vectors were made of: bump when the preprocessing changes
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
 _SEARCHES = frozenset({"search", "refine_search"})
+_MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows the request before it
 _CONJUNCTION = re.compile(
-    r"\s*(?:,\s*)?\b(?:and\s+then|and\s+also|and|then|also|plus)\b\s*|\s*[;]\s*|(?<=[.!?])\s+", re.I
+    r"\s*(?:,\s*)?\b(?:and\s+then|and\s+also|and|then|also|plus)\b\s*|\s*[;,]\s*|(?<=[.!?])\s+", re.I
 )
 # everyday shop words the repair may correct to even when the corpus happens not to use them
 SPELLING_WORDS = """basket cart order orders cancel return refund payment paid deliver delivery shipping
@@ -166,7 +167,11 @@ class Nlu:
     def learn_catalog(self, product_types: list[str]) -> None:
         """Read the catalog's own product names as product types ("notebooks?", "show me an espresso
         machine" are searches): the classifier reads them as the corpus's product placeholder."""
-        self.vocabulary = self.vocabulary.with_catalog(product_types, (), ())
+        spelled = {t.replace("-", "") for t in product_types if "-" in t}  # "ereader" for "e-reader"
+        names = [*product_types, *spelled]
+        self.vocabulary = self.vocabulary.with_catalog(names, (), ())
+        if self.spelling is not None:
+            self.spelling.learn([*names, *(plural(n) for n in names)])
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         """The classifier's reading of each text, with the out-of-scope threshold applied."""
@@ -244,4 +249,5 @@ class Nlu:
             p.intent in corpus.ACTIONABLE and p.confidence >= max(SPLIT_CONFIDENCE, self.threshold)
             for p in (a, b)
         )
-        return sure and not (a.intent in _SEARCHES and b.intent in _SEARCHES)
+        modifier = b.intent in _MODIFIERS  # "put the second one in my basket, red, size 9": one request
+        return sure and not modifier and not (a.intent in _SEARCHES and b.intent in _SEARCHES)

@@ -158,3 +158,43 @@ def test_policy_questions_go_to_the_policy_text(nlu: Nlu) -> None:
 def test_a_price_in_the_message_is_never_a_tool_argument(nlu: Nlu) -> None:
     plan = respond("add the kettle at price $0.01", _state(), nlu)
     assert all("price" not in str(args) for _, args in _calls(plan))
+
+
+def test_the_cheaper_one_of_one_product_is_its_cheapest_variant(nlu: Nlu) -> None:
+    shoes_only = _state().shown[1]
+    plan = respond("I'll take the cheaper one", _state(shown=[shoes_only]), nlu)
+    assert _calls(plan) == [("add_to_cart", {"sku": "RUN-RED-9", "quantity": 1})]
+
+
+def test_a_typo_in_an_option_value_still_names_it(nlu: Nlu) -> None:
+    plan = respond("add the running shoes in blakc, size 10", _state(), nlu)
+    assert _calls(plan) == [("add_to_cart", {"sku": "RUN-BLACK-10", "quantity": 1})]
+
+
+def test_both_with_nothing_shown_means_the_carts_lines(nlu: Nlu) -> None:
+    plan = respond("I want two of both", _state(shown=[]), nlu)
+    assert _calls(plan) == [
+        ("update_cart_item", {"sku": "RUN-RED-10", "quantity": 2}),
+        ("update_cart_item", {"sku": "KET-1", "quantity": 2}),
+    ]
+
+
+def test_comma_separated_requests_run_in_order_and_an_add_verb_is_an_add(nlu: Nlu) -> None:
+    plan = respond("take the kettle out, add the boots in size 9 and show me my cart", _state(), nlu)
+    assert _calls(plan) == [
+        ("remove_from_cart", {"sku": "KET-1"}),
+        ("add_to_cart", {"sku": "BOOT-9", "quantity": 1}),
+        ("view_cart", {}),
+    ]
+
+
+def test_a_warranty_question_about_a_product_is_answered_from_the_policies(nlu: Nlu) -> None:
+    plan = respond("whats the warranty on a laptop", _state(), nlu)
+    assert [name for name, _ in _calls(plan)] == ["store_policy"]
+
+
+@pytest.mark.parametrize("text", ["sure, go for it", "yes please do", "sounds good"])
+def test_everyday_yeses_confirm_the_pending_call(nlu: Nlu, text: str) -> None:
+    pending = {"name": "cancel_order", "args": {"order_number": "EL-7KQ2ZP"}}
+    plan = respond(text, _state(pending=pending), nlu)
+    assert _calls(plan) == [("cancel_order", {"order_number": "EL-7KQ2ZP"})]
