@@ -198,6 +198,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _TITLE_NOISE = frozenset("the and for with one set pack new classic pro plus max mini of in a an".split())
 _PRONOUN = re.compile(r"\b(it|this|that|these|those|them|this one|that one)\b", re.I)
 _SIZE_NAMES = {"small": "s", "medium": "m", "large": "l", "extra large": "xl", "x-large": "xl"}
+_SIZE_WORDS = {"s": "small", "m": "medium", "l": "large"}
 
 
 def _words(text: str) -> list[str]:
@@ -254,7 +255,8 @@ def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
     flat, wanted = _flat(text), _flat(norm)
     if re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None:
         return True
-    return wanted.isalpha() and len(wanted) >= 5 and any(_close(word, wanted) for word in _words(flat))
+    spelled = _SIZE_WORDS.get(wanted, wanted)  # "meduim" for M: its long name, misspelled
+    return spelled.isalpha() and len(spelled) >= 5 and any(_close(word, spelled) for word in _words(flat))
 
 
 def _close(word: str, value: str) -> bool:
@@ -333,7 +335,16 @@ def _carrying_most_values(shown: list[ShownProduct], step: Step) -> list[ShownPr
 
 
 def _named_in(variant: ShownVariant, step: Step) -> set[str]:
-    return {value for value in variant.options.values() if _says_value(step.text, value, step.slots)}
+    """The values of this variant the message names, each with its option's name when that is said too
+    ("the black dial": black as the dial colour counts twice)."""
+    said = {_stem(w) for w in _words(step.text)}
+    found: set[str] = set()
+    for key, value in variant.options.items():
+        if _says_value(step.text, value, step.slots):
+            found.add(value)
+            if said & {_stem(w) for w in _words(key) if len(w) > 3}:
+                found.add(f"{key}={value}")
+    return found
 
 
 # --- variants ----------------------------------------------------------------------------------------
@@ -505,7 +516,8 @@ def _answer_choice(step: Step, state: ConversationState, asked: Question) -> Pla
 
 
 _ADD_WORDS = re.compile(
-    r"\b(add|put|throw|chuck|pop|get me|grab|buy|i'?ll take|i will take|i'?d like|i want|to (?:my|the) "
+    r"\b(add|put|throw|chuck|pop|get me|grab|buy|i'?ll take|i will take|i'?d like|i want"
+    r"|(?:could|can|would) you|to (?:my|the) "
     r"(?:cart|basket|bag)|in(?:to)? (?:my|the) (?:cart|basket|bag)|please|pls|plz)\b",
     re.I,
 )

@@ -310,17 +310,33 @@ def policy_answer(data: dict[str, Any], question: str) -> str:
 def _best_sentences(passages: list[dict[str, Any]], wanted: set[str]) -> tuple[str, str, int]:
     """(passage title, quoted sentences, words shared with the question) of the best-matching sentence,
     with its neighbours up to the reply length; passages come ranked, so ties go to the first."""
-    best: tuple[int, int, int] = (-1, 0, 0)  # (overlap, passage, sentence)
+    best: tuple[float, int, int] = (-1.0, 0, 0)  # (score, passage, sentence)
     split = [_SENTENCE_END.split(" ".join(str(p["body"]).split())) for p in passages]
+    when = question_asks_when(wanted)
     for i, sentences in enumerate(split):
         title_words = _content(str(passages[i]["title"]))
         for j, sentence in enumerate(sentences):
-            overlap = len(wanted & (_content(sentence) | title_words))
-            if overlap > best[0]:
-                best = (overlap, i, j)
-    overlap, i, j = best
+            words = _content(sentence)
+            score = len(wanted & words) + 0.5 * len(wanted & title_words - words)
+            if when and _TIME.search(sentence):
+                score += 1
+            if score > best[0]:
+                best = (score, i, j)
+    score, i, j = best
     quote = concise(" ".join(split[i][j:]))
-    return str(passages[i]["title"]), quote, overlap
+    return str(passages[i]["title"]), quote, int(score > 0)
+
+
+_TIME = re.compile(
+    r"\b(\d+\s*(?:(?:to|-)\s*\d+\s*)?(?:business\s+)?(?:days?|weeks?|hours?)"
+    r"|at once|immediately|same day|next day|within)\b",
+    re.I,
+)
+
+
+def question_asks_when(wanted: set[str]) -> bool:
+    """A question about time ("how long", "when", "how soon"): sentences with a time in them answer it."""
+    return bool(wanted & {"long", "when", "soon", "days", "quick", "fast"})
 
 
 def concise(text: str, limit: int = POLICY_REPLY_CHARS) -> str:

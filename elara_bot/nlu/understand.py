@@ -46,6 +46,15 @@ _FEATURES = "delex1"  # what the cached vectors were made of: bump when the prep
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
 _SEARCHES = frozenset({"search", "refine_search"})
 _MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows the request before it
+_DETERMINER = re.compile(r"^(?:the|a|an|one|ones|in|with|size|only|just)\b", re.I)
+# a request of its own starts with what to do (or who asks)
+_ACTION = re.compile(
+    r"^\W*(?:please\s+|then\s+|also\s+|now\s+)?(?:add|put|throw|remove|delete|drop|take|show|view|see|check|go|"
+    r"proceed|pay|cancel|return|track|find|search|look|get|give|make|change|set|clear|empty|buy|order|send|"
+    r"tell|what|where|when|how|is|are|do|does|can|could|would|will|i|i'd|i'll|i'm|id|ill|im|let|let's|lets|"
+    r"who|which|why|swap|switch|bring|update)\b",
+    re.I,
+)
 _CONJUNCTION = re.compile(
     r"\s*(?:,\s*)?\b(?:and\s+then|and\s+also|and|then|also|plus)\b\s*|\s*[;,]\s*|(?<=[.!?])\s+", re.I
 )
@@ -234,12 +243,13 @@ class Nlu:
         """Ordered requests of ``text`` (see the module docstring); one part when nothing splits."""
         for m in _CONJUNCTION.finditer(text):
             left, right = text[: m.start()].strip(" ,"), text[m.end() :].strip(" ,")
-            if not left or not right or not self._splittable(left, right):
+            separator = "," if m.group(0).strip() == "," else "and"
+            if not left or not right or not self._splittable(left, right, separator):
                 continue
             return [left, *self._split(right)]
         return [text]
 
-    def _splittable(self, left: str, right: str) -> bool:
+    def _splittable(self, left: str, right: str, separator: str = "and") -> bool:
         if len(_WORD.findall(left)) < 2 and decide(left) not in (Decision.YES, Decision.NO):
             return False
         if len(_WORD.findall(right)) < 2:
@@ -249,5 +259,9 @@ class Nlu:
             p.intent in corpus.ACTIONABLE and p.confidence >= max(SPLIT_CONFIDENCE, self.threshold)
             for p in (a, b)
         )
-        modifier = b.intent in _MODIFIERS  # "put the second one in my basket, red, size 9": one request
+        # "put the second one in my basket, red, size 9", "...water bottles, the 500ml ones", "the 60%
+        # keyboard with RGB and linear switches": one request; "the notebook and the pink yoga mat": two
+        modifier = b.intent in _MODIFIERS or (separator == "," and _DETERMINER.match(right) is not None)
+        if not modifier and _ACTION.match(right) is None:
+            modifier = "product_type" not in extract_slots(right, self.vocabulary)
         return sure and not modifier and not (a.intent in _SEARCHES and b.intent in _SEARCHES)
