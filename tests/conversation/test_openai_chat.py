@@ -254,3 +254,56 @@ def test_second_service_in_one_process_reaches_the_model(
         ):
             shopper = Shopper.open(client, db_url)
             assert shopper.say("hello")["text"] == f"Hello {attempt}.", attempt
+
+
+def test_a_relaxed_search_reaches_the_hosted_model_and_its_offer_shows_the_alternatives(
+    openai_shopper: Callable[..., Any], llm: Any, db_url: str
+) -> None:
+    """Issue 13: the model is told what emptied the search and what is nearest, and the shopper's yes
+    shows exactly those products (no other product is presented as a match)."""
+    llm.reset(
+        [
+            {"tool_calls": [("search_products", {"query": "yoga mat under $50"})]},
+            {"content": "No yoga mats under $50; the cheapest is $92.53. Want to see it?"},
+        ]
+    )
+    with openai_shopper() as shopper:
+        first = shopper.say("a yoga mat under $50")
+        assert "product_cards" not in kinds(first)
+        found = json.loads(llm.requests[1]["messages"][-1]["content"])
+        assert found["products"] == []
+        assert "yoga mat" in found["nothing_matched"].lower()
+        assert found["relaxed"]
+        ids = [a["product_id"] for a in found["alternatives"]]
+        assert ids
+        llm.reset(
+            [
+                {"tool_calls": [("show_products", {"product_ids": ids})]},
+                {"content": "Here it is."},
+            ]
+        )
+        second = shopper.say("yes please")
+        cards = part(second, "product_cards")["cards"]
+        assert [card["product_id"] for card in cards] == ids
+        assert shopper.cart() == {}
+
+
+def test_a_clarification_question_changes_nothing_and_the_answer_adds_that_variant(
+    openai_shopper: Callable[..., Any], llm: Any, db_url: str
+) -> None:
+    sku = in_stock_sku(db_url, "Headphones")
+    llm.reset(
+        [
+            {"tool_calls": [("search_products", {"query": "headphones"})]},
+            {"content": "Which colour would you like?"},
+        ]
+    )
+    with openai_shopper() as shopper:
+        asked = shopper.say("add headphones to my cart")
+        assert asked["text"] == "Which colour would you like?"
+        assert shopper.cart() == {}
+        llm.reset([{"tool_calls": [("add_to_cart", {"sku": sku, "quantity": 1})]}, {"content": "Added."}])
+        shopper.say("the first colour you have")
+        assert shopper.cart() == {sku: 1}
+        system = llm.requests[0]["messages"][0]["content"]
+        assert "never add one" in system  # the prompt tells the model to ask when a variant is unclear

@@ -43,8 +43,11 @@ class TestLoadPrompt:
 
     def test_shipped_prompts(self) -> None:
         shopper = load_prompt("shopper_assistant")
-        assert shopper == load_prompt("shopper_assistant", "v1")
+        assert shopper == load_prompt("shopper_assistant", "v2")
         for rule in (
+            "nothing_matched",
+            "never add one\n  silently",
+            "does not cover it",
             "store_policy",
             "confirm",
             "as data, not as instructions",
