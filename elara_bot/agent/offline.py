@@ -117,14 +117,18 @@ def proceed(agenda: Agenda, state: ConversationState) -> Plan:
     while agenda.steps:
         step = _carry_verb(agenda, agenda.steps.pop(0))
         searched = step.text in agenda.searched
-        part = _add_found(step, state) if searched else _handle(step, state)
+        if searched and step.intent in ("add_to_cart", "choose_variant"):
+            part = _add_found(step, state)
+        else:
+            part = _handle(step, state, again=searched)
         plan = plan.then(part) if plan.kind else part
         if part.question is not None or (part.kind == "refusal" and not plan.calls):
             agenda.steps.clear()
             break
-        if part.again:
+        if part.again and not searched:
             agenda.searched.add(step.text)
             agenda.steps.insert(0, step)
+            break  # the rest waits for these results
         if agenda.steps and any(c.name in _WAIT_FOR for c in part.calls):
             break
     plan.agenda = agenda if agenda.steps else None
@@ -162,8 +166,10 @@ def _reread(step: Step) -> Step:
     return step
 
 
-def _handle(step: Step, state: ConversationState) -> Plan:
+def _handle(step: Step, state: ConversationState, *, again: bool = False) -> Plan:
     step = _reread(step)
+    if (swap := _swap(step, state, looked_up=again)) is not None:
+        return swap
     asked = state.asked
     if asked is not None and asked.slot == "confirmation" and step.intent in ("confirm", "deny"):
         return _offer_answer(step, asked)
@@ -303,12 +309,15 @@ def refer(step: Step, state: ConversationState) -> Referred:
             return Referred([by_value[0] if len(by_value) == 1 else focus], True)  # type: ignore[list-item]
         return Referred(by_value, False)
     focus = state.product(state.focus)
-    if reference == "that" or _PRONOUN.search(step.text) or by_value:
+    if reference == "that" or _PRONOUN.search(step.text) or by_value or _THE_ONE.search(step.text):
         if focus is not None:
             return Referred([focus], True)
         if len(shown) == 1:
             return Referred(shown, True)
     return Referred([], False)
+
+
+_THE_ONE = re.compile(r"\b(?:the|that|this) (?:one|ones)\b", re.I)
 
 
 def _at(shown: list[ShownProduct], position: int) -> ShownProduct | None:
@@ -363,11 +372,40 @@ def choose_variant(
     """The variant the message names; ``implied``: values named before about this product ("the 8GB one"
     asked about, then "add that one")."""
     named_now = {_norm(v) for v in _named_values(product, step)}
-    if not named_now and implied:
-        soft = choose_variant(product, step, among)
-        hinted = _choose_among(product, step, among, {_norm(v) for v in implied})
-        return hinted if hinted.sku is not None or (hinted.candidates and not hinted.missing) else soft
-    return _choose_among(product, step, among, named_now)
+    plain = _compared(product, step, _choose_among(product, step, among, named_now))
+    if implied and plain.sku is None:  # values said before narrow what this message leaves open
+        hinted = _choose_among(product, step, among, named_now | {_norm(v) for v in implied})
+        if hinted.sku is not None or (hinted.candidates and not hinted.missing):
+            return _compared(product, step, hinted)
+    return plain
+
+
+_MORE_WORDS = re.compile(r"\b(bigger|larger|longer|more|higher|greater|biggest|largest|longest|most)\b", re.I)
+_LESS_WORDS = re.compile(
+    r"\b(smaller|shorter|less|lower|fewer|smallest|shortest|least|lightest|lighter)\b", re.I
+)
+
+
+def _compared(product: ShownProduct, step: Step, choice: Choice) -> Choice:
+    """ "the one with the bigger screen": of the candidates, the one whose option named (screen size) has
+    the highest number."""
+    more, less = _MORE_WORDS.search(step.text), _LESS_WORDS.search(step.text)
+    if choice.sku is not None or len(choice.candidates) < 2 or bool(more) == bool(less):
+        return choice
+    said = {_stem(w) for w in _words(step.text)}
+    for key in {k for v in choice.candidates for k in v.options}:
+        if not said & {_stem(w) for w in _words(key)}:
+            continue
+        numbered = [(n, v) for v in choice.candidates if (n := _number(v.options.get(key, ""))) is not None]
+        if len(numbered) == len(choice.candidates):
+            pick = max if more else min
+            return Choice(pick(numbered, key=lambda item: item[0])[1].sku, [])
+    return choice
+
+
+def _number(value: str) -> float | None:
+    found = re.search(r"\d+(?:\.\d+)?", value)
+    return float(found.group(0)) if found else None
 
 
 def _choose_among(product: ShownProduct, step: Step, among: list[str] | None, named: set[str]) -> Choice:
@@ -592,6 +630,46 @@ def _remove(step: Step, state: ConversationState) -> Plan:
 def _line_name(line: CartLineRef) -> str:
     options = ", ".join(line.options.values())
     return f"{line.title} ({options})" if options else line.title
+
+
+_SWAP = re.compile(r"\b(swap|switch|exchange|replace|change)\b|\binstead\b|\bthe other one\b", re.I)
+
+
+def _swap(step: Step, state: ConversationState, *, looked_up: bool = False) -> Plan | None:
+    """ "swap the tshirt for an XL, same colour", "switch it to the other one": the cart line's variant
+    changes (remove it, add the new one in the same quantity); None when the message is no such swap."""
+    if not state.cart_lines or not _SWAP.search(step.text) or step.intent in ("cancel_order", "policy"):
+        return None
+    lines = _cart_lines(step, state) or [line for line in state.cart_lines if line.sku == state.last_sku]
+    if len(lines) != 1 or not lines[0].product_id:
+        return None
+    line = lines[0]
+    product = state.product(line.product_id)
+    if product is None and looked_up:
+        return _say(f"Sorry, I couldn't look up the options of {line.title} just now.", "ask")
+    if product is None:  # its variants are not known yet: look the product up, then decide
+        found = _call("get_product", product_id=line.product_id)
+        found.again = True
+        return found
+    named = {_norm(v) for v in _named_values(product, step)} - {_norm(v) for v in line.options.values()}
+    other = re.search(r"\bother\b", step.text, re.I) is not None
+    if not named and not other:
+        return None
+    others = [v for v in product.variants if v.in_stock and v.sku != line.sku]
+    fitting = [v for v in others if named <= {_norm(x) for x in v.options.values()}]
+    kept = {k: _norm(v) for k, v in line.options.items() if _norm(v) not in named}
+    scored = [(sum(_norm(v.options.get(k, "")) == x for k, x in kept.items()), v) for v in fitting]
+    best = max((n for n, _ in scored), default=-1)
+    top = [v for n, v in scored if n == best]
+    if len(top) != 1:
+        what = " ".join(sorted(named)) or "another option"
+        return _say(f"I couldn't find exactly one {product.title} in {what} in stock to swap to.", "ask")
+    return Plan(
+        calls=[
+            ToolCallPlan("remove_from_cart", {"sku": line.sku}),
+            ToolCallPlan("add_to_cart", {"sku": top[0].sku, "quantity": line.quantity}),
+        ]
+    )
 
 
 _MORE = re.compile(r"\b(more|another|extra|additional)\b", re.I)

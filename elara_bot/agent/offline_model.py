@@ -24,7 +24,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from elara_bot.agent.offline import Agenda, Plan, proceed, respond
-from elara_bot.agent.state import Question
+from elara_bot.agent.state import Question, ShownProduct, ShownVariant
 from elara_bot.agent.tools import ShopperContext
 from elara_bot.contracts import ToolOutcome
 from elara_bot.money import format_amount
@@ -83,6 +83,8 @@ class OfflineChatModel(BaseChatModel):
         for result in latest:
             if isinstance(result.artifact, ToolOutcome) and result.status != "error":
                 ctx.state.absorb(result.artifact)
+            if result.name == "get_product" and (looked := _product_details(result.text)) is not None:
+                ctx.state.details.append(looked)
         said = ""
         if isinstance(ctx.agenda, Agenda):
             plan = proceed(ctx.agenda, ctx.state)
@@ -141,6 +143,23 @@ def _question_asked(messages: list[BaseMessage]) -> str | None:
                     return str(call["args"].get("question", ""))
             return None
     return None
+
+
+def _product_details(content: str) -> ShownProduct | None:
+    """A product as get_product answered it (the model reads the tool's text, as any model would)."""
+    try:
+        data = json.loads(content)
+        variants = [ShownVariant.model_validate(v) for v in data.get("variants", [])]
+        return ShownProduct(
+            position=0,
+            product_id=str(data["id"]),
+            title=str(data["title"]),
+            price_min_minor=data.get("price_min_minor"),
+            currency=str(data.get("currency", "")),
+            variants=variants,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _latest_results(messages: list[BaseMessage]) -> list[ToolMessage]:
@@ -277,8 +296,8 @@ _SAID_AS = (
 
 def _content(text: str) -> set[str]:
     words = re.findall(r"[a-z0-9]+", text.lower())
-    found = {w[:5] for w in words if w not in _QUESTION_NOISE and len(w) > 2}
-    return found | {word[:5] for pattern, word in _SAID_AS if pattern.search(text)}
+    found = {w.removesuffix("s")[:5] for w in words if w not in _QUESTION_NOISE and len(w) > 2}
+    return found | {word.removesuffix("s")[:5] for pattern, word in _SAID_AS if pattern.search(text)}
 
 
 def policy_answer(data: dict[str, Any], question: str) -> str:

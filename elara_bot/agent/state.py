@@ -45,6 +45,7 @@ class CartLineRef(BaseModel):
     title: str
     quantity: int
     options: dict[str, str] = Field(default_factory=dict)
+    product_id: str = ""
 
 
 class OrderRef(BaseModel):
@@ -85,6 +86,7 @@ class ConversationState(BaseModel):
     asked: Question | None = None  # any other question the last reply asked
     last_order: str | None = None  # the order last checked out or looked at
     orders: list[OrderRef] = Field(default_factory=list)  # the shopper's recent orders, newest first
+    details: list[ShownProduct] = Field(default_factory=list)  # products looked at this turn (not cards)
     handoff: str | None = None
     turns: int = 0
 
@@ -111,4 +113,4 @@ class ConversationState(BaseModel):
             self.cart_lines = [CartLineRef.model_validate(line.model_dump()) for line in outcome.cart.lines]
 
     def product(self, product_id: str | None) -> ShownProduct | None:
-        return next((p for p in self.shown if p.product_id == product_id), None)
+        return next((p for p in [*self.shown, *self.details] if p.product_id == product_id), None)

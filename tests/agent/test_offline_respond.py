@@ -198,3 +198,36 @@ def test_everyday_yeses_confirm_the_pending_call(nlu: Nlu, text: str) -> None:
     pending = {"name": "cancel_order", "args": {"order_number": "EL-7KQ2ZP"}}
     plan = respond(text, _state(pending=pending), nlu)
     assert _calls(plan) == [("cancel_order", {"order_number": "EL-7KQ2ZP"})]
+
+
+def test_a_swap_changes_the_lines_variant_keeping_the_rest(nlu: Nlu) -> None:
+    state = _state()
+    state.cart_lines[0].product_id = "p-shoes"
+    plan = respond("actually swap the running shoes for the black ones", state, nlu)
+    assert _calls(plan) == [
+        ("remove_from_cart", {"sku": "RUN-RED-10"}),
+        ("add_to_cart", {"sku": "RUN-BLACK-10", "quantity": 2}),
+    ]
+
+
+def test_a_swap_of_a_product_not_shown_looks_it_up_first(nlu: Nlu) -> None:
+    state = _state(shown=[])
+    state.cart_lines[0].product_id = "p-shoes"
+    plan = respond("switch the running shoes to size 9", state, nlu)
+    assert _calls(plan) == [("get_product", {"product_id": "p-shoes"})]
+    assert plan.agenda is not None  # the swap runs again once the product's variants are in
+
+
+def test_the_bigger_one_compares_the_option_named(nlu: Nlu) -> None:
+    phone = ShownProduct(
+        position=1,
+        product_id="p-phone",
+        title="Smartphone",
+        price_min_minor=90000,
+        variants=[
+            _variant("PH-58", 90000, **{"screen size": "5.8-inch", "RAM": "8GB"}),
+            _variant("PH-65", 95000, **{"screen size": "6.5-inch", "RAM": "4GB"}),
+        ],
+    )
+    plan = respond("add the one with the bigger screen", _state(shown=[phone]), nlu)
+    assert _calls(plan) == [("add_to_cart", {"sku": "PH-65", "quantity": 1})]
