@@ -4,8 +4,9 @@
 
 Starts the real service (``elara serve``: uvicorn on loopback, the offline model, an embedded PostgreSQL in
 a temporary data directory, the demo store) with the chat rate limit raised, then for each session count
-runs that many shoppers at once. Each shopper opens a session and talks: a search, "add the second one",
-"make it 2", "show my cart", "checkout", "what's the status of order N" (then again, for more turns).
+runs that many shoppers at once. Each shopper opens a session and talks: a search, "add the first one"
+(and "the first one" when the assistant asks which variant), "make it 2", "show my cart", "checkout",
+"what's the status of order N" (then again, for more turns).
 Prints one row per session count: turns, turns/s, p50/p95/p99 turn latency, errors (HTTP errors and
 timeouts), refused (answered, but without the part the turn should produce: e.g. another shopper bought
 the last one) and the server's peak RSS (the uvicorn process alone, and with its PostgreSQL).
@@ -47,11 +48,12 @@ SEARCHES = [
     "bluetooth speaker",
     "gaming mouse",
 ]
-ORDINALS = ["first", "second", "third"]
+ORDINALS = ["first"]  # a chat search shows only the kind asked for: often a single product
 # what a turn's reply must carry to count as answered
 EXPECTED = {
     "search": "product_cards",
     "add": "cart",
+    "choose": "cart",  # the answer to "which size?" when the add asked one
     "quantity": "cart",
     "cart": "cart",
     "checkout": "checkout_link",
@@ -156,26 +158,38 @@ async def shopper(client: httpx.AsyncClient, run: Run, seed: int, turns: int, th
     for step, message in script(rng, turns):
         if think_s:
             await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
-        started = time.perf_counter()
-        try:
-            response = await client.post(
-                "/api/v1/chat", json={"message": message.format(order=order)}, headers=headers
-            )
-        except httpx.HTTPError as exc:
-            run.turns.append(Turn(step, time.perf_counter() - started, 0, False))
-            why = f"{step}: {type(exc).__name__}"
-            run.failures[why] = run.failures.get(why, 0) + 1
-            continue
-        seconds = time.perf_counter() - started
-        body: dict[str, Any] = response.json() if response.status_code == 200 else {}
-        kinds = [part["type"] for part in body.get("parts", [])]
-        ok = response.status_code == 200 and EXPECTED[step] in kinds
-        if step == "checkout" and ok:
+        body = await say(client, run, headers, step, message.format(order=order))
+        if step == "add" and "cart" not in kinds_of(body) and "?" in str(body.get("text", "")):
+            # the assistant asks which variant (size, colour...): the shopper takes the first it names
+            body = await say(client, run, headers, "choose", "the first one")
+        if step == "checkout" and "checkout_link" in kinds_of(body):
             order = next(p["order_number"] for p in body["parts"] if p["type"] == "checkout_link")
-        if not ok:
-            why = f"{step}: HTTP {response.status_code} {str(body.get('text', response.text))[:80]}"
-            run.failures[why] = run.failures.get(why, 0) + 1
-        run.turns.append(Turn(step, seconds, response.status_code, ok))
+
+
+def kinds_of(body: dict[str, Any]) -> list[str]:
+    return [part["type"] for part in body.get("parts", [])]
+
+
+async def say(
+    client: httpx.AsyncClient, run: Run, headers: dict[str, str], step: str, message: str
+) -> dict[str, Any]:
+    """One turn, timed and checked for the part its step must carry; the reply's body ({} on an error)."""
+    started = time.perf_counter()
+    try:
+        response = await client.post("/api/v1/chat", json={"message": message}, headers=headers)
+    except httpx.HTTPError as exc:
+        run.turns.append(Turn(step, time.perf_counter() - started, 0, False))
+        why = f"{step}: {type(exc).__name__}"
+        run.failures[why] = run.failures.get(why, 0) + 1
+        return {}
+    seconds = time.perf_counter() - started
+    body: dict[str, Any] = response.json() if response.status_code == 200 else {}
+    ok = response.status_code == 200 and EXPECTED[step] in kinds_of(body)
+    if not ok:
+        why = f"{step}: HTTP {response.status_code} {str(body.get('text', response.text))[:80]}"
+        run.failures[why] = run.failures.get(why, 0) + 1
+    run.turns.append(Turn(step, seconds, response.status_code, ok))
+    return body
 
 
 async def drive(base: str, sessions: int, turns: int, think_s: float, seed: int) -> Run:

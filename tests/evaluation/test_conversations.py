@@ -283,8 +283,8 @@ def test_runner_catches_each_wrong_expectation(app_url: str) -> None:
     assert scores["wrong"].turns_passed == 0
 
 
-@pytest.mark.xfail(strict=True, reason="target not reached yet")
 def test_shopper_conversations_pass_at_95_percent(app_url: str) -> None:
+    """Issue 13's target on the suite in the repo (the assistant is measured afterwards on others)."""
     report = run(load(SHOPPER), app_url, POLICIES)
     assert not [r.id for r in report.results if r.error]
     rates = {s.category: round(s.rate, 2) for s in report.by_category()}
