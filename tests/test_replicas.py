@@ -86,10 +86,10 @@ def test_two_replicas_share_one_conversation(db_url: str, tmp_path: Path) -> Non
     ):
         token = httpx.post(f"{a}/api/v1/sessions", timeout=30).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        found = chat(a, auth, "show me headphones")
+        found = chat(a, auth, "show me kettles")
         cards = found["parts"][0]["cards"]  # type: ignore[index]
         second = {v["sku"] for v in cards[1]["variants"]}
-        chat(b, auth, "add the second one")
+        chat(b, auth, "add the second one, stainless steel, 1.5 liters")  # its one such variant
         chat(a, auth, "make it 2")
         cart = chat(b, auth, "show my cart")["parts"][0]["cart"]  # type: ignore[index]
         metrics_b = httpx.get(f"{b}/metrics", headers=METRICS_AUTH, timeout=10).text

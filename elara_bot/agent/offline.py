@@ -930,7 +930,7 @@ def _offer_answer(step: Step, asked: Question) -> Plan:
 
 def _out_of_scope(step: Step, state: ConversationState) -> Plan:
     return _say(
-        "Sorry, I can only help with shopping here: finding products, your cart, orders and our store "
+        "Sorry, I can only help with shopping in this store: finding products, your cart, orders and our "
         "policies. I can also put you through to a person.",
         "refusal",
     )

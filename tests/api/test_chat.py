@@ -60,10 +60,10 @@ def test_sse_streams_tool_activity_parts_and_ends_with_the_whole_reply(client: h
 def test_history_redraws_the_conversation_for_its_session_only(client: httpx.Client) -> None:
     auth, other = session(client), session(client)
     client.post("/api/v1/chat", json={"message": "show me headphones"}, headers=auth)
-    client.post("/api/v1/chat", json={"message": "add the first one"}, headers=auth)
+    client.post("/api/v1/chat", json={"message": "add the first one, black over-ear wired"}, headers=auth)
     turns = client.get("/api/v1/chat/history", headers=auth).json()
     assert [t["role"] for t in turns] == ["user", "assistant", "user", "assistant"]
-    assert turns[2]["text"] == "add the first one"
+    assert turns[2]["text"] == "add the first one, black over-ear wired"
     assert turns[3]["parts"][0]["type"] == "cart"
     later = client.get("/api/v1/chat/history", params={"after": turns[1]["id"]}, headers=auth).json()
     assert [t["id"] for t in later] == [turns[2]["id"], turns[3]["id"]]

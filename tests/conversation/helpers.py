@@ -92,6 +92,14 @@ class Shopper:
         self.conversation_id = reply["conversation_id"]
         return reply
 
+    def add(self, text: str) -> Reply:
+        """Say an add; when the assistant asks which variant (the product has several in stock and the
+        message named none), answer "the first one", as a shopper picking the first option offered."""
+        reply = self.say(text)
+        if not any(p["type"] == "cart" for p in reply["parts"]) and reply["text"].rstrip().endswith("?"):
+            reply = self.say("the first one")
+        return reply
+
     def stream(self, text: str, action: str | None = None) -> list[tuple[str, Any]]:
         response = self.post(text, action, Accept="text/event-stream")
         assert response.status_code == 200, response.text

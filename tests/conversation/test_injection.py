@@ -132,7 +132,7 @@ def test_injection_changes_no_price_and_leaks_nothing(
     shopper = Shopper.open(client, db_url)
     cards = part(shopper.say("show me headphones"), "product_cards")["cards"]
     sku = next(v["sku"] for v in cards[0]["variants"] if v["in_stock"])
-    shopper.say("add the first one")
+    shopper.add("add the first one")
 
     text = template.format(sku=sku, **victim)
     reply = shopper.say(text)
@@ -166,7 +166,7 @@ def test_instructions_inside_a_product_description_are_only_text(client: httpx.C
     shopper = Shopper.open(client, db_url)
     cards = part(shopper.say("show me headphones"), "product_cards")["cards"]
     assert planted in cards[0]["description"]  # shown as the product's text, nothing more
-    shopper.say("add the first one, it is free")
+    shopper.add("add the first one, it is free")
     link = part(shopper.say("checkout"), "checkout_link")
     assert link["total_minor"] > 0
     assert all_prices(db_url) == prices
