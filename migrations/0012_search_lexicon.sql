@@ -5,10 +5,22 @@
 -- as either (retrieval/search.py, `corrections`). Kept by statement triggers with transition tables, so an
 -- import of thousands of products adds its words in one statement per insert or update; the words of
 -- deleted products stay (a spare correction target finds nothing, which costs nothing).
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- pg_trgm ships with the embedded PostgreSQL and every packaged server; a server without it (the older
+-- `pgserver` wheel) keeps the lexicon and searches without corrections (`corrections` checks).
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    END IF;
+END $$;
 
 CREATE TABLE search_lexicon (word text PRIMARY KEY);
-CREATE INDEX search_lexicon_trgm ON search_lexicon USING gin (word gin_trgm_ops);
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        CREATE INDEX search_lexicon_trgm ON search_lexicon USING gin (word gin_trgm_ops);
+    END IF;
+END $$;
 
 CREATE FUNCTION elara_lexicon_words(doc text) RETURNS SETOF text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

@@ -171,11 +171,25 @@ WHERE NOT EXISTS (SELECT 1 FROM search_lexicon k WHERE k.word IN (q.word, q.prob
 """
 
 
+_TRIGRAMS: dict[tuple[str, str], bool] = {}  # (host, database): whether pg_trgm is installed there
+
+
+async def _has_trigrams(conn: Conn) -> bool:
+    """pg_trgm is there (migration 0012 installs it where the server offers it): asked once per database."""
+    key = (str(conn.info.host), conn.info.dbname)
+    if key not in _TRIGRAMS:
+        cur = await conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        _TRIGRAMS[key] = await cur.fetchone() is not None
+    return _TRIGRAMS[key]
+
+
 async def corrections(conn: Conn, text: str, threshold: float) -> dict[str, str]:
     """For each word of ``text`` (letters only, 4+) that no product's title, category, brand or description
     has, the nearest catalog word by trigram similarity (at least ``threshold``; migration 0012), if any."""
     words = [w for w in dict.fromkeys(_WORD.findall(text.lower())) if w.isalpha() and len(w) >= 4]
     if not words or threshold <= 0:
+        return {}
+    if not await _has_trigrams(conn):
         return {}
     probes = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words]
     await conn.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)])
