@@ -70,7 +70,7 @@ class TestMigrations:
             async with connect(url) as conn:
                 cur = await conn.execute(
                     "SELECT extname FROM pg_extension WHERE extname IN ('vector', 'pg_trgm') ORDER BY 1"
-                )  # pg_trgm (typo tolerance, migration 0012) where the server has it, as the embedded one does
+                )  # pg_trgm (typo tolerance, migration 0012) where the server has it, as embedded does
                 assert [r["extname"] for r in await cur.fetchall()] == ["pg_trgm", "vector"]
                 cur = await conn.execute(
                     "SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute"
