@@ -257,7 +257,7 @@ def test_out_of_stock_and_absurd_quantities_are_refused_clearly(
 ) -> None:
     with live_service(max_item_quantity=5) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         shopper = Shopper.open(client, db_url)
-        cards = part(shopper.say("show me headphones"), "product_cards")["cards"]
+        cards = part(shopper.say("show me kettles"), "product_cards")["cards"]
         sku = next(v["sku"] for v in cards[0]["variants"] if v["in_stock"])
         sql(db_url, "UPDATE variants SET stock = 1 WHERE sku = %s", (sku,))
 
