@@ -65,10 +65,13 @@ def check_version(version: object) -> str:
     if not isinstance(version, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", version):
         raise UcpError("profile_malformed", "the platform declares no protocol version (YYYY-MM-DD)", 422)
     if version not in SUPPORTED:
+        # a newer version than this business speaks is the platform's request we cannot serve: 400 (the
+        # issue's rule); an unknown older one is a profile the spec's table answers with 422
+        newer = version > max(SUPPORTED)
         raise UcpError(
             "version_unsupported",
             f"Protocol version {version} is not supported. This business supports {', '.join(SUPPORTED)}.",
-            422,
+            400 if newer else 422,
         )
     return version
 

@@ -226,11 +226,11 @@ def test_unknown_item_out_of_stock_cancel_and_negotiation_errors(store: str, pla
         client.http.get(f"{client.endpoint}/checkout-sessions/{empty['id']}"), 400, "invalid_profile_url"
     )
     newer = f'profile="{platform.profile_url}", version="2027-01-01"'
-    protocol_error(client.call("POST", "/checkout-sessions", LAMPS, agent=newer), 422, "version_unsupported")
+    protocol_error(client.call("POST", "/checkout-sessions", LAMPS, agent=newer), 400, "version_unsupported")
     platform.version = "2026-12-31"  # a platform newer than this store (a fresh profile URL: not cached)
     newer_profile = f'profile="{platform.profile_url}?fresh=1"'
     protocol_error(
-        client.call("POST", "/checkout-sessions", LAMPS, agent=newer_profile), 422, "version_unsupported"
+        client.call("POST", "/checkout-sessions", LAMPS, agent=newer_profile), 400, "version_unsupported"
     )
     bad = client.call(
         "POST", "/checkout-sessions", {"line_items": [{"item": {"id": "MUG-1"}, "quantity": 0}]}
