@@ -33,10 +33,8 @@ async def refresh(conn: Conn, customer_id: UUID, state: ConversationState) -> No
     this chat (the cart page, another channel, a payment)."""
     cart = await carts.view_cart(conn, customer_id)
     state.cart_lines = [CartLineRef.model_validate(line.model_dump()) for line in cart.lines]
-    recent = await orders.list_orders(conn, customer_id, limit=RECENT_ORDERS)
-    state.orders = [
-        OrderRef(number=o.number, status=o.status, titles=[line.title for line in o.lines]) for o in recent
-    ]
+    recent = await orders.recent_summaries(conn, customer_id, RECENT_ORDERS)
+    state.orders = [OrderRef.model_validate(row) for row in recent]
 
 
 def confirmation(state: ConversationState, text: str) -> Confirmation | None:

@@ -198,6 +198,26 @@ async def orders_of(
     return cast(list[OrderRow], await cur.fetchall())
 
 
+class OrderSummaryRow(TypedDict):
+    number: str
+    status: str
+    titles: list[str]
+
+
+async def recent_summaries(conn: Conn, customer_id: UUID, limit: int) -> list[OrderSummaryRow]:
+    """The customer's newest orders: number, status and the titles of their lines, in one query."""
+    cur = await conn.execute(
+        "SELECT o.number, o.status, coalesce(array_agg(l.title ORDER BY l.sku)"
+        " FILTER (WHERE l.title IS NOT NULL), '{}') AS titles"
+        " FROM (SELECT id, number, status, created_at FROM orders WHERE customer_id = %s"
+        "       ORDER BY created_at DESC LIMIT %s) o"
+        " LEFT JOIN order_lines l ON l.order_id = o.id"
+        " GROUP BY o.id, o.number, o.status, o.created_at ORDER BY o.created_at DESC",
+        (customer_id, limit),
+    )
+    return cast(list[OrderSummaryRow], await cur.fetchall())
+
+
 async def lines_of(conn: Conn, order_id: UUID) -> list[OrderLineRow]:
     cur = await conn.execute(
         "SELECT sku, product_id, title, options, quantity, unit_price_minor FROM order_lines"

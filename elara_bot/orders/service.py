@@ -64,6 +64,11 @@ async def list_orders(conn: Conn, customer_id: UUID, limit: int = 100) -> list[O
     return [await render(conn, row) for row in await repo.orders_of(conn, customer_id, limit=limit)]
 
 
+async def recent_summaries(conn: Conn, customer_id: UUID, limit: int = 5) -> list[repo.OrderSummaryRow]:
+    """The shopper's newest orders as a conversation refers to them (number, status, what is in them)."""
+    return await repo.recent_summaries(conn, customer_id, limit)
+
+
 async def get_order(conn: Conn, customer_id: UUID, number: str) -> OrderPublic:
     return await render(conn, await _owned(conn, customer_id, number))
 
