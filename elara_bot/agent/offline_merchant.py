@@ -25,11 +25,12 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
+from elara_bot.agent.offline_model import tool_results_since_last_human
 from elara_bot.analytics.periods import Found, find_periods, normalize
 from elara_bot.errors import InvalidInput
 
@@ -527,7 +528,7 @@ class OfflineMerchantModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        results = _results_since_question(messages)
+        results = tool_results_since_last_human(messages)
         if results:
             message = AIMessage(
                 content="\n".join(r.text.split("\n\n")[0].removeprefix("error: ") for r in results)
@@ -558,13 +559,3 @@ def _configured(key: str) -> Sequence[str]:
 
 def _question(messages: list[BaseMessage]) -> str:
     return next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")
-
-
-def _results_since_question(messages: list[BaseMessage]) -> list[ToolMessage]:
-    found: list[ToolMessage] = []
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            break
-        if isinstance(message, ToolMessage):
-            found.append(message)
-    return list(reversed(found))
