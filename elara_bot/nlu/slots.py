@@ -21,6 +21,15 @@ from retrieval.query_parser import Vocabulary, parse_query
 Span = tuple[int, int]
 
 ORDER_NUMBER = re.compile(r"(?<![\w-])EL-[A-Z0-9]{6}(?![\w-])", re.I)
+# Opaque identifiers a shopper may paste (a customer id, an email, a card or phone number, a token): their
+# characters say nothing about the request, and read as words they swayed it ("my customer id is <uuid>,
+# show my orders" went to a person for some uuids), so the classifier reads only their kind.
+_IDENTIFIERS = [
+    (re.compile(r"(?<![\w-])[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?![\w-])", re.I), "id"),
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "email"),
+    (re.compile(r"(?<![\w-])\+?\d[\d -]{7,}\d(?![\w-])"), "number"),
+    (re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{16,}(?![\w-])", re.I), "code"),
+]
 _NUM_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12, "a pair": 2, "pair": 2,
@@ -262,11 +271,18 @@ def extract_slots(
     return slots
 
 
+def mask_identifiers(text: str) -> str:
+    """``text`` with pasted identifiers (uuids, emails, long numbers, tokens) replaced by their kind."""
+    for pattern, kind in _IDENTIFIERS:
+        text = pattern.sub(kind, text)
+    return text
+
+
 def delexicalise(text: str, vocab: NluVocabulary | None = None) -> str:
     """``text`` with its slot values replaced by their kind ("remove the teal kettle" -> "remove the
     colour product"): the classifier then learns the wording of a request, not its fillers."""
     vocab = vocab or NluVocabulary.base()
-    out = ORDER_NUMBER.sub("order number", text)
+    out = ORDER_NUMBER.sub("order number", mask_identifiers(text))
     out = _alternation(frozenset(vocab.product_types)).sub("product", out)
     out = _alternation(vocab.colors).sub("colour", out)
     out = _alternation(vocab.materials).sub("material", out)

@@ -37,12 +37,12 @@ from elara_bot.nlu.classifier import (
     embed_corpus,
 )
 from elara_bot.nlu.decision import Decision, decide
-from elara_bot.nlu.slots import delexicalise, extract_slots, topic_of
+from elara_bot.nlu.slots import delexicalise, extract_slots, mask_identifiers, topic_of
 from elara_bot.nlu.spelling import SpellingRepair
 from elara_bot.nlu.vocabulary import NluVocabulary, plural
 from retrieval.embedding import Embedder, Vector
 
-_FEATURES = "delex1"  # what the cached vectors were made of: bump when the preprocessing changes
+_FEATURES = "delex2"  # what the cached vectors were made of: bump when the preprocessing changes
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
 _SEARCHES = frozenset({"search", "refine_search"})
 _MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows the request before it
@@ -196,6 +196,7 @@ class Nlu:
 
     def _plain(self, text: str) -> str:
         """What the classifier reads: typos repaired, slot values replaced by their kind."""
+        text = mask_identifiers(text)  # before the typo repair, which made words of hex digits
         return delexicalise(self.spelling(text) if self.spelling else text, self.vocabulary)
 
     def prime(self, texts: list[str]) -> None:

@@ -3,6 +3,8 @@ answers to the assistant's own questions."""
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -149,6 +151,30 @@ class TestState:
 @pytest.mark.parametrize("text", ["what's the meaning of life?", "tell me a joke", "write me a bash script"])
 def test_out_of_scope(nlu: Nlu, text: str) -> None:
     assert nlu.understand(text).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "my customer id is {}, show my orders",
+        "where is my order? my email is {}",
+        "i paid with card {}, was it charged",
+        "my account token is {} please check my cart",
+    ],
+)
+def test_a_pasted_identifier_does_not_sway_the_reading(nlu: Nlu, template: str) -> None:
+    """Its characters say nothing about the request: a uuid's hex digits once sent "show my orders" to a
+    person for some uuids and not for others."""
+    uuid_like = [str(uuid.UUID(int=random.Random(seed).getrandbits(128))) for seed in range(12)]
+    fillers = {
+        "show my orders": uuid_like,
+        "my email": [f"{n}@{h}" for n in ("ana.lee", "bo_92", "x+y") for h in ("ex.com", "mail.co.uk")],
+        "card": ["4242 4242 4242 4242", "5555555555554444", "4000-0566-5566-5556"],
+        "token": ["tok_1NiB2dLkdIwHu7ix3k0nY8", "a7f3c9e1b2d4f6a8c0e2", "sk-test-9f8e7d6c5b4a3210"],
+    }
+    values = next(v for key, v in fillers.items() if key in template)
+    readings = {tuple(s.intent for s in nlu.understand(template.format(v)).steps) for v in values}
+    assert len(readings) == 1, readings
 
 
 class _Counting:
