@@ -6,54 +6,20 @@ turn anyway keeps one path for tools, reply parts, memory and transactions.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
 
-from elara_bot.agent.offline_model import phrase_results, tool_results_since_last_human
+from elara_bot.agent.offline_model import phrase_results
+from elara_bot.agent.scripted import ScriptedChatModel, tool_calls, tool_results_since_last_human
 
 
-class ActionModel(BaseChatModel):
+class ActionModel(ScriptedChatModel):
     """Emits `calls` ([(tool name, args)]) once, then a reply worded from the tool results."""
 
+    llm_type = "elara-action"
     calls: list[tuple[str, dict[str, Any]]]
 
-    @property
-    def _llm_type(self) -> str:
-        return "elara-action"
-
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        return self
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
+    def reply(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
         results = tool_results_since_last_human(messages)
-        if results:
-            message = AIMessage(content=phrase_results(results))
-        else:
-            message = AIMessage(
-                content="",
-                tool_calls=[
-                    {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-                    for name, args in self.calls
-                ],
-            )
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        return AIMessage(content=phrase_results(results)) if results else tool_calls(self.calls)

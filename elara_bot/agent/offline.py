@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from elara_bot.agent.confirmation import describe
+from elara_bot.agent.scripted import ToolCallPlan
 from elara_bot.agent.state import (
     CartLineRef,
     ConversationState,
@@ -39,12 +40,6 @@ from elara_bot.nlu.slots import topic_of
 from retrieval.query_parser import parse_query
 
 MAX_LISTED = 6  # option values named in one clarification question
-
-
-@dataclass
-class ToolCallPlan:
-    name: str
-    args: dict[str, Any]
 
 
 @dataclass

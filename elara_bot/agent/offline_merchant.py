@@ -17,20 +17,20 @@ do, never answered with another question's figures.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
+from langchain_core.messages import AIMessage, BaseMessage
 
-from elara_bot.agent.offline_model import tool_results_since_last_human
+from elara_bot.agent.scripted import (
+    ScriptedChatModel,
+    ToolCallPlan,
+    last_human_text,
+    tool_calls,
+    tool_results_since_last_human,
+)
 from elara_bot.analytics.periods import Found, find_periods, normalize
 from elara_bot.errors import InvalidInput
 
@@ -181,12 +181,6 @@ WRITES = words(
     "|cancel the order|delete|restock the|add stock|mark as shipped|ship order|raise the price"
     "|lower the price"
 )
-
-
-@dataclass
-class ToolCallPlan:
-    name: str
-    args: dict[str, Any]
 
 
 @dataclass
@@ -504,46 +498,19 @@ PERIOD_TOOLS = frozenset(
 )  # fmt: skip
 
 
-class OfflineMerchantModel(BaseChatModel):
+class OfflineMerchantModel(ScriptedChatModel):
     """The analyst's model when no hosted one is configured (or it failed): `understand_merchant` picks
     the tool calls; once their results are back, the reply is their texts (the tables are parts)."""
 
-    @property
-    def _llm_type(self) -> str:
-        return "elara-offline-merchant"
+    llm_type = "elara-offline-merchant"
 
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        return self
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        results = tool_results_since_last_human(messages)
-        if results:
-            message = AIMessage(
-                content="\n".join(r.text.split("\n\n")[0].removeprefix("error: ") for r in results)
-            )
-        else:
-            question = _question(messages)
-            plan = understand_merchant(
-                question, _configured("merchant_categories"), _configured("merchant_products")
-            )
-            message = AIMessage(content=plan.decline or "", tool_calls=[_call(c) for c in plan.calls])
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-def _call(plan: ToolCallPlan) -> dict[str, Any]:
-    return {"name": plan.name, "args": plan.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+    def reply(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
+        if results := tool_results_since_last_human(messages):  # each one's first paragraph, as a sentence
+            texts = (r.text.split("\n\n")[0].removeprefix("error: ") for r in results)
+            return AIMessage(content="\n".join(texts))
+        vocabulary = _configured("merchant_categories"), _configured("merchant_products")
+        plan = understand_merchant(last_human_text(messages), *vocabulary)
+        return tool_calls(plan.calls, plan.decline or "")
 
 
 def _configured(key: str) -> Sequence[str]:
@@ -555,7 +522,3 @@ def _configured(key: str) -> Sequence[str]:
     except RuntimeError:  # called outside a graph run
         return ()
     return given if isinstance(given, list | tuple) else ()
-
-
-def _question(messages: list[BaseMessage]) -> str:
-    return next((m.text for m in reversed(messages) if isinstance(m, HumanMessage)), "")

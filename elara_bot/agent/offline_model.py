@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from elara_bot.agent.offline import Agenda, Plan, proceed, respond
+from elara_bot.agent.scripted import (
+    ScriptedChatModel,
+    Tool,
+    last_human_text,
+    tool_calls,
+    tool_results_since_last_human,
+)
 from elara_bot.agent.state import Question, ShownProduct, ShownVariant
 from elara_bot.agent.tools import ShopperContext
 from elara_bot.contracts import ToolOutcome
@@ -31,49 +33,31 @@ from elara_bot.money import format_amount
 from elara_bot.nlu import Nlu
 
 
-def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:
+def _tool_name(tool: Tool) -> str:
     """A tool's name; the full schema conversion (slow, and done on every model call) only when needed."""
     if isinstance(tool, BaseTool):
         return tool.name
     return str(convert_to_openai_tool(tool)["function"]["name"])
 
 
-class OfflineChatModel(BaseChatModel):
+class OfflineChatModel(ScriptedChatModel):
     """Deterministic shopping model that needs no network."""
 
+    llm_type = "elara-offline"
     bound_tools: tuple[str, ...] = ()
 
-    @property
-    def _llm_type(self) -> str:
-        return "elara-offline"
+    def bound(self, tools: Sequence[Tool]) -> OfflineChatModel:
+        return self.model_copy(update={"bound_tools": tuple(_tool_name(tool) for tool in tools)})
 
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        names = tuple(_tool_name(tool) for tool in tools)
-        return self.model_copy(update={"bound_tools": names})
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
+    def reply(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
         ctx = _context(kwargs)
         if ctx is None:
             raise RuntimeError("the offline model runs inside a shopper agent, with a ShopperContext")
         results = tool_results_since_last_human(messages)
-        if not results:
-            nlu = Nlu.for_embedder(ctx.embedder, ctx.settings.data_dir / "nlu")
-            message = self._act(respond(_last_human_text(messages), ctx.state, nlu), ctx)
-        else:
-            message = self._after(results, messages, ctx)
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        if results:
+            return self._after(results, messages, ctx)
+        nlu = Nlu.for_embedder(ctx.embedder, ctx.settings.data_dir / "nlu")
+        return self._act(respond(last_human_text(messages), ctx.state, nlu), ctx)
 
     def _after(
         self, results: list[ToolMessage], messages: list[BaseMessage], ctx: ShopperContext
@@ -101,13 +85,7 @@ class OfflineChatModel(BaseChatModel):
         ctx.asked = plan.question or ctx.asked
         ctx.agenda = plan.agenda
         calls = [c for c in plan.calls if not self.bound_tools or c.name in self.bound_tools]
-        if calls:
-            tool_calls = [
-                {"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-                for c in calls
-            ]
-            return AIMessage(content="", tool_calls=tool_calls)
-        return _direct_answer(plan)
+        return tool_calls(calls) if calls else _direct_answer(plan)
 
 
 def _direct_answer(plan: Plan) -> AIMessage:
@@ -189,23 +167,6 @@ def _offer(results: list[ToolMessage]) -> Question | None:
                 text="Want to see it?",
             )
     return None
-
-
-def _last_human_text(messages: list[BaseMessage]) -> str:
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return message.text
-    return ""
-
-
-def tool_results_since_last_human(messages: list[BaseMessage]) -> list[ToolMessage]:
-    results: list[ToolMessage] = []
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            break
-        if isinstance(message, ToolMessage):
-            results.append(message)
-    return list(reversed(results))
 
 
 def phrase_results(results: list[ToolMessage], question: str | None = None) -> str:
