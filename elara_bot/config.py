@@ -199,6 +199,20 @@ class UcpSettings(BaseModel):
         default=None, description="P-256 private key (PEM) that signs order webhooks; none: one per process"
     )
     signing_kid: str = Field(default="elara-ucp-1", description="the key's id in the profile's signing_keys")
+    require_signatures: bool = Field(
+        default=False,
+        description="refuse platform requests without an RFC 9421 signature (401 signature_missing); a"
+        " signature that is present is always verified",
+    )
+    stripe_handler: bool = Field(
+        default=True, description="offer the Stripe payment handler when payments run on Stripe"
+    )
+    stripe_publishable_key: str | None = Field(
+        default=None, description="published in the Stripe handler's config for platforms that tokenize"
+    )
+    stripe_network_id: str | None = Field(
+        default=None, description="the store's Stripe network id (what agents scope shared payment tokens to)"
+    )
 
 
 class LLMSettings(BaseModel):

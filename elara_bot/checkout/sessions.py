@@ -34,10 +34,6 @@ FINAL = ("completed", "canceled")
 MAX_LINES = 100
 
 
-class PaymentDeclined(ElaraError):
-    status_code = 402
-
-
 class SessionLineIn(BaseModel):
     id: str | None = Field(None, max_length=64)
     sku: str = Field(min_length=1, max_length=200)
@@ -305,7 +301,13 @@ async def _refresh(conn: Conn, session_id: str) -> SessionView:
     if view.status not in FINAL:
         errors = [m for m in view.messages if m.type == "error"]
         status = "incomplete" if errors else "ready_for_complete"
-        await conn.execute("UPDATE checkout_sessions SET status = %s WHERE id = %s", (status, session_id))
+        # never over a completion or cancel that committed since this row was read (a concurrent
+        # complete): the caller's later locked read then sees the final status
+        await conn.execute(
+            "UPDATE checkout_sessions SET status = %s"
+            " WHERE id = %s AND status NOT IN ('completed', 'canceled')",
+            (status, session_id),
+        )
         view.status = status
     return view
 
@@ -467,17 +469,17 @@ async def complete(
     lines = [_as_checkout_line(line, known) for line in view.lines]
     customer_id = row["customer_id"]
     order = await _place(conn, customer_id, lines, view.quote, _shipping_address(row))
-    session = f"ucp_{session_id}"
-    await orders_repo.set_payment_session(
-        conn, order["id"], provider_name, session, "", view.quote.total_minor, view.currency
-    )
     reference = await charge(view.quote.total_minor, view.currency, f"ucp-charge-{session_id}")
+    # the charge is the order's payment session: a refund (the admin's, a cancel's) goes to it
+    await orders_repo.set_payment_session(
+        conn, order["id"], provider_name, reference, "", view.quote.total_minor, view.currency
+    )
     event = PaymentEvent(
         provider=provider_name,
         event_id=f"{provider_name}:{reference}",
         kind=PaymentEventKind.PAID,
         order_id=order["id"],
-        session_id=session,
+        session_id=reference,
         amount_minor=view.quote.total_minor,
         currency=view.currency,
     )

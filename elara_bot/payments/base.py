@@ -9,6 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from elara_bot.errors import ElaraError
+
 
 class CheckoutSessionRequest(BaseModel):
     order_id: UUID
@@ -67,3 +69,28 @@ class WebhookParser(Protocol):
     the event read; None for an event type Elara does not act on."""
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent | None: ...
+
+
+class PaymentDeclined(ElaraError):
+    """The payer's bank or the provider refused the charge (nothing was taken)."""
+
+    status_code = 402
+
+
+@runtime_checkable
+class IntentCharger(Protocol):
+    """A provider that charges a payer's credential directly, server to server (Stripe PaymentIntents):
+    ``payment_method`` (a PaymentMethod id) or ``shared_token`` (a shared payment token an agent granted).
+    The idempotency key derives from our own ids, so a retried charge is the same charge. Returns the
+    charge's reference (the PaymentIntent id); raises ``PaymentDeclined`` when refused."""
+
+    async def charge_intent(
+        self,
+        amount_minor: int,
+        currency: str,
+        *,
+        payment_method: str | None,
+        shared_token: str | None,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> str: ...

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import stripe
 from pydantic import BaseModel, ConfigDict, ValidationError
-from stripe.params import RefundCreateParams
+from stripe.params import PaymentIntentCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from elara_bot.config import Settings
@@ -18,6 +18,7 @@ from elara_bot.errors import InvalidInput, PaymentError
 from elara_bot.payments.base import (
     CheckoutSession,
     CheckoutSessionRequest,
+    PaymentDeclined,
     PaymentEvent,
     PaymentEventKind,
 )
@@ -82,11 +83,58 @@ class StripeProvider:
             raise PaymentError("Stripe returned a session without a payment page")
         return CheckoutSession(id=session.id, url=session.url)
 
-    async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
+    async def charge_intent(
+        self,
+        amount_minor: int,
+        currency: str,
+        *,
+        payment_method: str | None,
+        shared_token: str | None,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> str:
+        """Create and confirm a PaymentIntent server to server (``payment_method`` or a shared payment
+        token); its id when it succeeded. A card decline, or an intent that would need the payer's action
+        (3-D Secure: no payer is present), is ``PaymentDeclined``, and such an intent is cancelled."""
+        if (payment_method is None) == (shared_token is None):
+            raise InvalidInput("exactly one of a payment method and a shared payment token is needed")
+        params: dict[str, Any] = {
+            "amount": amount_minor,
+            "currency": currency.lower(),
+            "confirm": True,
+            "metadata": metadata,
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        }
+        if payment_method is not None:
+            params["payment_method"] = payment_method
+        else:  # Stripe's agentic-commerce parameter (not yet in the typed params of this stripe release)
+            params["shared_payment_granted_token"] = shared_token
+        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
         try:
-            session = await self._client.v1.checkout.sessions.retrieve_async(session_id)
-            intent = session.payment_intent
-            intent_id = intent if isinstance(intent, str) else getattr(intent, "id", None)
+            intent = await self._client.v1.payment_intents.create_async(
+                params=cast(PaymentIntentCreateParams, params), options=options
+            )
+        except stripe.CardError as exc:
+            raise PaymentDeclined(f"the card was declined: {exc.user_message or exc.code}") from exc
+        except stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not take the payment: {exc.user_message or exc}") from exc
+        if intent.status == "succeeded":
+            return intent.id
+        try:  # requires_action and the like: nobody can finish it, so nothing may be left to capture
+            await self._client.v1.payment_intents.cancel_async(intent.id)
+        except stripe.StripeError as exc:
+            log.warning("could not cancel PaymentIntent %s (%s): %s", intent.id, intent.status, exc)
+        raise PaymentDeclined(f"the payment needs the payer's action ({intent.status}); use another method")
+
+    async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
+        """Refund a Checkout Session's payment, or a PaymentIntent (``pi_...``, from ``charge_intent``)."""
+        try:
+            if session_id.startswith("pi_"):
+                intent_id: str | None = session_id
+            else:
+                session = await self._client.v1.checkout.sessions.retrieve_async(session_id)
+                intent = session.payment_intent
+                intent_id = intent if isinstance(intent, str) else getattr(intent, "id", None)
             if intent_id is None:
                 raise PaymentError(f"Stripe session {session_id} has no payment to refund")
             params: RefundCreateParams = {"payment_intent": intent_id, "amount": amount_minor}

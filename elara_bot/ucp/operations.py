@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -17,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.schemas import SearchFilters
 from elara_bot.checkout import sessions
-from elara_bot.checkout.sessions import ItemProblem, PaymentDeclined, SessionInput, SessionLineIn
+from elara_bot.checkout.sessions import ItemProblem, SessionInput, SessionLineIn
 from elara_bot.config import Settings
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from elara_bot.orders import service as orders
-from elara_bot.payments.base import PaymentProvider
+from elara_bot.payments.base import PaymentDeclined, PaymentProvider
 from elara_bot.storefront import service as storefront
 from elara_bot.ucp import render, webhooks
 from elara_bot.ucp import repository as repo
@@ -32,6 +33,7 @@ from elara_bot.ucp.signatures import Signer
 from retrieval.embedding import Embedder
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -229,7 +231,9 @@ async def complete_checkout(
         raise Conflict(f"checkout session {session_id} is {view.status} and can no longer be completed")
     if view.status != "ready_for_complete":
         return Outcome(200, render.checkout(settings, caller.capabilities, view))
-    provider_name, charge = charge_for(selected_instrument(data.payment), render.test_mode_on(settings))
+    stripe = refunds if render.stripe_on(settings) else None
+    instrument = selected_instrument(data.payment)
+    provider_name, charge = charge_for(instrument, render.test_mode_on(settings), stripe)
     try:
         async with conn.transaction():
             view = await sessions.complete(conn, session_id, charge, provider_name, refunds)
@@ -241,8 +245,20 @@ async def complete_checkout(
         return Outcome(
             200, render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id))
         )
+    except Exception:
+        if charge.reference is not None and provider_name == "ucp_stripe":
+            await _give_back(refunds, charge.reference, view)  # charged, but no order was recorded
+        raise
     notify = view.order_number if view.webhook_url else None
     return Outcome(200, render.checkout(settings, caller.capabilities, view), notify)
+
+
+async def _give_back(provider: PaymentProvider, reference: str, view: sessions.SessionView) -> None:
+    """Refund a charge whose order could not be recorded (the transaction failed after the charge)."""
+    try:
+        await provider.refund(reference, view.quote.total_minor, view.currency, f"ucp-void-{reference}")
+    except Exception:
+        log.exception("charge %s has no order and could not be refunded: refund it by hand", reference)
 
 
 def _declined(content: str) -> dict[str, Any]:

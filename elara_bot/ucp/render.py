@@ -23,6 +23,8 @@ EXTENSIONS = ("dev.ucp.shopping.discount", "dev.ucp.shopping.fulfillment", "dev.
 TEST_HANDLER = "dev.elara.test_mode"
 TEST_HANDLER_ID = "elara_test_mode"
 TEST_TOKENS = {"success": "tok_test_success", "decline": "tok_test_decline"}
+STRIPE_HANDLER = "com.stripe.payment_intent"
+STRIPE_HANDLER_ID = "stripe"
 
 
 def base_url(settings: Settings) -> str:
@@ -58,17 +60,46 @@ def test_mode_on(settings: Settings) -> bool:
     return settings.ucp.test_mode and (settings.env != "prod" or settings.payments.dev_enabled)
 
 
+def stripe_on(settings: Settings) -> bool:
+    """The Stripe handler is on offer when the store's payments run on Stripe (a secret key is set)."""
+    payments = settings.payments
+    configured = payments.provider == "stripe" and payments.stripe_secret_key is not None
+    return settings.ucp.stripe_handler and configured
+
+
 def payment_handlers(settings: Settings) -> dict[str, list[dict[str, Any]]]:
-    if not test_mode_on(settings):
-        return {}
-    handler = {
-        "id": TEST_HANDLER_ID,
-        "version": VERSION,
-        "spec": f"{base_url(settings)}/ucp/v1/payment-handlers/test-mode",
-        "available_instruments": [{"type": "card"}],
-        "config": {"environment": "test", "tokens": TEST_TOKENS},
-    }
-    return {TEST_HANDLER: [handler]}
+    handlers: dict[str, list[dict[str, Any]]] = {}
+    if test_mode_on(settings):
+        handlers[TEST_HANDLER] = [
+            {
+                "id": TEST_HANDLER_ID,
+                "version": VERSION,
+                "spec": f"{base_url(settings)}/ucp/v1/payment-handlers/test-mode",
+                "available_instruments": [{"type": "card"}],
+                "config": {"environment": "test", "tokens": TEST_TOKENS},
+            }
+        ]
+    if stripe_on(settings):
+        key = settings.payments.stripe_secret_key
+        live = key is not None and key.get_secret_value().startswith(("sk_live_", "rk_live_"))
+        config: dict[str, Any] = {
+            "environment": "live" if live else "test",
+            "credential_types": ["stripe_payment_method", "stripe_shared_payment_token"],
+        }
+        if settings.ucp.stripe_publishable_key:
+            config["publishable_key"] = settings.ucp.stripe_publishable_key
+        if settings.ucp.stripe_network_id:
+            config["network_id"] = settings.ucp.stripe_network_id
+        handlers[STRIPE_HANDLER] = [
+            {
+                "id": STRIPE_HANDLER_ID,
+                "version": VERSION,
+                "spec": f"{base_url(settings)}/ucp/v1/payment-handlers/stripe",
+                "available_instruments": [{"type": "card"}],
+                "config": config,
+            }
+        ]
+    return handlers
 
 
 def profile(settings: Settings, signer: Signer) -> dict[str, Any]:

@@ -324,6 +324,29 @@ async def test_mode_handler(runtime: RuntimeDep) -> JSONResponse:
     )
 
 
+@v1.get("/payment-handlers/stripe", include_in_schema=False)
+async def stripe_handler(runtime: RuntimeDep) -> JSONResponse:
+    """What the Stripe handler takes (the handler's spec, as the profile links it)."""
+    if not render.stripe_on(runtime.settings):
+        raise NotFound("the Stripe payment handler is off")
+    handler = render.payment_handlers(runtime.settings)[render.STRIPE_HANDLER][0]
+    return JSONResponse(
+        {
+            "handler": render.STRIPE_HANDLER,
+            "id": render.STRIPE_HANDLER_ID,
+            "config": handler["config"],
+            "instruments": [
+                {"type": "card", "credential": {"type": "stripe_payment_method", "token": "pm_..."}},
+                {"type": "card", "credential": {"type": "stripe_shared_payment_token", "token": "spt_..."}},
+            ],
+            "note": "The store creates and confirms one Stripe PaymentIntent for the checkout's total with"
+            " the credential (a PaymentMethod of the store's account, or a shared payment token granted"
+            " to it)."
+            " A decline answers 402 with a payment_failed message; nothing is reserved or charged.",
+        }
+    )
+
+
 class SimulateShipping(BaseModel):
     model_config = ConfigDict(extra="forbid")
     order_id: str = Field(min_length=1, max_length=64)

@@ -1,6 +1,7 @@
 """A stateful stand-in for the parts of Stripe's API Elara uses, spoken to by the real ``stripe`` library.
 
-Checkout sessions (create, retrieve, expire), refunds, Idempotency-Key replay (400
+Checkout sessions (create, retrieve, expire), PaymentIntents (create and confirm with a PaymentMethod or a
+shared payment token, cancel; declining methods answer 402 card_error), refunds, Idempotency-Key replay (400
 ``idempotency_error`` when the parameters differ), failure injection (HTTP 500 or a sleep past the
 client's timeout), a configurable answer delay for session creation (a slow Stripe), sessions made
 outside our checkout (a Payment Link carrying an order's id) and signed webhook delivery of any body.
@@ -34,6 +35,7 @@ class StripeStub:
     base_url_of: Any
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[StripeRequest] = field(default_factory=list)
     idempotency: dict[str, tuple[dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
     failures: list[tuple[str, float]] = field(default_factory=list)
@@ -49,6 +51,13 @@ class StripeStub:
 
     def creates(self) -> list[StripeRequest]:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/checkout/sessions"]
+
+    def intent_creates(self) -> list[StripeRequest]:
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/payment_intents"]
+
+    def succeeded_intents(self) -> list[dict[str, Any]]:
+        """Every PaymentIntent that took money (a replayed request returns the same one: not counted)."""
+        return [i for i in self.intents.values() if i["status"] == "succeeded"]
 
     def expires(self) -> list[str]:
         """Session ids the service asked Stripe to expire."""
@@ -148,6 +157,8 @@ class StripeStub:
                     return 400, {"error": {"type": "invalid_request_error", "message": "session is not open"}}
                 session["status"] = "expired"
             return 200, session
+        if parts[:2] == ["v1", "payment_intents"]:
+            return self._intent(method, parts[2:], params)
         if parts == ["v1", "refunds"] and method == "POST":
             refund = {
                 "id": "re_" + secrets.token_hex(8),
@@ -159,6 +170,64 @@ class StripeStub:
             self.refunds.append(refund)
             return 200, refund
         return 404, {"error": {"type": "invalid_request_error", "message": f"unknown route {path}"}}
+
+    # PaymentMethods and shared payment tokens Stripe's test mode declines (and one needing 3-D Secure)
+    DECLINING = ("pm_card_visa_chargeDeclined", "pm_card_chargeDeclined", "spt_test_declined")
+    NEEDS_ACTION = ("pm_card_authenticationRequired",)
+
+    def _intent(self, method: str, rest: list[str], params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if not rest and method == "POST":
+            return self._create_intent(params)
+        intent = self.intents.get(rest[0]) if rest else None
+        if intent is None:
+            return 404, {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}}
+        if rest[1:] == ["cancel"] and method == "POST":
+            if intent["status"] == "succeeded":
+                return 400, {"error": {"type": "invalid_request_error", "message": "already succeeded"}}
+            intent["status"] = "canceled"
+        return 200, intent
+
+    def _create_intent(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        method = params.get("payment_method")
+        shared = params.get("shared_payment_granted_token")
+        if (
+            not params.get("amount", "").isdigit()
+            or not params.get("currency")
+            or (method is None) == (shared is None)
+        ):
+            message = "amount, currency and one of payment_method / shared_payment_granted_token"
+            return 400, {"error": {"type": "invalid_request_error", "message": message}}
+        intent_id = "pi_" + secrets.token_hex(12)
+        credential = method or shared or ""
+        intent = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": int(params["amount"]),
+            "currency": params["currency"],
+            "status": "requires_confirmation",
+            "payment_method": method or "pm_" + secrets.token_hex(8),
+            "shared_payment_granted_token": shared,
+            "metadata": {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
+            "latest_charge": None,
+        }
+        self.intents[intent_id] = intent
+        if params.get("confirm") != "true":
+            return 200, intent
+        if credential in self.DECLINING:
+            intent.update(status="requires_payment_method")
+            error = {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "generic_decline",
+                "message": "Your card was declined.",
+                "payment_intent": intent,
+            }
+            return 402, {"error": error}
+        if credential in self.NEEDS_ACTION:
+            intent.update(status="requires_action", next_action={"type": "use_stripe_sdk"})
+            return 200, intent
+        intent.update(status="succeeded", latest_charge="ch_" + secrets.token_hex(8))
+        return 200, intent
 
     def _create(self, params: dict[str, str]) -> dict[str, Any]:
         session_id = "cs_test_" + secrets.token_hex(12)

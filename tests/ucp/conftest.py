@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from fastapi import FastAPI, Request
 from pydantic import SecretStr
 
+from elara_bot.config import Settings
 from elara_bot.db import connect
 from elara_bot.storefront.importer import import_dir
 from elara_bot.ucp import mcp_server
@@ -119,8 +121,33 @@ def _seed(db_url: str, directory: Path) -> None:
 def store(commerce_db: str, tmp_path: Path) -> Iterator[str]:
     """The seeded store (catalog, discounts, promotions, shipping, taxes, a customer with saved addresses)
     serving the commerce routes and the UCP edge; yields its base URL."""
+    with serve_store(commerce_db, tmp_path, commerce_settings(commerce_db)) as url:
+        yield url
+
+
+STRIPE_WEBHOOK_SECRET = "whsec_ucp_test"
+
+
+@pytest.fixture
+def stripe_store(commerce_db: str, tmp_path: Path, stubs: Any) -> Iterator[str]:
+    """The same store with its payments on Stripe (the local stand-in, reached over HTTP by the real
+    ``stripe`` library): the profile offers the Stripe handler next to TEST MODE."""
+    settings = commerce_settings(
+        commerce_db,
+        provider="stripe",
+        stripe_secret_key="sk_test_elara",
+        stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+        stripe_api_base=stubs.base_url,
+        stripe_timeout_s=5,
+    )
+    stubs.parts["stripe"].failures.clear()
+    with serve_store(commerce_db, tmp_path, settings) as url:
+        yield url
+
+
+@contextmanager
+def serve_store(commerce_db: str, tmp_path: Path, settings: Settings) -> Iterator[str]:
     _seed(commerce_db, tmp_path)
-    settings = commerce_settings(commerce_db)
     settings.ucp.allow_http_profiles = True  # the platform's profile is served on loopback
     settings.ucp.simulation_secret = SecretStr(SIMULATION_SECRET)
     settings.ucp.profile_ttl_s = 60
