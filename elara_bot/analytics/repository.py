@@ -1,4 +1,9 @@
-"""All analytics SQL. Read-only; sales are orders whose status is in ``SALES_STATUSES``."""
+"""All analytics SQL. Read-only; sales are orders whose status is in ``SALES_STATUSES``.
+
+The period queries share one skeleton: named parameters from `_params` (``start``, ``end``, ``currency``,
+``statuses``), `_within` for a half-open ``[start, end)`` on a column, `_SALES` for the sales orders
+``o`` of the period, `_LINES` for their lines ``l`` (with the product ``p``, if still in the catalog).
+"""
 
 from __future__ import annotations
 
@@ -11,48 +16,39 @@ from elara_bot.db import Conn
 _STATUSES = list(SALES_STATUSES)
 
 
+def _params(start: datetime, end: datetime, currency: str = "", **more: Any) -> dict[str, Any]:
+    return {"statuses": _STATUSES, "currency": currency, "start": start, "end": end, **more}
+
+
+def _within(column: str) -> str:
+    return f"{column} >= %(start)s AND {column} < %(end)s"
+
+
+_SALES = f"o.status = ANY(%(statuses)s) AND o.currency = %(currency)s AND {_within('o.created_at')}"
+_LINES = " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
+_LINE_SUMS = "sum(l.quantity)::int AS units, sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor"
+# a category matches when the name is one of its path's segments ("Outdoor" matches "Outdoor > Footwear")
+_IN_CATEGORY = (
+    "(%(category)s::text IS NULL OR ' > ' || lower(p.category) || ' > '"
+    " LIKE '%% > ' || lower(%(category)s::text) || ' > %%')"
+)
+# the channel an order came through: its customer's first identity ('web', 'telegram', ...)
+_CHANNEL = (
+    "coalesce((SELECT ci.channel FROM customer_identities ci WHERE ci.customer_id = o.customer_id"
+    " ORDER BY ci.id LIMIT 1), 'unknown')"
+)
+
+
 async def totals(conn: Conn, start: datetime, end: datetime, currency: str) -> dict[str, Any]:
     """Revenue (sum of ``orders.total_minor``) and count of sales orders created in ``[start, end)``."""
     cur = await conn.execute(
         "SELECT coalesce(sum(total_minor), 0)::bigint AS revenue_minor, count(*)::int AS order_count"
-        " FROM orders WHERE status = ANY(%s) AND currency = %s AND created_at >= %s AND created_at < %s",
-        (_STATUSES, currency, start, end),
+        f" FROM orders o WHERE {_SALES}",
+        _params(start, end, currency),
     )
     row = await cur.fetchone()
     assert row is not None
     return row
-
-
-async def top_products(
-    conn: Conn, start: datetime, end: datetime, currency: str, by: str, limit: int
-) -> list[dict[str, Any]]:
-    """Products ranked by line revenue (quantity x unit price) or units, over sales orders."""
-    order = "revenue_minor DESC, units DESC" if by == "revenue" else "units DESC, revenue_minor DESC"
-    cur = await conn.execute(
-        "SELECT l.product_id, min(l.title) AS title, sum(l.quantity)::int AS units,"
-        " sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor"
-        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
-        " WHERE o.status = ANY(%s) AND o.currency = %s AND o.created_at >= %s AND o.created_at < %s"
-        f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %s",
-        (_STATUSES, currency, start, end, limit),
-    )
-    return await cur.fetchall()
-
-
-async def sales_by_category(
-    conn: Conn, start: datetime, end: datetime, currency: str
-) -> list[dict[str, Any]]:
-    """Line revenue and units per product category (products no longer in the catalog: '')."""
-    cur = await conn.execute(
-        "SELECT coalesce(p.category, '') AS category, sum(l.quantity)::int AS units,"
-        " sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor"
-        " FROM order_lines l JOIN orders o ON o.id = l.order_id"
-        " LEFT JOIN products p ON p.id = l.product_id"
-        " WHERE o.status = ANY(%s) AND o.currency = %s AND o.created_at >= %s AND o.created_at < %s"
-        " GROUP BY 1 ORDER BY revenue_minor DESC, category",
-        (_STATUSES, currency, start, end),
-    )
-    return await cur.fetchall()
 
 
 async def low_stock(
@@ -139,26 +135,6 @@ async def daily_revenue(
     return await cur.fetchall()
 
 
-# a category matches when the name is one of its path's segments ("Outdoor" matches "Outdoor > Footwear")
-_IN_CATEGORY = (
-    "(%(category)s::text IS NULL OR ' > ' || lower(p.category) || ' > '"
-    " LIKE '%% > ' || lower(%(category)s::text) || ' > %%')"
-)
-_SALES = (
-    "o.status = ANY(%(statuses)s) AND o.currency = %(currency)s"
-    " AND o.created_at >= %(start)s AND o.created_at < %(end)s"
-)
-# the channel an order came through: its customer's first identity ('web', 'telegram', ...)
-_CHANNEL = (
-    "coalesce((SELECT ci.channel FROM customer_identities ci WHERE ci.customer_id = o.customer_id"
-    " ORDER BY ci.id LIMIT 1), 'unknown')"
-)
-
-
-def _params(start: datetime, end: datetime, currency: str, **more: Any) -> dict[str, Any]:
-    return {"statuses": _STATUSES, "currency": currency, "start": start, "end": end, **more}
-
-
 async def product_sales(
     conn: Conn,
     start: datetime,
@@ -166,8 +142,8 @@ async def product_sales(
     currency: str,
     *,
     by: str,
-    limit: int,
-    category: str | None,
+    limit: int | None,
+    category: str | None = None,
     product: str | None = None,
     lowest_first: bool = False,
 ) -> list[dict[str, Any]]:
@@ -177,11 +153,9 @@ async def product_sales(
     if lowest_first:
         order = order.replace("DESC", "ASC")
     cur = await conn.execute(
-        "SELECT l.product_id AS key, min(l.title) AS label, sum(l.quantity)::int AS units,"
-        " sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor,"
+        f"SELECT l.product_id AS key, min(l.title) AS label, {_LINE_SUMS},"
         " count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
-        " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
-        f" WHERE {_SALES} AND {_IN_CATEGORY}"
+        f"{_LINES} WHERE {_SALES} AND {_IN_CATEGORY}"
         " AND (%(product)s::text IS NULL OR l.title ILIKE '%%' || %(product)s::text || '%%')"
         f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %(limit)s",
         _params(start, end, currency, limit=limit, category=category, product=product),
@@ -196,9 +170,9 @@ async def unsold_products(conn: Conn, start: datetime, end: datetime, limit: int
         " sum(v.stock)::int AS stock, count(*) OVER ()::int AS total"
         " FROM products p JOIN variants v ON v.product_id = p.id AND v.active"
         " WHERE NOT EXISTS (SELECT 1 FROM order_lines l JOIN orders o ON o.id = l.order_id"
-        " WHERE l.product_id = p.id AND o.status = ANY(%s) AND o.created_at >= %s AND o.created_at < %s)"
-        " GROUP BY p.id ORDER BY stock DESC, p.id LIMIT %s",
-        (_STATUSES, start, end, limit),
+        f" WHERE l.product_id = p.id AND o.status = ANY(%(statuses)s) AND {_within('o.created_at')})"
+        " GROUP BY p.id ORDER BY stock DESC, p.id LIMIT %(limit)s",
+        _params(start, end, limit=limit),
     )
     return await cur.fetchall()
 
@@ -209,15 +183,13 @@ async def product_titles(conn: Conn) -> list[str]:
 
 
 async def category_sales(
-    conn: Conn, start: datetime, end: datetime, currency: str, *, limit: int
+    conn: Conn, start: datetime, end: datetime, currency: str, *, limit: int | None
 ) -> list[dict[str, Any]]:
     """Line revenue and units per category (products no longer in the catalog: '')."""
     cur = await conn.execute(
         "SELECT coalesce(p.category, '') AS key, coalesce(p.category, '') AS label,"
-        " sum(l.quantity)::int AS units, sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor,"
-        " count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
-        " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
-        f" WHERE {_SALES} GROUP BY 1 ORDER BY revenue_minor DESC, 1 LIMIT %(limit)s",
+        f" {_LINE_SUMS}, count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
+        f"{_LINES} WHERE {_SALES} GROUP BY 1 ORDER BY revenue_minor DESC, 1 LIMIT %(limit)s",
         _params(start, end, currency, limit=limit),
     )
     return await cur.fetchall()
@@ -246,10 +218,9 @@ async def best_per_category(
     """The best-selling product (line revenue) of each category."""
     cur = await conn.execute(
         "SELECT DISTINCT ON (category) category, product_id, title, units, revenue_minor FROM ("
-        " SELECT coalesce(p.category, '') AS category, l.product_id, min(l.title) AS title,"
-        " sum(l.quantity)::int AS units, sum(l.quantity * l.unit_price_minor)::bigint AS revenue_minor"
-        " FROM order_lines l JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id"
-        f" WHERE {_SALES} GROUP BY 1, 2) x ORDER BY category, revenue_minor DESC, units DESC, product_id",
+        f" SELECT coalesce(p.category, '') AS category, l.product_id, min(l.title) AS title, {_LINE_SUMS}"
+        f"{_LINES} WHERE {_SALES} GROUP BY 1, 2) x"
+        " ORDER BY category, revenue_minor DESC, units DESC, product_id",
         _params(start, end, currency),
     )
     return await cur.fetchall()
@@ -264,10 +235,9 @@ async def refunds(conn: Conn, start: datetime, end: datetime, currency: str) -> 
     """Orders refunded in ``[start, end)`` (when the refund was recorded; else the order's last change)."""
     cur = await conn.execute(
         "SELECT count(*)::int AS refunded_orders, coalesce(sum(o.total_minor), 0)::bigint AS refunded_minor"
-        " FROM orders o WHERE o.status = 'refunded' AND o.currency = %(currency)s AND coalesce("
-        " (SELECT max(e.created_at) FROM order_events e WHERE e.order_id = o.id AND e.status = 'refunded'),"
-        " o.updated_at) >= %(start)s AND coalesce((SELECT max(e.created_at) FROM order_events e"
-        " WHERE e.order_id = o.id AND e.status = 'refunded'), o.updated_at) < %(end)s",
+        " FROM orders o CROSS JOIN LATERAL (SELECT coalesce(max(e.created_at), o.updated_at) AS at"
+        " FROM order_events e WHERE e.order_id = o.id AND e.status = 'refunded') r"
+        f" WHERE o.status = 'refunded' AND o.currency = %(currency)s AND {_within('r.at')}",
         _params(start, end, currency),
     )
     row = await cur.fetchone()
@@ -279,8 +249,8 @@ async def returns(conn: Conn, start: datetime, end: datetime) -> list[dict[str, 
     """Return requests made in ``[start, end)`` by status, with how many items they name."""
     cur = await conn.execute(
         "SELECT status, count(*)::int AS requests, coalesce(sum(cardinality(skus)), 0)::int AS items"
-        " FROM returns WHERE created_at >= %s AND created_at < %s GROUP BY status ORDER BY status",
-        (start, end),
+        f" FROM returns WHERE {_within('created_at')} GROUP BY status ORDER BY status",
+        _params(start, end),
     )
     return await cur.fetchall()
 
@@ -288,19 +258,17 @@ async def returns(conn: Conn, start: datetime, end: datetime) -> list[dict[str, 
 async def conversion(conn: Conn, start: datetime, end: datetime) -> dict[str, Any]:
     """Conversations started in ``[start, end)``, how many of their customers placed a sales order in it,
     and the searches run in it (with how many found nothing)."""
+    chats = f"FROM conversations c WHERE {_within('c.created_at')}"
+    searches = f"FROM search_log WHERE {_within('created_at')}"
     cur = await conn.execute(
-        "SELECT (SELECT count(*) FROM conversations"
-        " WHERE created_at >= %(start)s AND created_at < %(end)s)::int AS conversations,"
-        " (SELECT count(DISTINCT c.customer_id) FROM conversations c"
-        " WHERE c.created_at >= %(start)s AND c.created_at < %(end)s)::int AS shoppers,"
+        f"SELECT (SELECT count(*) {chats})::int AS conversations,"
+        f" (SELECT count(DISTINCT c.customer_id) {chats})::int AS shoppers,"
         " (SELECT count(DISTINCT c.customer_id) FROM conversations c JOIN orders o"
-        " ON o.customer_id = c.customer_id AND o.status = ANY(%(statuses)s)"
-        " AND o.created_at >= %(start)s AND o.created_at < %(end)s"
-        " WHERE c.created_at >= %(start)s AND c.created_at < %(end)s)::int AS buyers,"
-        " (SELECT count(*) FROM search_log WHERE created_at >= %(start)s AND created_at < %(end)s)::int"
-        " AS searches, (SELECT count(*) FROM search_log WHERE created_at >= %(start)s"
-        " AND created_at < %(end)s AND cardinality(result_ids) = 0)::int AS empty_searches",
-        {"start": start, "end": end, "statuses": _STATUSES},
+        f" ON o.customer_id = c.customer_id AND o.status = ANY(%(statuses)s) AND {_within('o.created_at')}"
+        f" WHERE {_within('c.created_at')})::int AS buyers,"
+        f" (SELECT count(*) {searches})::int AS searches,"
+        f" (SELECT count(*) {searches} AND cardinality(result_ids) = 0)::int AS empty_searches",
+        _params(start, end),
     )
     row = await cur.fetchone()
     assert row is not None
@@ -310,9 +278,9 @@ async def conversion(conn: Conn, start: datetime, end: datetime) -> dict[str, An
 async def empty_queries(conn: Conn, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
     cur = await conn.execute(
         "SELECT lower(query) AS query, count(*)::int AS searches FROM search_log"
-        " WHERE created_at >= %s AND created_at < %s AND cardinality(result_ids) = 0"
-        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %s",
-        (start, end, limit),
+        f" WHERE {_within('created_at')} AND cardinality(result_ids) = 0"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(limit)s",
+        _params(start, end, limit=limit),
     )
     return await cur.fetchall()
 
@@ -325,8 +293,8 @@ async def carts_abandoned_in(conn: Conn, start: datetime, end: datetime, before:
         " greatest(c.updated_at, max(cl.added_at)) AS last_change"
         " FROM carts c JOIN cart_lines cl ON cl.cart_id = c.id JOIN variants v ON v.sku = cl.sku"
         " WHERE c.status = 'open' GROUP BY c.id) x"
-        " WHERE last_change >= %s AND last_change < %s AND last_change < %s",
-        (start, end, before),
+        f" WHERE {_within('last_change')} AND last_change < %(before)s",
+        _params(start, end, before=before),
     )
     row = await cur.fetchone()
     assert row is not None
@@ -344,10 +312,10 @@ async def stock_cover(
         " round(v.stock * %(days)s::numeric / sum(l.quantity), 1)::float AS cover_days"
         " FROM variants v JOIN products p ON p.id = v.product_id"
         " JOIN order_lines l ON l.sku = v.sku JOIN orders o ON o.id = l.order_id"
-        " WHERE v.active AND o.status = ANY(%(statuses)s) AND o.created_at >= %(start)s"
-        " AND o.created_at < %(end)s GROUP BY v.sku, p.title) x"
+        f" WHERE v.active AND o.status = ANY(%(statuses)s) AND {_within('o.created_at')}"
+        " GROUP BY v.sku, p.title) x"
         " WHERE %(max_days)s::float IS NULL OR cover_days <= %(max_days)s::float"
         " ORDER BY cover_days, sku LIMIT %(limit)s",
-        _params(start, end, "", days=days, max_days=max_days, limit=limit),
+        _params(start, end, days=days, max_days=max_days, limit=limit),
     )
     return await cur.fetchall()

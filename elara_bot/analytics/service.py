@@ -119,15 +119,22 @@ async def top_products(
     limit: int = 5,
     currency: str = DEFAULT_CURRENCY,
 ) -> list[ProductSales]:
-    rows = await repo.top_products(conn, period.start, period.end, currency, by, limit)
-    return [ProductSales(**row) for row in rows]
+    rows = await repo.product_sales(conn, period.start, period.end, currency, by=by, limit=limit)
+    return [
+        ProductSales(
+            product_id=r["key"], title=r["label"], units=r["units"], revenue_minor=r["revenue_minor"]
+        )
+        for r in rows
+    ]
 
 
 async def sales_by_category(
     conn: Conn, period: Period, currency: str = DEFAULT_CURRENCY
 ) -> list[CategorySales]:
-    rows = await repo.sales_by_category(conn, period.start, period.end, currency)
-    return [CategorySales(**row) for row in rows]
+    rows = await repo.category_sales(conn, period.start, period.end, currency, limit=None)
+    return [
+        CategorySales(category=r["key"], units=r["units"], revenue_minor=r["revenue_minor"]) for r in rows
+    ]
 
 
 async def low_stock(
