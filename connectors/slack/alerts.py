@@ -7,6 +7,7 @@ break the payment path.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,13 +22,11 @@ from elara_bot.orders.schemas import OrderPublic, PaymentAlert
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class AlertDesk:
-    def __init__(
-        self, settings: SlackSettings, pool: AsyncConnectionPool[Conn], client: AsyncWebClient
-    ) -> None:
-        self.settings = settings
-        self.pool = pool
-        self.client = client
+    settings: SlackSettings
+    pool: AsyncConnectionPool[Conn]
+    client: AsyncWebClient
 
     async def order_paid(self, order: OrderPublic) -> None:
         """``runtime.on_order_paid``: the paid order, and its variants whose stock is now at or below

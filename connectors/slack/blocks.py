@@ -44,11 +44,16 @@ def table_text(table: TablePart) -> str:
     return f"*{table.title}*\n```{body}```"
 
 
+def section(text: str) -> dict[str, Any]:
+    """A Block Kit section of mrkdwn ``text``."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> dict[str, Any]:
+    """A Block Kit context line (small grey text) of mrkdwn ``text``."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
 def reply_blocks(reply: OutboundReply) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": reply.text[:MAX_SECTION]}}
-    ]
-    for part in reply.parts:
-        if isinstance(part, TablePart):
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": table_text(part)}})
-    return blocks
+    tables = [section(table_text(part)) for part in reply.parts if isinstance(part, TablePart)]
+    return [section(reply.text[:MAX_SECTION]), *tables]

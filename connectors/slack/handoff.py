@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -17,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.slack import repository
-from connectors.slack.blocks import escape, plain_text
+from connectors.slack.blocks import MAX_SECTION, context, escape, plain_text, section
 from elara_bot.cart import service as carts
 from elara_bot.config import SlackSettings
 from elara_bot.contracts import OutboundReply
@@ -48,22 +49,14 @@ class ShopperPush(Protocol):
 IsMerchant = Callable[[str | None, str | None], Awaitable[bool]]
 
 
+@dataclass(eq=False)
 class HandoffDesk:
-    def __init__(
-        self,
-        settings: SlackSettings,
-        pool: AsyncConnectionPool[Conn],
-        client: AsyncWebClient,
-        conversation: HandoffConversation,
-        is_merchant: IsMerchant,
-        telegram: ShopperPush | None = None,
-    ) -> None:
-        self.settings = settings
-        self.pool = pool
-        self.client = client
-        self.conversation = conversation
-        self.is_merchant = is_merchant
-        self.telegram = telegram
+    settings: SlackSettings
+    pool: AsyncConnectionPool[Conn]
+    client: AsyncWebClient
+    conversation: HandoffConversation
+    is_merchant: IsMerchant
+    telegram: ShopperPush | None = None
 
     async def on_handoff(self, conversation_id: UUID, reason: str) -> None:
         """The conversation service's ``on_handoff``: open a thread with a Close button.
@@ -154,11 +147,9 @@ class HandoffDesk:
         if blocks is None:
             async with self.pool.connection() as conn:
                 summary = await describe(conn, conversation_id, "handed back to the assistant")
-            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": summary[:2900]}}]
+            blocks = [section(summary[:MAX_SECTION])]
         kept = [block for block in blocks if block.get("type") != "actions"]
-        kept.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f":white_check_mark: {CLOSED}"}]}
-        )
+        kept.append(context(f":white_check_mark: {CLOSED}"))
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=CLOSED, blocks=kept)
         except SlackApiError:
@@ -200,7 +191,7 @@ async def _cart_text(conn: Conn, customer_id: UUID | None) -> str:
 
 def thread_blocks(conversation_id: UUID, summary: str) -> list[dict[str, Any]]:
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": summary[:2900]}},
+        section(summary[:MAX_SECTION]),
         {
             "type": "actions",
             "elements": [

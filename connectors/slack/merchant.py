@@ -10,13 +10,14 @@ import base64
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from connectors.slack.blocks import reply_blocks
+from connectors.slack.blocks import context, reply_blocks
 from elara_bot.agent.merchant_analyst import MerchantAnalyst
 from elara_bot.config import SlackSettings
 from elara_bot.contracts import ChartPart, OutboundReply
@@ -34,21 +35,15 @@ NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
 Respond = Callable[..., Awaitable[Any]]  # bolt's `respond`: a message to the command's response_url
 
 
+@dataclass(eq=False)
 class MerchantDesk:
     """Only merchants get data: a user in ``merchant_user_ids`` or a customer with role merchant/admin
     linked by a ``slack`` identity, from an allowed team. Everyone else gets a polite refusal."""
 
-    def __init__(
-        self,
-        settings: SlackSettings,
-        pool: AsyncConnectionPool[Conn],
-        client: AsyncWebClient,
-        analyst: MerchantAnalyst,
-    ) -> None:
-        self.settings = settings
-        self.pool = pool
-        self.client = client
-        self.analyst = analyst
+    settings: SlackSettings
+    pool: AsyncConnectionPool[Conn]
+    client: AsyncWebClient
+    analyst: MerchantAnalyst
 
     async def is_merchant(self, team_id: str | None, user_id: str | None) -> bool:
         if not user_id or team_id not in self.settings.allowed_team_ids:
@@ -57,10 +52,6 @@ class MerchantDesk:
             return True
         async with self.pool.connection() as conn:
             return await customers.is_staff_identity(conn, "slack", user_id)
-
-    async def answer(self, question: str) -> OutboundReply:
-        async with self.pool.connection() as conn, conn.transaction(force_rollback=True):
-            return await self.analyst.answer(conn, question)
 
     async def respond(
         self,
@@ -75,7 +66,8 @@ class MerchantDesk:
         if not await self.is_merchant(team_id, user_id):
             await self._post(channel, OutboundReply(text=REFUSAL), thread_ts, via_command)
             return
-        reply = await self.answer(MENTION.sub("", text).strip())
+        async with self.pool.connection() as conn, conn.transaction(force_rollback=True):  # reads only
+            reply = await self.analyst.answer(conn, MENTION.sub("", text).strip())
         if await self._post(channel, reply, thread_ts, via_command):
             await self._upload_charts(channel, reply, thread_ts)
 
@@ -96,9 +88,10 @@ class MerchantDesk:
             log.info(
                 "slack: cannot post in %s (%s); answered through the command's response_url", channel, error
             )
-            extra = [{"type": "context", "elements": [{"type": "mrkdwn", "text": INVITE}]}]
             await via_command(
-                text=f"{reply.text}\n\n{INVITE}", blocks=[*(blocks or []), *extra], response_type="ephemeral"
+                text=f"{reply.text}\n\n{INVITE}",
+                blocks=[*(blocks or []), context(INVITE)],
+                response_type="ephemeral",
             )
             return False
         return True
