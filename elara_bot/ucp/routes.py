@@ -25,7 +25,7 @@ from elara_bot.config import Settings
 from elara_bot.errors import ElaraError, Forbidden, InvalidInput, NotFound, OutOfStock
 from elara_bot.orders import service as orders
 from elara_bot.runtime import Runtime
-from elara_bot.ucp import negotiation, render
+from elara_bot.ucp import negotiation, render, signatures
 from elara_bot.ucp import operations as ops
 from elara_bot.ucp.negotiation import Platform, ProfileCache, UcpError
 from elara_bot.ucp.signatures import signer_for
@@ -93,6 +93,19 @@ async def platform(
         cache = request.app.state.ucp_profiles = ProfileCache(runtime.settings.ucp.profile_ttl_s)
     profile = await negotiation.fetch_profile(url, runtime.settings, cache)
     found = negotiation.negotiate(url, profile, render.capabilities())
+    public = render.base_url(runtime.settings) + request.url.path
+    if request.url.query:
+        public += f"?{request.url.query}"
+    await signatures.check_platform_request(
+        runtime.settings,
+        cache,
+        url,
+        profile,
+        request.method,
+        [str(request.url), public],
+        request.headers,
+        await request.body(),
+    )
     if render.CHECKOUT not in found.capabilities and render.ORDER not in found.capabilities:
         raise UcpError("capabilities_incompatible", "no capability in common with this platform", 422)
     return found

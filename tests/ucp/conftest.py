@@ -49,6 +49,7 @@ class Platform:
         ]
     )
     received: list[dict[str, Any]] = field(default_factory=list)
+    signing_keys: list[dict[str, Any]] = field(default_factory=list)  # JWKs its requests are signed with
 
     @property
     def profile_url(self) -> str:
@@ -82,7 +83,8 @@ class Platform:
                 "services": {"dev.ucp.shopping": [service]},
                 "capabilities": caps,
                 "payment_handlers": {},
-            }
+            },
+            "signing_keys": self.signing_keys,
         }
 
     def app(self) -> FastAPI:
