@@ -21,6 +21,7 @@ import re
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ from elara_bot.nlu.vocabulary import NluVocabulary, plural
 from retrieval.embedding import Embedder, Vector
 
 _FEATURES = "delex2"  # what the cached vectors were made of: bump when the preprocessing changes
+# Readings kept by classifier input: shoppers repeat the same short requests ("yes", "checkout", "show my
+# cart"), and splitting a message reads its parts again; a reading is a few hundred bytes.
+READINGS_KEPT = 4096
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
 _SEARCHES = frozenset({"search", "refine_search"})
 _MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows the request before it
@@ -132,6 +136,8 @@ class Nlu:
         self.vocabulary = vocabulary or NluVocabulary.base()
         self.startup_s = 0.0
         self._primed: dict[str, Vector] = {}
+        self._read: OrderedDict[str, Prediction] = OrderedDict()  # recent readings, by classifier input
+        self._read_lock = threading.Lock()
 
     @classmethod
     def train(
@@ -187,8 +193,20 @@ class Nlu:
         if not texts:
             return []
         plain = [self._plain(t) for t in texts]
-        vectors = np.stack([self._vector(t) for t in plain])
-        return [self._floor(p) for p in self.classifier.predict(plain, vectors.astype(np.float32))]
+        with self._read_lock:
+            known = {t: self._read[t] for t in plain if t in self._read}
+            for t in known:
+                self._read.move_to_end(t)
+        new = list(dict.fromkeys(t for t in plain if t not in known))
+        if new:
+            vectors = np.stack([self._vector(t) for t in new]).astype(np.float32)
+            fresh = dict(zip(new, self.classifier.predict(new, vectors), strict=True))
+            with self._read_lock:
+                self._read.update(fresh)
+                while len(self._read) > READINGS_KEPT:
+                    self._read.popitem(last=False)
+            known.update(fresh)
+        return [self._floor(known[t]) for t in plain]
 
     def _vector(self, plain: str) -> Vector:
         primed = self._primed.pop(plain, None)
