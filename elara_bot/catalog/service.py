@@ -44,9 +44,11 @@ def _product(info: ProductInfo, variants: list[VariantPublic]) -> ProductPublic:
     )
 
 
-async def load_products(conn: Conn, ids: list[str]) -> list[ProductPublic]:
-    """Products in the order of ``ids`` (unknown ids are left out)."""
-    rows = await repo.fetch_products(conn, ids)
+async def load_products(
+    conn: Conn, ids: list[str], rows: dict[str, ProductInfo] | None = None
+) -> list[ProductPublic]:
+    """Products in the order of ``ids`` (unknown ids are left out); ``rows``: their rows, already read."""
+    rows = rows if rows is not None else await repo.fetch_products(conn, ids)
     by_product: dict[str, list[VariantPublic]] = {}
     for variant in await repo.fetch_variants(conn, ids):
         by_product.setdefault(variant.product_id, []).append(variant)
@@ -185,9 +187,7 @@ class _Finder:
         if not is_generic(self.text):
             ranked = above_floor(ranked, self.settings)
         self.similarity.update({r.id: r.similarity for r in ranked if r.similarity is not None})
-        products = await load_products(self.conn, [r.id for r in ranked])  # prices and stock: always current
-        if self.product_type is not None:
-            products = [p for p in products if is_of_type(p.title, p.category or "", self.product_type)]
+        products = await self._load([r.id for r in ranked])
         scores = {r.id: r.score for r in ranked}
         hits = []
         for p in products:
@@ -197,6 +197,16 @@ class _Finder:
         if flt != SearchFilters():  # a remembered ranking: drop what no longer matches (sold out, repriced)
             hits = [h for h in hits if h.matching_variants]
         return hits[: self.limit]
+
+    async def _load(self, ids: list[str]) -> list[ProductPublic]:
+        """The ranked products, prices and stock always current; with a product kind, only that kind's,
+        judged on their rows before their variants are read (most of the kind's pool of 60 is not)."""
+        if self.product_type is None:
+            return await load_products(self.conn, ids)
+        rows = await repo.fetch_products(self.conn, ids)
+        kind = self.product_type
+        rows = {i: r for i, r in rows.items() if is_of_type(r.title, r.category or "", kind)}
+        return await load_products(self.conn, [i for i in ids if i in rows], rows)
 
     async def _rank(self, flt: SearchFilters) -> list[Ranked]:
         limit = max(self.limit, TYPE_POOL) if self.product_type else self.limit  # room for the kind's ones
