@@ -46,12 +46,24 @@ async def open_cart_id(conn: Conn, customer_id: UUID) -> int:
     return int(row["id"])
 
 
+_LINES = (
+    "SELECT l.sku, v.product_id, p.title, v.options, l.quantity, v.price_minor,"
+    " v.currency, v.stock FROM cart_lines l JOIN variants v ON v.sku = l.sku"
+    " JOIN products p ON p.id = v.product_id"
+)
+
+
 async def cart_lines(conn: Conn, cart_id: int) -> list[CartLineRow]:
+    cur = await conn.execute(f"{_LINES} WHERE l.cart_id = %s ORDER BY l.added_at, l.sku", (cart_id,))
+    return cast(list[CartLineRow], await cur.fetchall())
+
+
+async def open_cart_lines(conn: Conn, customer_id: UUID) -> list[CartLineRow]:
+    """The lines of the customer's open cart, read in one query; none when there is no open cart yet."""
     cur = await conn.execute(
-        "SELECT l.sku, v.product_id, p.title, v.options, l.quantity, v.price_minor,"
-        " v.currency, v.stock FROM cart_lines l JOIN variants v ON v.sku = l.sku"
-        " JOIN products p ON p.id = v.product_id WHERE l.cart_id = %s ORDER BY l.added_at, l.sku",
-        (cart_id,),
+        f"{_LINES} JOIN carts c ON c.id = l.cart_id WHERE c.customer_id = %s AND c.status = 'open'"
+        " ORDER BY l.added_at, l.sku",
+        (customer_id,),
     )
     return cast(list[CartLineRow], await cur.fetchall())
 

@@ -34,7 +34,11 @@ def _line(row: repo.CartLineRow) -> CartLine:
 
 
 async def _render(conn: Conn, cart_id: int) -> CartPublic:
-    lines = [_line(r) for r in await repo.cart_lines(conn, cart_id)]
+    return _cart(await repo.cart_lines(conn, cart_id))
+
+
+def _cart(rows: list[repo.CartLineRow]) -> CartPublic:
+    lines = [_line(r) for r in rows]
     return CartPublic(
         lines=lines,
         item_count=sum(line.quantity for line in lines),
@@ -44,7 +48,8 @@ async def _render(conn: Conn, cart_id: int) -> CartPublic:
 
 
 async def view_cart(conn: Conn, customer_id: UUID) -> CartPublic:
-    return await _render(conn, await repo.open_cart_id(conn, customer_id))
+    """The open cart as it is now: one read, which creates nothing (a first write creates the cart)."""
+    return _cart(await repo.open_cart_lines(conn, customer_id))
 
 
 def _check_quantity(quantity: int, max_quantity: int, *, allow_zero: bool) -> None:
