@@ -159,6 +159,18 @@ def wire_hooks(runtime: Runtime, slack: SlackConnector) -> None:
     conversation.on_shopper_message_in_handoff.append(slack.on_shopper_message)
 
 
+def wire_ucp(app: FastAPI, runtime: Runtime) -> None:
+    """The platform that placed an order through UCP hears of the merchant's changes to it (admin API),
+    in order webhooks signed with the key the store's profile publishes."""
+    if not runtime.settings.ucp.enabled:
+        return
+    from elara_bot.ucp.operations import OrderWebhooks
+    from elara_bot.ucp.signatures import signer_for
+
+    signer = signer_for(app.state, runtime.settings)
+    runtime.on_order_changed.append(OrderWebhooks(runtime.pool, runtime.settings, signer))
+
+
 def build_conversation(runtime: Runtime) -> ConversationService:
     settings = runtime.settings
     return ConversationService(
@@ -232,6 +244,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await start_runtime(settings, embedder)
         app.state.runtime = runtime
+        wire_ucp(app, runtime)
         try:
             yield
         finally:

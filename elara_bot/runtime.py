@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -16,6 +17,8 @@ from elara_bot.errors import ServiceUnavailable
 from elara_bot.orders.announcements import AlertHook, PaidHook
 from elara_bot.payments.base import PaymentProvider
 from retrieval.embedding import Embedder
+
+OrderChangedHook = Callable[[str], Awaitable[None]]  # awaited with an order's number
 
 
 class Connector(Protocol):
@@ -42,6 +45,9 @@ class Runtime:
     # Awaited with a PaymentAlert (orders.schemas) after a payment event's transaction commits: a payment
     # held for review, a late payment refunded. Merchant channels (Slack) subscribe here.
     on_payment_alert: list[AlertHook] = field(default_factory=list)
+    # Awaited with an order number after the merchant changed the order (admin API: fulfilled, delivered,
+    # refunded) and the change committed. The UCP order webhooks subscribe here.
+    on_order_changed: list[OrderChangedHook] = field(default_factory=list)
 
     def provider(self) -> PaymentProvider:
         """The payment provider (503 before the lifespan built it)."""

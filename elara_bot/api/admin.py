@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from pydantic import BaseModel, BeforeValidator, Field
 
 from elara_bot.api.auth import AdminKey
@@ -12,6 +13,7 @@ from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.api.errors import error_responses
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic, OrderStatus
+from elara_bot.runtime import OrderChangedHook, Runtime
 from elara_bot.storefront import service as storefront
 from elara_bot.storefront.schemas import (
     CustomerIn,
@@ -25,6 +27,7 @@ from elara_bot.storefront.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+log = logging.getLogger(__name__)
 
 
 class Fulfil(BaseModel):
@@ -55,19 +58,40 @@ async def list_orders(
     return await orders.admin_list_orders(conn, status, limit)
 
 
+async def announce_changed(hooks: list[OrderChangedHook], number: str) -> None:
+    """Tell the subscribers (``runtime.on_order_changed``: UCP order webhooks) of a committed change."""
+    for hook in hooks:
+        try:
+            await hook(number)
+        except Exception:
+            log.exception("order-changed subscriber failed for %s", number)
+
+
+def _changed(background: BackgroundTasks, runtime: Runtime, order: OrderPublic) -> OrderPublic:
+    """Announce the change after the response (the request's transaction has committed by then)."""
+    background.add_task(announce_changed, runtime.on_order_changed, order.number)
+    return order
+
+
 @router.post("/orders/{number}/fulfil", response_model=OrderPublic, responses=error_responses(404, 409))
-async def fulfil(number: str, body: Fulfil, _: AdminKey, conn: ConnDep) -> OrderPublic:
-    return await orders.mark_fulfilled(conn, number, body.tracking)
+async def fulfil(
+    number: str, body: Fulfil, _: AdminKey, conn: ConnDep, runtime: RuntimeDep, background: BackgroundTasks
+) -> OrderPublic:
+    return _changed(background, runtime, await orders.mark_fulfilled(conn, number, body.tracking))
 
 
 @router.post("/orders/{number}/deliver", response_model=OrderPublic, responses=error_responses(404, 409))
-async def deliver(number: str, _: AdminKey, conn: ConnDep) -> OrderPublic:
-    return await orders.mark_delivered(conn, number)
+async def deliver(
+    number: str, _: AdminKey, conn: ConnDep, runtime: RuntimeDep, background: BackgroundTasks
+) -> OrderPublic:
+    return _changed(background, runtime, await orders.mark_delivered(conn, number))
 
 
 @router.post("/orders/{number}/refund", response_model=OrderPublic, responses=error_responses(404, 409, 502))
-async def refund(number: str, _: AdminKey, conn: ConnDep, runtime: RuntimeDep) -> OrderPublic:
-    return await orders.refund_order(conn, number, runtime.provider())
+async def refund(
+    number: str, _: AdminKey, conn: ConnDep, runtime: RuntimeDep, background: BackgroundTasks
+) -> OrderPublic:
+    return _changed(background, runtime, await orders.refund_order(conn, number, runtime.provider()))
 
 
 @router.put("/stock/{sku}", response_model=StockOut, responses=error_responses(404))

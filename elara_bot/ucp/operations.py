@@ -313,6 +313,23 @@ async def notify(pool: AsyncConnectionPool[Conn], settings: Settings, number: st
         await webhooks.deliver(row["webhook_url"], body, profile, signer)
 
 
+@dataclass
+class OrderWebhooks:
+    """A ``runtime.on_order_changed`` subscriber: the platform that placed an order through a UCP checkout
+    hears of the merchant's changes to it (shipped, delivered, refunded), signed; other orders are not
+    UCP's."""
+
+    pool: AsyncConnectionPool[Conn]
+    settings: Settings
+    signer: Signer
+
+    async def __call__(self, number: str) -> None:
+        try:
+            await notify(self.pool, self.settings, number, self.signer)
+        except NotFound:
+            return
+
+
 # --- carts ---------------------------------------------------------------------------------------------
 def _cart_only(caller: Platform) -> None:
     if render.CART not in caller.capabilities:
