@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from tests.commerce.apphelp import ADMIN_KEY
 from tests.ucp.client import CHECKOUT_SCHEMAS, UcpClient, protocol_error, valid
 from tests.ucp.conftest import Platform
 from tests.ucp.test_rest_conformance import ADA, LAMPS, codes, stock, total
@@ -107,6 +108,16 @@ def test_pay_with_a_payment_method_declines_then_succeeds_and_a_replay_charges_o
     assert len(stripe.intent_creates()) == creates + 1  # one PaymentIntent for the order
     assert len(stripe.succeeded_intents()) == charged + 1
     assert stock(commerce_db, "LAMP-W") == before - 2
+
+    number = completed["order"]["id"]  # the merchant's refund reaches the PaymentIntent
+    refund = httpx.post(
+        f"{stripe_store}/api/v1/admin/orders/{number}/refund", headers={"X-Admin-Key": ADMIN_KEY}
+    )
+    assert refund.status_code == 200, refund.text
+    assert (stripe.refunds[-1]["payment_intent"], stripe.refunds[-1]["amount"]) == (
+        intent["id"],
+        intent["amount"],
+    )
 
 
 def test_pay_with_a_shared_payment_token_and_refuse_what_needs_the_payer(
