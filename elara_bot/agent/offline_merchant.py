@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
@@ -33,12 +34,6 @@ from elara_bot.agent.scripted import (
 )
 from elara_bot.analytics.periods import Found, find_periods, normalize
 from elara_bot.errors import InvalidInput
-
-
-def words(text: str) -> tuple[str, ...]:
-    """A vocabulary written as "a|b|c"."""
-    return tuple(text.split("|"))
-
 
 CAN_DO = (
     'I can tell you: revenue, orders and average order value for any period ("last month", "November",'
@@ -79,103 +74,63 @@ DAYS_LEFT = re.compile(
     r" (\d{1,3}|a|one|two|three|four) (days?|weeks?)\b"
     r"|\b(?:in|within|over) the next (day|week|month)\b|\bnext (week|month)\b"
 )
-COVER_WORDS = words(
+COVER_WORDS = (
     "stock cover|days of stock|weeks of stock|days of inventory|run out*|runs out|last us|will last"
     "|sell out|sells out|how long|cover|runway|days left|selling out"
 )
 
 
 def _any(msg: str, *phrases: str) -> bool:
-    """Whether any of ``phrases`` occurs as whole words (a trailing '*' matches any ending)."""
-    return any(
-        re.search(r"\b" + re.escape(w.rstrip("*")) + (r"" if w.endswith("*") else r"\b"), msg)
-        for w in phrases
-    )
+    """Whether any of ``phrases`` (each one or several, "a|b|c") occurs as whole words (a trailing '*'
+    matches any ending)."""
+    return _vocabulary("|".join(phrases)).search(msg) is not None
+
+
+@cache
+def _vocabulary(phrases: str) -> re.Pattern[str]:
+    ends = (re.escape(w.rstrip("*")) + ("" if w.endswith("*") else r"\b") for w in phrases.split("|"))
+    return re.compile(r"\b(?:" + "|".join(ends) + ")")
 
 
 # what the analyst has no data for, or may not do: declined honestly
-UNSUPPORTED: list[tuple[tuple[str, ...], str]] = [
+UNSUPPORTED: list[tuple[str, str]] = [
+    ("profit*|margin*|cost of goods|cogs|gross profit|net income|markup", "costs and profit"),
+    ("visitor*|traffic|page view*|pageview*|bounce rate|session*|clicks|impressions", "website traffic"),
+    ("ad spend|ads|advert*|campaign*|marketing|roas|cac|acquisition cost", "marketing"),
     (
-        ("profit*", "margin*", "cost of goods", "cogs", "gross profit", "net income", "markup"),
-        "costs and profit",
-    ),
-    (
-        (
-            "visitor*",
-            "traffic",
-            "page view*",
-            "pageview*",
-            "bounce rate",
-            "session*",
-            "clicks",
-            "impressions",
-        ),
-        "website traffic",
-    ),
-    (
-        ("ad spend", "ads", "advert*", "campaign*", "marketing", "roas", "cac", "acquisition cost"),
-        "marketing",
-    ),
-    (
-        (
-            "forecast*",
-            "predict*",
-            "projection*",
-            "next month",
-            "next week",
-            "next year",
-            "will we sell",
-            "going to sell",
-            "expect to sell",
-            "tomorrow",
-        ),
+        "forecast*|predict*|projection*|next month|next week|next year|will we sell|going to sell"
+        "|expect to sell|tomorrow",
         "forecasts",
     ),
-    (("lifetime value", "ltv", "clv", "churn*", "retention", "cohort*"), "customer lifetime and retention"),
+    ("lifetime value|ltv|clv|churn*|retention|cohort*", "customer lifetime and retention"),
+    ("tax*|vat|shipping cost*|postage cost*|fees|payout*|stripe fee*", "taxes, fees and payouts"),
+    ("review*|rating*|nps|satisfaction|complain*", "reviews and satisfaction"),
+    ("inventory value|stock value|value of stock|value of our stock|value of inventory", "stock value"),
+    ("export*|csv|spreadsheet|excel|download*", "exports (I answer here in the chat)"),
     (
-        ("tax*", "vat", "shipping cost*", "postage cost*", "fees", "payout*", "stripe fee*"),
-        "taxes, fees and payouts",
-    ),
-    (("review*", "rating*", "nps", "satisfaction", "complain*"), "reviews and satisfaction"),
-    (
-        ("inventory value", "stock value", "value of stock", "value of our stock", "value of inventory"),
-        "stock value",
-    ),
-    (("export*", "csv", "spreadsheet", "excel", "download*"), "exports (I answer here in the chat)"),
-    (
-        (
-            "items per order",
-            "units per order",
-            "repeat customer*",
-            "repeat rate",
-            "returning customer*",
-            "new customer*",
-            "signed up",
-            "sign up*",
-            "signup*",
-            "registration*",
-        ),
+        "items per order|units per order|repeat customer*|repeat rate|returning customer*|new customer*"
+        "|signed up|sign up*|signup*|registration*",
         "that",
     ),
-    (("employee*", "staff", "supplier*", "competitor*", "weather", "wage*", "salar*"), "that"),
+    ("employee*|staff|supplier*|competitor*|weather|wage*|salar*", "that"),
 ]
 # periods it cannot pin to days: asked to name the days rather than answered for another period
-HAZY = words(
+HAZY = (
     "holiday*|season*|summer|winter|spring|autumn|easter|ramadan|diwali|prime day|fiscal|launch|the sale"
     "|black week"
 )
 GREETING = re.compile(
     r"^(?:hi|hello|hey|thanks|thank you|cheers|good (?:morning|afternoon|evening)|help)\b|what can you do"
 )
-LOWEST = words(
+LOWEST = (
     "worst|least|lowest|slowest|weakest|bottom|poorest|not selling|slow mover*|slow-moving|slow selling"
     "|underperform*"
 )
-UNSOLD = words(
+UNSOLD = (
     "didn't sell|did not sell|didnt sell|no sales|zero sales|haven't sold|havent sold|never sold|unsold"
     "|not sold|nothing sold|sold nothing|without sales|without a sale"
 )
-WRITES = words(
+WRITES = (
     "refund order|issue a refund|give a refund|change the price|set the price|update the price"
     "|discount code|create a discount|send an email|email the|message the customer|cancel order"
     "|cancel the order|delete|restock the|add stock|mark as shipped|ship order|raise the price"
@@ -194,12 +149,12 @@ def _decline(reason: str) -> MerchantPlan:
 
 
 def _refused(msg: str) -> MerchantPlan | None:
-    if _any(msg, *WRITES) or WRITE.search(msg):
+    if _any(msg, WRITES) or WRITE.search(msg):
         return _decline(
             "I only read the store's data: I can't change orders, prices, stock or message anyone."
         )
-    for words, topic in UNSUPPORTED:
-        if _any(msg, *words):
+    for vocabulary, topic in UNSUPPORTED:
+        if _any(msg, vocabulary):
             what = "" if topic == "that" else f" I have no data on {topic}."
             return _decline(what.strip())
     return None
@@ -234,12 +189,6 @@ def _periods(msg: str) -> list[Found]:
 GENERIC = {"the", "and", "for", "with", "set", "pack", "pro", "plus", "mini", "max", "new", "classic", "one"}
 
 
-def _reserved() -> set[str]:
-    """The planner's own words ("top", "sales", "best"...): never read as a product's name."""
-    vocabulary = (*SALES, *RANK, *CUSTOMERS, *CHANNELS, *COMPARE)
-    return {w for phrase in vocabulary for w in re.findall(r"[a-z]+", phrase)}
-
-
 def _product(msg: str, products: Sequence[str], categories: Sequence[str]) -> str | None:
     """A product the question names: a whole title, else a distinctive word of one ("lamp", "socks")."""
     for title in sorted(products, key=len, reverse=True):
@@ -247,35 +196,38 @@ def _product(msg: str, products: Sequence[str], categories: Sequence[str]) -> st
             return title
     taken = {part.strip().lower() for path in categories for part in path.split(">")}
     words: set[str] = {w for title in products for w in re.findall(r"[a-z]{3,}", title.lower())}
-    words -= GENERIC | taken | _reserved()
+    words -= GENERIC | taken | RESERVED
     for word in sorted(words, key=len, reverse=True):
         if re.search(r"\b" + re.escape(word) + r"(?:s|es)?\b", msg):
             return word
     return None
 
 
-SALES = words(
+SALES = (
     "sell*|sold|sale|sales|revenue*|turnover|earn*|made|make|income|takings|gmv|orders|order count|business"
     "|how did we do|perform*|money|bring in|brought in|how much|doing|numbers|figures|stats|statistics|kpi*"
     "|report|results|summary|overview|hit|reach*|target*|goal*|take|taking*|gross*"
 )
-RANK = words(
+RANK = (
     "top|best|most popular|bestsell*|best-sell*|popular|biggest|leading|sells best|selling best|sold most"
     "|most sold|highest|number one|#1|star|rank*|leaderboard|placed the most|most orders|the most"
 )
-CUSTOMERS = words(
+CUSTOMERS = (
     "customer*|client*|buyer*|shopper*|spender*|who bought|who spent|who buys|who spends|vip*|who ordered"
     "|loyal|who placed|who has ordered"
 )
-CHANNELS = words(
+CHANNELS = (
     "channel*|telegram|webchat|web chat|website|widget|platform*|where do orders|where our orders"
     "|which source|source*|web vs|slack|per channel|web|online|came through|through the web"
 )
-COMPARE = words(
+COMPARE = (
     "compare*|comparison|vs|versus|against|than|growth|grow*|grew|change*|increase*|decrease*|up or down"
     "|difference|trend up|better|worse|improv*|period over period|week over week|month over month"
     "|year over year|yoy|mom|wow"
 )
+TREND = "trend*|chart*|graph*|plot*|daily|per day|day by day"
+# the planner's own words ("top", "sales", "best"...): never read as a product's name
+RESERVED = set(re.findall(r"[a-z]+", "|".join((SALES, RANK, CUSTOMERS, CHANNELS, COMPARE))))
 
 
 def _cover_days(msg: str) -> int | None:
@@ -290,7 +242,7 @@ def _cover_days(msg: str) -> int | None:
 
 
 def _stock_cover(msg: str) -> list[ToolCallPlan]:
-    if not _any(msg, *COVER_WORDS) or RAN_OUT.search(msg):  # "we've run out of" is out of stock now
+    if not _any(msg, COVER_WORDS) or RAN_OUT.search(msg):  # "we've run out of" is out of stock now
         return []
     days = _cover_days(msg)
     return [ToolCallPlan("stock_cover", {} if days is None else {"max_days": days})]
@@ -311,23 +263,13 @@ def _threshold(msg: str) -> int:
 def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     wanted = _any(
         msg,
-        *words(
-            "ask for|asked for|asking for|looking for|searched for|searching for|search*|don't stock"
-            "|dont stock|do not stock|don't carry|do not carry|don't sell|search for|requested|want*"
-            "|don't have|dont have|do not have|missing|demand"
-        ),
+        "ask for|asked for|asking for|looking for|searched for|searching for|search*|don't stock"
+        "|dont stock|do not stock|don't carry|do not carry|don't sell|search for|requested|want*"
+        "|don't have|dont have|do not have|missing|demand",
     )
-    stocky = _any(msg, *words("out of stock|sold out|unavailable|stock*|inventory|restock*|reorder*"))
-    lacking = (
-        "don't have",
-        "dont have",
-        "do not have",
-        "don't stock",
-        "dont stock",
-        "do not stock",
-        "don't carry",
-    )
-    if wanted and (stocky or RAN_OUT.search(msg) or _any(msg, *lacking)):
+    stocky = _any(msg, "out of stock|sold out|unavailable|stock*|inventory|restock*|reorder*")
+    lacking = "don't have|dont have|do not have|don't stock|dont stock|do not stock|don't carry"
+    if wanted and (stocky or RAN_OUT.search(msg) or _any(msg, lacking)):
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30, **period})]
     if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock") or RAN_OUT.search(msg):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
@@ -335,7 +277,7 @@ def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
         stocky
         or LOW.search(msg)
         or N_LEFT.search(msg)
-        or _any(msg, *words("running low|almost gone|low on|nearly out|almost out|few left|short on"))
+        or _any(msg, "running low|almost gone|low on|nearly out|almost out|few left|short on")
     ):
         return [ToolCallPlan("low_stock", {"threshold": _threshold(msg)})]
     return []
@@ -346,30 +288,24 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     about_returns = SEARCH_RESULTS.sub(" ", msg)  # "searches that return no results" are not returns
     if SENT_BACK.search(msg) or _any(
         about_returns,
-        *words(
-            "refund*|return*|sent back|send back|money back|chargeback*|rma|pay back|paid back"
-            "|give back|gave back|reimburs*"
-        ),
+        "refund*|return*|sent back|send back|money back|chargeback*|rma|pay back|paid back"
+        "|give back|gave back|reimburs*",
     ):
         calls.append(ToolCallPlan("refunds_and_returns", dict(period)))
     if _any(
         msg,
-        *words(
-            "conversion*|convert*|funnel|no result*|zero result*|found nothing|without finding"
-            "|couldn't find|could not find|not found|no match*|found no|nothing found|empty search*"
-            "|failed search*|chats to orders|chat to order|conversations|chatted|purchase rate"
-            "|chat to purchase|buy rate|close rate|chats|talked to|didn't buy|did not buy"
-            "|without buying|browsed|turned into orders|lead to orders|led to orders|searches"
-        ),
+        "conversion*|convert*|funnel|no result*|zero result*|found nothing|without finding"
+        "|couldn't find|could not find|not found|no match*|found no|nothing found|empty search*"
+        "|failed search*|chats to orders|chat to order|conversations|chatted|purchase rate"
+        "|chat to purchase|buy rate|close rate|chats|talked to|didn't buy|did not buy"
+        "|without buying|browsed|turned into orders|lead to orders|led to orders|searches",
     ):
         calls.append(ToolCallPlan("conversion", dict(period)))
     elif LEFT_IN_CART.search(msg) or _any(
         msg,
-        *words(
-            "abandon*|left in cart*|left in their cart*|unfinished cart*|unpaid cart*"
-            "|unfinished checkout*|incomplete checkout*|abandoned checkout*|didn't complete"
-            "|not completed|idle|open carts|carts|never checked out|didn't check out|did not check out"
-        ),
+        "abandon*|left in cart*|left in their cart*|unfinished cart*|unpaid cart*"
+        "|unfinished checkout*|incomplete checkout*|abandoned checkout*|didn't complete"
+        "|not completed|idle|open carts|carts|never checked out|didn't check out|did not check out",
     ):
         found = HOURS.search(msg)
         if period and not found:  # carts abandoned over a period: counted with the conversion figures
@@ -384,40 +320,36 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
 def _sales(
     msg: str, period: dict[str, str], phrases: list[str], categories: Sequence[str], product: str | None
 ) -> list[ToolCallPlan]:
-    ranked = _any(msg, *RANK) or bool(TOP_N.search(msg))
-    units = _any(msg, *words("units|quantity|most sold|sold most|how many units|volume|pieces"))
+    ranked = _any(msg, RANK) or bool(TOP_N.search(msg))
+    units = _any(msg, "units|quantity|most sold|sold most|how many units|volume|pieces")
     rank_by = "units" if units else "revenue"
     category = _category(msg, categories)
-    if _any(msg, *CHANNELS):
+    if _any(msg, CHANNELS):
         return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
-    if _any(msg, *words("which day|what day|best day|busiest day|peak day|slowest day|worst day")):
+    if _any(msg, "which day|what day|best day|busiest day|peak day|slowest day|worst day"):
         return [ToolCallPlan("revenue_chart", dict(period))]  # the daily series names its best day
-    if _any(msg, *UNSOLD):
+    if _any(msg, UNSOLD):
         return [ToolCallPlan("unsold_products", dict(period))]
-    if _any(msg, *LOWEST):
+    if _any(msg, LOWEST):
         args = {"by": "product", **period, "rank_by": rank_by, "lowest_first": True, "limit": _limit(msg, 5)}
         return [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
     if _any(
         msg,
-        *words(
-            "aov|average order*|avg order*|average basket|basket size|average spend|order value"
-            "|average sale|average transaction|typical order|average ticket|per order|order size"
-            "|per transaction|per purchase"
-        ),
+        "aov|average order*|avg order*|average basket|basket size|average spend|order value"
+        "|average sale|average transaction|typical order|average ticket|per order|order size"
+        "|per transaction|per purchase",
     ):
         return [ToolCallPlan("average_order_value", dict(period))]
-    ranks_customers = ranked or _any(msg, *words("who|which|most|spent|spend|vip*|loyal*|key"))
-    if _any(msg, *CUSTOMERS) and ranks_customers:
+    ranks_customers = ranked or _any(msg, "who|which|most|spent|spend|vip*|loyal*|key")
+    if _any(msg, CUSTOMERS) and ranks_customers:
         return [ToolCallPlan("sales_breakdown", {"by": "customer", **period, "limit": _limit(msg, 5)})]
     if product is not None:
         args = {"by": "product", **period, "product": product, "rank_by": rank_by, "limit": _limit(msg, 10)}
         return [ToolCallPlan("sales_breakdown", args)]
     per_category = _any(
         msg,
-        *words(
-            "each category|every category|per category|each department|by category|each section|in each"
-            "|for each|category by category"
-        ),
+        "each category|every category|per category|each department|by category|each section|in each"
+        "|for each|category by category",
     )
     if per_category and ranked:
         return [ToolCallPlan("best_sellers_by_category", dict(period))]
@@ -425,11 +357,9 @@ def _sales(
         return [ToolCallPlan("sales_breakdown", {"by": "category", **period, "limit": 50})]
     if ranked or _any(
         msg,
-        *words(
-            "which product*|what product*|which item*|what item*|by product|per product|each product"
-            "|product breakdown|what sold|what sells|what's selling|whats selling|what is selling"
-            "|what did we sell"
-        ),
+        "which product*|what product*|which item*|what item*|by product|per product|each product"
+        "|product breakdown|what sold|what sells|what's selling|whats selling|what is selling"
+        "|what did we sell",
     ):
         args = {"by": "product", **period, "rank_by": rank_by, "limit": _limit(msg, 5 if ranked else 10)}
         calls = [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
@@ -443,12 +373,12 @@ def _sales(
         return [
             ToolCallPlan("sales_breakdown", {"by": "product", **period, "category": category, "limit": 10})
         ]
-    if len(phrases) >= 2 or _any(msg, *COMPARE):
+    if len(phrases) >= 2 or _any(msg, COMPARE):
         other = {"other_period": phrases[1]} if len(phrases) >= 2 else {}
         return [
             ToolCallPlan("compare_periods", {"period": phrases[0] if phrases else "last 7 days", **other})
         ]
-    if _any(msg, *SALES) or _any(msg, *words("trend*|chart*|graph*|plot*|daily|per day|day by day")):
+    if _any(msg, SALES, TREND):
         return [ToolCallPlan("sales_summary", dict(period))]
     return []
 
@@ -477,12 +407,12 @@ def understand_merchant(
     if not calls:
         calls = _sales(msg, period, phrases, categories, _product(msg, products, categories))
     multi_day = not found or found[0].span.days > 1
-    trend = _any(msg, *words("trend*|chart*|graph*|plot*|daily|per day|day by day|over time"))
+    trend = _any(msg, TREND, "over time")
     if calls and (trend or (multi_day and calls[0].name == "sales_summary")):
         calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
     if not calls:
         return _decline("")
-    if not found and _any(msg, *HAZY) and any(c.name in PERIOD_TOOLS for c in calls):
+    if not found and _any(msg, HAZY) and any(c.name in PERIOD_TOOLS for c in calls):
         return _decline(
             'I can\'t tell which days that period covers: name them, e.g. "from December 20 to January 2".'
         )
