@@ -23,7 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from elara_bot.agent.merchant_tools import MERCHANT_LC_TOOLS, MerchantContext, ToolResult
-from elara_bot.agent.offline_merchant import CAN_DO, OfflineMerchantModel
+from elara_bot.agent.offline_merchant import OfflineMerchantModel
 from elara_bot.agent.shopper import ModelFailure, clean_text, failure_kind, run_agent
 from elara_bot.analytics import repository as analytics_repo
 from elara_bot.config import Settings
@@ -33,7 +33,6 @@ from elara_bot.observability import observe_fallback, observe_llm
 from elara_bot.prompts import load_prompt
 
 log = logging.getLogger(__name__)
-HELP = CAN_DO
 APOLOGY = "Sorry, I can't answer right now. Please try again in a moment."
 FALLBACK_NOTICE = "(Answered in basic mode: the AI model is unavailable right now.)"
 TOOL_NAMES = frozenset(t.name for t in MERCHANT_LC_TOOLS)

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, TypeVar
 
 from elara_bot.agent.confirmation import describe
 from elara_bot.agent.scripted import ToolCallPlan
@@ -34,12 +34,14 @@ from elara_bot.agent.state import (
     ShownProduct,
     ShownVariant,
 )
+from elara_bot.money import format_amount
 from elara_bot.nlu import DialogueState, Expectation, Nlu, Step
 from elara_bot.nlu.decision import Decision, decide
 from elara_bot.nlu.slots import topic_of
 from retrieval.query_parser import parse_query
 
 MAX_LISTED = 6  # option values named in one clarification question
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -73,6 +75,17 @@ _WAIT_FOR = frozenset({"search_products", "show_products", "recommend"})  # what
 
 def _call(name: str, **args: Any) -> Plan:
     return Plan(calls=[ToolCallPlan(name, args)])
+
+
+def _each(name: str, calls: list[dict[str, Any]]) -> Plan:
+    """One call of tool ``name`` per arguments in ``calls``."""
+    return Plan(calls=[ToolCallPlan(name, args) for args in calls])
+
+
+def _again(plan: Plan) -> Plan:
+    """``plan``, after whose results the request runs again (it searches or looks up what it needs)."""
+    plan.again = True
+    return plan
 
 
 def _say(text: str, kind: str) -> Plan:
@@ -177,7 +190,7 @@ def _handle(step: Step, state: ConversationState, *, again: bool = False) -> Pla
         answered = _answer_choice(step, state, asked)
         if answered is not None:
             return answered
-    handler = HANDLERS.get(step.intent, _out_of_scope)
+    handler = HANDLERS.get(step.intent, HANDLERS["out_of_scope"])
     return handler(step, state)
 
 
@@ -426,14 +439,19 @@ def _named_values(product: ShownProduct, step: Step) -> set[str]:
     return {value for value in values if _says_value(step.text, value, step.slots)}
 
 
-def _options_question(title: str, variants: list[ShownVariant]) -> str:
-    """ "Which one of the Electric Kettle: capacity 1L, 1.5L or 2L; color black or white?" """
+def _option_values(variants: list[ShownVariant]) -> dict[str, list[str]]:
+    """Each option's values over ``variants``, in the order they come."""
     keys: dict[str, list[str]] = {}
     for v in variants:
         for key, value in v.options.items():
             if value not in keys.setdefault(key, []):
                 keys[key].append(value)
-    differing = {k: vals for k, vals in keys.items() if len(vals) > 1}
+    return keys
+
+
+def _options_question(title: str, variants: list[ShownVariant]) -> str:
+    """ "Which one of the Electric Kettle: capacity 1L, 1.5L or 2L; color black or white?" """
+    differing = {k: vals for k, vals in _option_values(variants).items() if len(vals) > 1}
     listed = "; ".join(f"{k} {_or(vals[:MAX_LISTED])}" for k, vals in differing.items())
     return f"Which {title} would you like: {listed}?" if listed else f"Which {title} would you like?"
 
@@ -454,17 +472,10 @@ def _add(step: Step, state: ConversationState) -> Plan:
     referred = refer(step, state)
     if not state.shown and step.slots.get("reference") in ("both", "all") and state.cart_lines:
         quantity = _quantity(step)  # "I want two of both": the cart's lines
-        return Plan(
-            calls=[
-                ToolCallPlan("update_cart_item", {"sku": c.sku, "quantity": quantity})
-                for c in state.cart_lines
-            ]
-        )
+        return _each("update_cart_item", [{"sku": c.sku, "quantity": quantity} for c in state.cart_lines])
     if not referred.products:
         if not state.shown or step.slots.get("product_type"):
-            found = _search(step, state, _ADD_WORDS.sub(" ", step.text))  # "add a yoga mat": find it first
-            found.again = True
-            return found
+            return _again(_search(step, state, _ADD_WORDS.sub(" ", step.text)))  # "add a yoga mat": find it
         question = Question(intent="add_to_cart", slot="product", args={"quantity": _quantity(step)})
         return _ask("Which one would you like? Say for example 'the first one'.", question)
     if not referred.sure:
@@ -500,11 +511,8 @@ def _add_product(
         choice = Choice(pick(choice.candidates, key=lambda v: v.price_minor or 0).sku, [])
     if choice.sku is not None:
         return _call("add_to_cart", sku=choice.sku, quantity=quantity)
-    args = {
-        "product_id": product.product_id,
-        "quantity": quantity,
-        "skus": [v.sku for v in choice.candidates],
-    }
+    skus = [v.sku for v in choice.candidates]
+    args = {"product_id": product.product_id, "quantity": quantity, "skus": skus}
     question = Question(intent="add_to_cart", slot="variant", args=args)
     if choice.missing is not None:
         if not choice.candidates:
@@ -536,9 +544,8 @@ def _answer_choice(step: Step, state: ConversationState, asked: Question) -> Pla
             return None
         skus = [str(s) for s in asked.args.get("skus", [])] or None
         if step.slots.get("ordinal") and skus and not _named_values(product, step):
-            index = int(step.slots["ordinal"].split(",")[0])
-            pick = skus[index - 1 if index > 0 else -1] if abs(index) <= len(skus) else None
-            return _call("add_to_cart", sku=pick, quantity=quantity) if pick else None
+            pick = _nth(skus, step.slots["ordinal"])
+            return _call("add_to_cart", sku=pick[0], quantity=quantity) if pick else None
         return _add_product(product, step, quantity, among=skus)
     candidates = [p for p in state.shown if p.product_id in asked.args.get("product_ids", [])] or state.shown
     narrowed = refer(step, state.model_copy(update={"shown": candidates}))
@@ -580,9 +587,7 @@ def _choose(step: Step, state: ConversationState) -> Plan:
         state.focus = having[0].product_id
         return _add_product(having[0], step, _quantity(step))
     if not state.shown or step.slots.get("product_type"):
-        found = _search(step, state, _ADD_WORDS.sub(" ", step.text))
-        found.again = True
-        return found
+        return _again(_search(step, state, _ADD_WORDS.sub(" ", step.text)))
     question = Question(intent="add_to_cart", slot="product", args={"quantity": _quantity(step)})
     return _ask("Which product do you mean? Say for example 'the first one'.", question)
 
@@ -594,8 +599,7 @@ def _cart_lines(step: Step, state: ConversationState) -> list[CartLineRef]:
     if step.slots.get("reference") in ("both", "all"):
         return list(lines)
     if ordinal := step.slots.get("ordinal"):
-        index = int(ordinal.split(",")[0])
-        return [lines[index - 1 if index > 0 else -1]] if abs(index) <= len(lines) else []
+        return _nth(lines, ordinal)
     scores = [(_name_score(step.text, line.title, step.slots.get("product_type")), line) for line in lines]
     best = max(score for score, _ in scores)
     if best > 0:
@@ -611,6 +615,12 @@ def _cart_lines(step: Step, state: ConversationState) -> list[CartLineRef]:
     return list(lines) if len(lines) == 1 else []
 
 
+def _nth(items: list[_T], ordinal: str) -> list[_T]:
+    """The item an ordinal slot names ("2": the second, "-1": the last), or none if there are fewer."""
+    index = int(ordinal.split(",")[0])
+    return [items[index - 1 if index > 0 else -1]] if abs(index) <= len(items) else []
+
+
 def _remove(step: Step, state: ConversationState) -> Plan:
     if not state.cart_lines:
         return _call("view_cart")
@@ -619,7 +629,7 @@ def _remove(step: Step, state: ConversationState) -> Plan:
         return _say(f"Which item should I remove: {_or([line.title for line in state.cart_lines])}?", "ask")
     if len(lines) > 1 and step.slots.get("reference") not in ("both", "all"):
         return _say(f"Which one should I remove: {_or([_line_name(line) for line in lines])}?", "ask")
-    return Plan(calls=[ToolCallPlan("remove_from_cart", {"sku": line.sku}) for line in lines])
+    return _each("remove_from_cart", [{"sku": line.sku} for line in lines])
 
 
 def _line_name(line: CartLineRef) -> str:
@@ -643,9 +653,7 @@ def _swap(step: Step, state: ConversationState, *, looked_up: bool = False) -> P
     if product is None and looked_up:
         return _say(f"Sorry, I couldn't look up the options of {line.title} just now.", "ask")
     if product is None:  # its variants are not known yet: look the product up, then decide
-        found = _call("get_product", product_id=line.product_id)
-        found.again = True
-        return found
+        return _again(_call("get_product", product_id=line.product_id))
     named = {_norm(v) for v in _named_values(product, step)} - {_norm(v) for v in line.options.values()}
     other = re.search(r"\bother\b", step.text, re.I) is not None
     if not named and not other:
@@ -796,17 +804,10 @@ def _compare(step: Step, state: ConversationState) -> Plan:
 
 
 def _variants_summary(product: ShownProduct) -> str:
-    keys: dict[str, list[str]] = {}
-    for v in product.variants:
-        for key, value in v.options.items():
-            if value not in keys.setdefault(key, []):
-                keys[key].append(value)
-    options = "; ".join(f"{k}: {', '.join(vals[:MAX_LISTED])}" for k, vals in keys.items())
-    price = (
-        f"from {product.price_min_minor / 100:.2f} {product.currency}".strip()
-        if product.price_min_minor
-        else ""
-    )
+    values = _option_values(product.variants)
+    options = "; ".join(f"{k}: {', '.join(vals[:MAX_LISTED])}" for k, vals in values.items())
+    minor, currency = product.price_min_minor, product.currency
+    price = f"from {format_amount(minor, currency, symbol=False, grouping=False)}".strip() if minor else ""
     return ", ".join(x for x in (price, options) if x)
 
 
@@ -856,14 +857,6 @@ def _order_history(step: Step, state: ConversationState) -> Plan:
     return _call("order_status")
 
 
-def _cancel(step: Step, state: ConversationState) -> Plan:
-    return _irreversible(step, state, "cancel_order")
-
-
-def _return(step: Step, state: ConversationState) -> Plan:
-    return _irreversible(step, state, "request_return")
-
-
 def _irreversible(step: Step, state: ConversationState, tool: str) -> Plan:
     """Cancel or return: the order named, or the one order it can apply to; else ask which."""
     if _GENERAL.match(step.text) and not _order_number(step, state) and not _MINE.search(step.text):
@@ -896,15 +889,14 @@ def _irreversible(step: Step, state: ConversationState, tool: str) -> Plan:
 
 def _confirm(step: Step, state: ConversationState) -> Plan:
     if state.pending is not None:
-        decision = decide(step.text, dict(state.pending.get("args") or {}))
+        tool, args = str(state.pending["name"]), dict(state.pending.get("args") or {})
+        decision = decide(step.text, args)
         if decision is Decision.YES:
-            return _call(str(state.pending["name"]), **dict(state.pending.get("args") or {}))
+            return _call(tool, **args)
         if decision is Decision.UNCLEAR:
-            what = describe(str(state.pending["name"]), dict(state.pending.get("args") or {}))
-            question = Question(intent="confirm", slot="confirmation", tool=str(state.pending["name"]),
-                                args=dict(state.pending.get("args") or {}))  # fmt: skip
-            return Plan(answer=f"I need a clear yes or no: do you want me to {what}?", question=question,
-                        kind="confirm")  # fmt: skip
+            question = Question(intent="confirm", slot="confirmation", tool=tool, args=args)
+            text = f"I need a clear yes or no: do you want me to {describe(tool, args)}?"
+            return Plan(answer=text, question=question, kind="confirm")
     return _say("Alright. What can I help you find? For example 'running shoes under $100'.", "ask")
 
 
@@ -923,30 +915,31 @@ def _offer_answer(step: Step, asked: Question) -> Plan:
 # --- the rest -----------------------------------------------------------------------------------------
 
 
-def _out_of_scope(step: Step, state: ConversationState) -> Plan:
-    return _say(
+# requests answered in words alone: intent -> (answer, kind)
+_CANNED = {
+    "out_of_scope": (
         "Sorry, I can only help with shopping in this store: finding products, your cart, orders and our "
         "policies. I can also put you through to a person.",
         "refusal",
-    )
-
-
-def _abuse(step: Step, state: ConversationState) -> Plan:
-    return _say(
-        "I can't do that. I can help you find products, manage your cart and track orders.", "refusal"
-    )
-
-
-def _greeting(step: Step, state: ConversationState) -> Plan:
-    return _say("Hi! I can help you find products, manage your cart, check out and track orders.", "greeting")
-
-
-def _help(step: Step, state: ConversationState) -> Plan:
-    return _say(
+    ),
+    "abuse": ("I can't do that. I can help you find products, manage your cart and track orders.", "refusal"),
+    "greeting": (
+        "Hi! I can help you find products, manage your cart, check out and track orders.",
+        "greeting",
+    ),
+    "thanks": ("You're welcome! Anything else I can help with?", "thanks"),
+    "goodbye": ("Thanks for stopping by. Bye for now!", "goodbye"),
+    "help": (
         "Try: 'red running shoes under $80', 'add the second one in size 10', 'show my cart', 'checkout', "
         "'where is my order', 'what is your return policy' or 'talk to a human'.",
         "help",
-    )
+    ),
+}
+
+
+def _canned(intent: str) -> Callable[[Step, ConversationState], Plan]:
+    text, kind = _CANNED[intent]
+    return lambda step, state: _say(text, kind)
 
 
 HANDLERS: dict[str, Callable[[Step, ConversationState], Plan]] = {
@@ -965,16 +958,11 @@ HANDLERS: dict[str, Callable[[Step, ConversationState], Plan]] = {
     "resend_payment_link": lambda step, state: _call("payment_link", order_number=_order_number(step, state)),
     "order_status": _order_status,
     "order_history": _order_history,
-    "cancel_order": _cancel,
-    "return_order": _return,
+    "cancel_order": lambda step, state: _irreversible(step, state, "cancel_order"),
+    "return_order": lambda step, state: _irreversible(step, state, "request_return"),
     "policy": lambda step, state: _call("store_policy", question=step.text),
     "confirm": _confirm,
     "deny": _deny,
-    "greeting": _greeting,
-    "thanks": lambda step, state: _say("You're welcome! Anything else I can help with?", "thanks"),
-    "goodbye": lambda step, state: _say("Thanks for stopping by. Bye for now!", "goodbye"),
-    "help": _help,
     "human_handoff": lambda step, state: _call("handoff_to_human", reason=step.text),
-    "out_of_scope": _out_of_scope,
-    "abuse": _abuse,
+    **{intent: _canned(intent) for intent in _CANNED},
 }

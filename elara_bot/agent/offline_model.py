@@ -85,12 +85,10 @@ class OfflineChatModel(ScriptedChatModel):
         ctx.asked = plan.question or ctx.asked
         ctx.agenda = plan.agenda
         calls = [c for c in plan.calls if not self.bound_tools or c.name in self.bound_tools]
-        return tool_calls(calls) if calls else _direct_answer(plan)
-
-
-def _direct_answer(plan: Plan) -> AIMessage:
-    text = plan.answer or "Sorry, I can only help with shopping in this store."
-    return AIMessage(content=text, response_metadata={"elara_kind": plan.kind})
+        if calls:
+            return tool_calls(calls)
+        text = plan.answer or "Sorry, I can only help with shopping in this store."
+        return AIMessage(content=text, response_metadata={"elara_kind": plan.kind})
 
 
 def _with_question(text: str, asked: Question | None) -> str:
