@@ -120,9 +120,7 @@ class SlackConnector:
 
     async def _on_close_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        if not await self.merchant.is_merchant(
-            body.get("team", {}).get("id"), body.get("user", {}).get("id")
-        ):
+        if not await self.merchant.is_merchant(team_of(body), body.get("user", {}).get("id")):
             return
         message = body.get("container", {})
         blocks = body.get("message", {}).get("blocks")
