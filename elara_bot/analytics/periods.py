@@ -496,7 +496,3 @@ def previous_span(span: Span) -> Span:
     last = span.first - timedelta(days=1)
     first = last - timedelta(days=span.days - 1)
     return Span(first, last, "previous period")
-
-
-def same_span_last_year(span: Span) -> Span:
-    return Span(_add_months(span.first, -12), _add_months(span.last, -12), "a year earlier")
