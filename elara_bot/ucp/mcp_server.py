@@ -18,14 +18,16 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from elara_bot.config import Settings
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
 from elara_bot.runtime import Runtime
-from elara_bot.ucp import negotiation, render
+from elara_bot.ucp import negotiation, render, signatures
 from elara_bot.ucp import operations as ops
 from elara_bot.ucp.negotiation import Platform, ProfileCache, UcpError
 from elara_bot.ucp.signatures import Signer, signer_for
@@ -36,13 +38,55 @@ Operation = Callable[[Conn, Platform], Awaitable[ops.Outcome]]
 
 
 class _Endpoint:
-    """The session manager's ASGI handler as a Starlette route endpoint (an object, not a function)."""
+    """The session manager's ASGI handler as a Starlette route endpoint (an object, not a function), behind
+    the check of request signatures (the spec's Message Signatures apply to MCP's HTTP requests too)."""
 
-    def __init__(self, server: MCPServer) -> None:
+    def __init__(self, server: MCPServer, tools: UcpTools) -> None:
         self.server = server
+        self.tools = tools
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            body = await _read_body(receive)
+            refusal = await self.tools.check_signature(Request(scope), body)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            receive = _replay(body, receive)
         await self.server.session_manager.handle_request(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    """The body already read, then the connection's own messages (a disconnect when it comes)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()
+
+    return receive
+
+
+def _meta_profile(message: Any) -> str | None:
+    """The profile a ``tools/call`` names in its arguments' ``meta`` (the MCP binding's UCP-Agent)."""
+    params = message.get("params") if isinstance(message, dict) else None
+    arguments = params.get("arguments") if isinstance(params, dict) else None
+    meta = arguments.get("meta") if isinstance(arguments, dict) else None
+    agent = meta.get("ucp-agent") if isinstance(meta, dict) else None
+    profile = agent.get("profile") if isinstance(agent, dict) else None
+    return profile if isinstance(profile, str) else None
 
 
 class UcpTools:
@@ -65,10 +109,7 @@ class UcpTools:
         settings = self.runtime.settings
         if not settings.ucp.enabled:
             raise UcpError("not_found", "this store does not serve UCP", 404)
-        cache = getattr(self.app.state, "ucp_profiles", None)
-        if cache is None:
-            cache = self.app.state.ucp_profiles = ProfileCache(settings.ucp.profile_ttl_s)
-        found = await negotiation.fetch_profile(profile, settings, cache)
+        found = await negotiation.fetch_profile(profile, settings, self.profiles())
         return negotiation.negotiate(profile, found, render.capabilities())
 
     async def run(self, tool: str, meta: Meta, payload: Any, operation: Operation) -> CallToolResult:
@@ -99,6 +140,53 @@ class UcpTools:
             task.add_done_callback(self.notifications.discard)
         return _result(outcome.body, is_error=outcome.status >= 400)
 
+    async def check_signature(self, request: Request, body: bytes) -> JSONResponse | None:
+        """None when the request may go on: unsigned (a ``tools/call`` only while signatures are not
+        required), or signed and verified with the keys of the profile it names (its ``UCP-Agent``
+        header, else the call's ``meta``; both must agree). Otherwise the JSON-RPC error to answer."""
+        try:
+            message = json.loads(body or b"null")
+        except ValueError:
+            return None  # the SDK answers malformed JSON-RPC itself
+        settings = self.runtime.settings
+        is_call = isinstance(message, dict) and message.get("method") == "tools/call"
+        signed = signatures.parse(request.headers) is not None
+        if not signed and not (is_call and settings.ucp.require_signatures):
+            return None
+        try:
+            named = _meta_profile(message)
+            header = request.headers.get("ucp-agent")
+            profile_url = negotiation.profile_url(header) if header else named
+            if profile_url is None:
+                raise UcpError("signature_invalid", "a signed request must name its profile (UCP-Agent)", 401)
+            if named is not None and named != profile_url:
+                raise UcpError("signature_invalid", "meta.ucp-agent.profile is not the signer's profile", 401)
+            cache = self.profiles()
+            profile = await negotiation.fetch_profile(profile_url, settings, cache)
+            public = render.base_url(settings) + request.url.path
+            await signatures.check_platform_request(
+                settings,
+                cache,
+                profile_url,
+                profile,
+                "POST",
+                [str(request.url), public],
+                request.headers,
+                body,
+            )
+        except UcpError as exc:
+            data = render.protocol_error(settings, exc.code, exc.message)
+            error = {"code": -32000, "message": "Signature verification failed", "data": data}
+            ident = message.get("id") if isinstance(message, dict) else None
+            return JSONResponse({"jsonrpc": "2.0", "id": ident, "error": error})
+        return None
+
+    def profiles(self) -> ProfileCache:
+        cache = getattr(self.app.state, "ucp_profiles", None)
+        if not isinstance(cache, ProfileCache):
+            cache = self.app.state.ucp_profiles = ProfileCache(self.runtime.settings.ucp.profile_ttl_s)
+        return cache
+
     @property
     def signer(self) -> Signer:
         return signer_for(self.app.state, self.runtime.settings)
@@ -116,8 +204,7 @@ def _result(body: dict[str, Any], *, is_error: bool) -> CallToolResult:
     )
 
 
-def build_server(app: FastAPI) -> MCPServer:
-    tools = UcpTools(app)
+def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
     server = MCPServer(
         name="Elara UCP",
         instructions="Universal Commerce Protocol (2026-04-08) shopping tools for this store. Pass"
@@ -233,13 +320,16 @@ def build_server(app: FastAPI) -> MCPServer:
 
 def mount(app: FastAPI) -> MCPServer:
     """Serve the MCP binding at ``/mcp`` and run its session manager with the app's lifespan."""
-    server = build_server(app)
+    tools = UcpTools(app)
+    server = build_server(app, tools)
     server.streamable_http_app(  # builds the session manager (stateless: no session state kept)
         stateless_http=True,
         json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    app.router.routes.append(Route("/mcp", endpoint=_Endpoint(server), methods=["GET", "POST", "DELETE"]))
+    app.router.routes.append(
+        Route("/mcp", endpoint=_Endpoint(server, tools), methods=["GET", "POST", "DELETE"])
+    )
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from elara_bot.ucp.signatures import Signer
 from tests.commerce.apphelp import commerce_settings
@@ -110,3 +114,59 @@ def test_required_signatures_refuse_unsigned_requests(
     protocol_error(client.call("GET", "/checkout-sessions/chk_x"), 401, "signature_missing")
     created = signed(client, platform_key, "POST", "/checkout-sessions", LAMPS)
     assert created.status_code == 201, created.text
+
+
+class SigningAuth(httpx2.Auth):
+    """The platform's MCP client signs each HTTP request it sends (RFC 9421 over the JSON-RPC body)."""
+
+    requires_request_body = True
+
+    def __init__(self, key: Signer, profile: str) -> None:
+        self.key, self.profile = key, profile
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        headers = {"UCP-Agent": f'profile="{self.profile}"'}
+        if request.content:
+            headers["Content-Type"] = request.headers.get("content-type", "application/json")
+        for name, value in self.key.sign(request.method, str(request.url), headers, request.content).items():
+            request.headers[name] = value
+        yield request
+
+
+async def create_over_mcp(store: str, profile: str, auth: httpx2.Auth | None, meta_profile: str) -> Any:
+    async with (
+        httpx2.AsyncClient(auth=auth, timeout=60) as http,
+        streamable_http_client(f"{store}/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        meta = {"ucp-agent": {"profile": meta_profile}, "idempotency-key": str(uuid.uuid4())}
+        try:  # initialize is no tool call: served unsigned even when signatures are required (a bad
+            # signature on it is refused all the same)
+            await session.initialize()
+            return await session.call_tool("create_checkout", {"meta": meta, "checkout": LAMPS})
+        except MCPError as exc:  # raised out of the session's task group otherwise
+            return exc
+
+
+def refused(outcome: Any) -> str:
+    assert isinstance(outcome, MCPError), outcome
+    assert outcome.error.code == -32000
+    return str(outcome.error.data["code"])
+
+
+async def test_mcp_tool_calls_are_verified_and_required_signatures_refuse_unsigned_ones(
+    strict_store: str, platform: Platform, platform_key: Signer
+) -> None:
+    profile = platform.profile_url
+    result = await create_over_mcp(strict_store, profile, SigningAuth(platform_key, profile), profile)
+    assert not result.is_error
+    assert valid(result.structured_content, CHECKOUT_SCHEMAS)["status"] == "incomplete"
+
+    assert refused(await create_over_mcp(strict_store, profile, None, profile)) == "signature_missing"
+    impostor = Signer(ec.generate_private_key(ec.SECP256R1()), platform_key.kid)
+    forged = await create_over_mcp(strict_store, profile, SigningAuth(impostor, profile), profile)
+    assert refused(forged) == "signature_invalid"
+    other = f"{profile}?other=1"  # signed as this platform, acting as another
+    assert refused(
+        await create_over_mcp(strict_store, profile, SigningAuth(platform_key, profile), other)
+    ) == ("signature_invalid")
