@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from elara_bot.api.deps import ConnDep, RuntimeDep
 from elara_bot.config import Settings
+from elara_bot.db import Conn
 from elara_bot.errors import ElaraError, Forbidden, InvalidInput, NotFound, OutOfStock
 from elara_bot.orders import service as orders
 from elara_bot.runtime import Runtime
@@ -115,210 +117,140 @@ PlatformDep = Annotated[Platform, Depends(platform)]
 v1 = APIRouter(prefix="/ucp/v1", tags=["ucp"], route_class=UcpRoute, include_in_schema=False)
 
 
-# --- checkout sessions and orders (operations.py does the work) -------------------------------------
-def _key(request: Request) -> str | None:
-    return request.headers.get("idempotency-key")
+# --- one request's shape, shared by every operation ----------------------------------------------------
+@dataclass
+class UcpCall:
+    """What every operation needs: the request, the negotiated platform, the runtime, the request's
+    connection (its transaction commits before the response) and the tasks run after the response."""
+
+    request: Request
+    caller: Platform
+    runtime: Runtime
+    conn: Conn
+    background: BackgroundTasks
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    async def change(self, action: Callable[[ops.CheckoutIn], Awaitable[ops.Outcome]]) -> JSONResponse:
+        """A state-changing operation on the checkout-shaped body: run once per ``Idempotency-Key``
+        (replayed, or 409 for another body), then answered; its order webhook is sent after the commit."""
+        raw = await self.request.body()
+        data = ops.parse(raw)
+        outcome = await ops.idempotent(
+            self.conn,
+            self.request.headers.get("idempotency-key"),
+            f"{self.request.method} {self.request.url.path}",
+            ops.digest(json.loads(raw or b"{}")),
+            lambda: action(data),
+        )
+        if outcome.notify_order:
+            signer = signer_for(self.request.app.state, self.settings)
+            self.background.add_task(
+                ops.notify, self.runtime.pool, self.settings, outcome.notify_order, signer
+            )
+        return JSONResponse(outcome.body, status_code=outcome.status)
+
+    async def read(self, outcome: Awaitable[ops.Outcome]) -> JSONResponse:
+        done = await outcome
+        return JSONResponse(done.body, status_code=done.status)
+
+    async def json(self) -> Any:
+        try:
+            return json.loads(await self.request.body() or b"{}")
+        except ValueError as exc:
+            raise InvalidInput("the body is not valid JSON") from exc
 
 
-def _respond(
-    outcome: ops.Outcome, background: BackgroundTasks, runtime: Runtime, request: Request
-) -> JSONResponse:
-    if outcome.notify_order:
-        signer = signer_for(request.app.state, runtime.settings)
-        background.add_task(ops.notify, runtime.pool, runtime.settings, outcome.notify_order, signer)
-    return JSONResponse(outcome.body, status_code=outcome.status)
-
-
-async def _body(request: Request) -> tuple[ops.CheckoutIn, str]:
-    raw = await request.body()
-    data = ops.parse(raw)
-    return data, ops.digest(json.loads(raw or b"{}"))
-
-
-@v1.post("/checkout-sessions", status_code=201)
-async def create_checkout(
+async def ucp_call(
     request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep, background: BackgroundTasks
-) -> JSONResponse:
-    data, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"POST {request.url.path}",
-        fingerprint,
-        lambda: ops.create_checkout(conn, runtime.settings, caller, data),
-    )
-    return _respond(outcome, background, runtime, request)
+) -> UcpCall:
+    return UcpCall(request, caller, runtime, conn, background)
+
+
+Call = Annotated[UcpCall, Depends(ucp_call)]
+
+
+# --- checkout sessions and orders (operations.py does the work) -------------------------------------
+@v1.post("/checkout-sessions", status_code=201)
+async def create_checkout(call: Call) -> JSONResponse:
+    return await call.change(lambda data: ops.create_checkout(call.conn, call.settings, call.caller, data))
 
 
 @v1.get("/checkout-sessions/{session_id}")
-async def get_checkout(
-    session_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
-) -> JSONResponse:
-    outcome = await ops.get_checkout(conn, runtime.settings, caller, session_id)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+async def get_checkout(session_id: str, call: Call) -> JSONResponse:
+    return await call.read(ops.get_checkout(call.conn, call.settings, call.caller, session_id))
 
 
 @v1.put("/checkout-sessions/{session_id}")
-async def update_checkout(
-    session_id: str,
-    request: Request,
-    caller: PlatformDep,
-    runtime: RuntimeDep,
-    conn: ConnDep,
-    background: BackgroundTasks,
-) -> JSONResponse:
-    data, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"PUT {request.url.path}",
-        fingerprint,
-        lambda: ops.update_checkout(conn, runtime.settings, caller, session_id, data),
+async def update_checkout(session_id: str, call: Call) -> JSONResponse:
+    return await call.change(
+        lambda data: ops.update_checkout(call.conn, call.settings, call.caller, session_id, data)
     )
-    return _respond(outcome, background, runtime, request)
 
 
 @v1.post("/checkout-sessions/{session_id}/complete")
-async def complete_checkout(
-    session_id: str,
-    request: Request,
-    caller: PlatformDep,
-    runtime: RuntimeDep,
-    conn: ConnDep,
-    background: BackgroundTasks,
-) -> JSONResponse:
-    data, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"POST {request.url.path}",
-        fingerprint,
-        lambda: ops.complete_checkout(conn, runtime.settings, caller, session_id, data, runtime.provider()),
+async def complete_checkout(session_id: str, call: Call) -> JSONResponse:
+    return await call.change(
+        lambda data: ops.complete_checkout(
+            call.conn, call.settings, call.caller, session_id, data, call.runtime.provider()
+        )
     )
-    return _respond(outcome, background, runtime, request)
 
 
 @v1.post("/checkout-sessions/{session_id}/cancel")
-async def cancel_checkout(
-    session_id: str,
-    request: Request,
-    caller: PlatformDep,
-    runtime: RuntimeDep,
-    conn: ConnDep,
-    background: BackgroundTasks,
-) -> JSONResponse:
-    _, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"POST {request.url.path}",
-        fingerprint,
-        lambda: ops.cancel_checkout(conn, runtime.settings, caller, session_id),
-    )
-    return _respond(outcome, background, runtime, request)
+async def cancel_checkout(session_id: str, call: Call) -> JSONResponse:
+    return await call.change(lambda _: ops.cancel_checkout(call.conn, call.settings, call.caller, session_id))
 
 
 @v1.get("/orders/{order_id}")
-async def get_order(order_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep) -> JSONResponse:
-    outcome = await ops.get_order(conn, runtime.settings, caller, order_id)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+async def get_order(order_id: str, call: Call) -> JSONResponse:
+    return await call.read(ops.get_order(call.conn, call.settings, call.caller, order_id))
 
 
 # --- carts ---------------------------------------------------------------------------------------------
 @v1.post("/carts", status_code=201)
-async def create_cart(
-    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep, background: BackgroundTasks
-) -> JSONResponse:
-    data, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"POST {request.url.path}",
-        fingerprint,
-        lambda: ops.create_cart(conn, runtime.settings, caller, data),
-    )
-    return _respond(outcome, background, runtime, request)
+async def create_cart(call: Call) -> JSONResponse:
+    return await call.change(lambda data: ops.create_cart(call.conn, call.settings, call.caller, data))
 
 
 @v1.get("/carts/{cart_id}")
-async def get_cart(cart_id: str, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep) -> JSONResponse:
-    outcome = await ops.get_cart(conn, runtime.settings, caller, cart_id)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+async def get_cart(cart_id: str, call: Call) -> JSONResponse:
+    return await call.read(ops.get_cart(call.conn, call.settings, call.caller, cart_id))
 
 
 @v1.put("/carts/{cart_id}")
-async def update_cart(
-    cart_id: str,
-    request: Request,
-    caller: PlatformDep,
-    runtime: RuntimeDep,
-    conn: ConnDep,
-    background: BackgroundTasks,
-) -> JSONResponse:
-    data, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"PUT {request.url.path}",
-        fingerprint,
-        lambda: ops.update_cart(conn, runtime.settings, caller, cart_id, data),
+async def update_cart(cart_id: str, call: Call) -> JSONResponse:
+    return await call.change(
+        lambda data: ops.update_cart(call.conn, call.settings, call.caller, cart_id, data)
     )
-    return _respond(outcome, background, runtime, request)
 
 
 @v1.post("/carts/{cart_id}/cancel")
-async def cancel_cart(
-    cart_id: str,
-    request: Request,
-    caller: PlatformDep,
-    runtime: RuntimeDep,
-    conn: ConnDep,
-    background: BackgroundTasks,
-) -> JSONResponse:
-    _, fingerprint = await _body(request)
-    outcome = await ops.idempotent(
-        conn,
-        _key(request),
-        f"POST {request.url.path}",
-        fingerprint,
-        lambda: ops.cancel_cart(conn, runtime.settings, caller, cart_id),
-    )
-    return _respond(outcome, background, runtime, request)
+async def cancel_cart(cart_id: str, call: Call) -> JSONResponse:
+    return await call.change(lambda _: ops.cancel_cart(call.conn, call.settings, call.caller, cart_id))
 
 
 # --- catalog -------------------------------------------------------------------------------------------
-async def _raw(request: Request) -> Any:
-    try:
-        return json.loads(await request.body() or b"{}")
-    except ValueError as exc:
-        raise InvalidInput("the body is not valid JSON") from exc
-
-
 @v1.post("/catalog/search")
-async def search_catalog(
-    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
-) -> JSONResponse:
-    data = ops.model_in(ops.SearchIn, await _raw(request))
-    outcome = await ops.search_catalog(conn, runtime.settings, caller, data, runtime.embedder)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+async def search_catalog(call: Call) -> JSONResponse:
+    data = ops.model_in(ops.SearchIn, await call.json())
+    return await call.read(
+        ops.search_catalog(call.conn, call.settings, call.caller, data, call.runtime.embedder)
+    )
 
 
 @v1.post("/catalog/lookup")
-async def lookup_catalog(
-    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
-) -> JSONResponse:
-    data = ops.model_in(ops.LookupIn, await _raw(request))
-    outcome = await ops.lookup_catalog(conn, runtime.settings, caller, data)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+async def lookup_catalog(call: Call) -> JSONResponse:
+    data = ops.model_in(ops.LookupIn, await call.json())
+    return await call.read(ops.lookup_catalog(call.conn, call.settings, call.caller, data))
 
 
 @v1.post("/catalog/product")
-async def get_product(
-    request: Request, caller: PlatformDep, runtime: RuntimeDep, conn: ConnDep
-) -> JSONResponse:
-    data = ops.model_in(ops.ProductIn, await _raw(request))
-    outcome = await ops.get_product(conn, runtime.settings, caller, data)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+async def get_product(call: Call) -> JSONResponse:
+    data = ops.model_in(ops.ProductIn, await call.json())
+    return await call.read(ops.get_product(call.conn, call.settings, call.caller, data))
 
 
 # --- TEST MODE -----------------------------------------------------------------------------------------
