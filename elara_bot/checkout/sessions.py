@@ -19,7 +19,9 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from elara_bot.checkout import service as checkout_service
+from elara_bot.checkout import sessions_repository as repo
 from elara_bot.checkout.repository import CheckoutLineRow
+from elara_bot.checkout.sessions_repository import LineRef, SessionRow, VariantRow
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, ElaraError, InvalidInput, NotFound
 from elara_bot.orders import repository as orders_repo
@@ -30,7 +32,7 @@ from elara_bot.storefront import service as storefront
 from elara_bot.storefront.schemas import Address, Buyer, Destination, Quote
 
 TTL = timedelta(hours=6)
-FINAL = ("completed", "canceled")
+FINAL = repo.FINAL
 MAX_LINES = 100
 
 
@@ -107,25 +109,16 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(12)}"
 
 
-async def _variants(conn: Conn, skus: list[str]) -> dict[str, dict[str, Any]]:
-    cur = await conn.execute(
-        "SELECT v.sku, v.product_id, p.title, v.options, v.price_minor, v.currency, v.stock, v.active,"
-        " p.image_url FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = ANY(%s)",
-        (skus,),
-    )
-    return {row["sku"]: row for row in await cur.fetchall()}
-
-
-def _title(row: dict[str, Any]) -> str:
+def _title(row: VariantRow) -> str:
     options = " / ".join(str(v) for v in (row["options"] or {}).values())
     return f"{row['title']} ({options})" if options else str(row["title"])
 
 
-async def _checked_lines(conn: Conn, lines: list[SessionLineIn]) -> list[dict[str, Any]]:
+async def _checked_lines(conn: Conn, lines: list[SessionLineIn]) -> list[LineRef]:
     """Session lines with ids, every item known and sold (else ``ItemProblem``), one currency."""
     if not lines:
         raise InvalidInput("a checkout needs at least one line item")
-    known = await _variants(conn, [line.sku for line in lines])
+    known = await repo.variants(conn, [line.sku for line in lines])
     for i, line in enumerate(lines):
         row = known.get(line.sku)
         if row is None:
@@ -134,7 +127,7 @@ async def _checked_lines(conn: Conn, lines: list[SessionLineIn]) -> list[dict[st
             raise ItemProblem(f"item {line.sku!r} is no longer sold (line_items[{i}])", "item_unavailable")
     if len({str(known[line.sku]["currency"]).strip() for line in lines}) != 1:
         raise InvalidInput("the items are priced in different currencies; check them out separately")
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, LineRef] = {}
     for i, line in enumerate(lines):
         if line.sku in merged:
             merged[line.sku]["quantity"] += line.quantity
@@ -186,14 +179,10 @@ async def create(
 ) -> SessionView:
     """A new checkout session, or a cart (kind ``cart``: line items, buyer and codes only)."""
     lines = await _checked_lines(conn, data.lines or [])
-    currency = str((await _variants(conn, [lines[0]["sku"]]))[lines[0]["sku"]]["currency"]).strip()
+    currency = str((await repo.variants(conn, [lines[0]["sku"]]))[lines[0]["sku"]]["currency"]).strip()
     session_id = _new_id("chk" if kind == "checkout" else "cart")
-    await conn.execute(
-        "INSERT INTO checkout_sessions"
-        " (id, kind, status, currency, lines, platform_profile, webhook_url, expires_at)"
-        " VALUES (%s, %s, 'incomplete', %s, %s::jsonb, %s, %s, %s)",
-        (session_id, kind, currency, _json(lines), platform_profile, webhook_url, datetime.now(UTC) + TTL),
-    )
+    expires = datetime.now(UTC) + TTL
+    await repo.insert(conn, session_id, kind, currency, lines, platform_profile, webhook_url, expires)
     return await update(conn, session_id, data.model_copy(update={"lines": None}), _fresh=True)
 
 
@@ -205,12 +194,8 @@ async def checkout_from_cart(
     cart = await _row(conn, cart_id, lock=True)
     if cart["kind"] != "cart" or cart["status"] == "canceled":
         raise NotFound(f"no cart {cart_id!r}")
-    cur = await conn.execute(
-        "SELECT id FROM checkout_sessions WHERE cart_id = %s AND status NOT IN ('completed', 'canceled')",
-        (cart_id,),
-    )
-    if (open_checkout := await cur.fetchone()) is not None:
-        return await get(conn, open_checkout["id"])
+    if (open_checkout := await repo.open_checkout_of_cart(conn, cart_id)) is not None:
+        return await get(conn, open_checkout)
     lines = [
         SessionLineIn(id=line["id"], sku=line["sku"], quantity=line["quantity"]) for line in cart["lines"]
     ]
@@ -222,30 +207,21 @@ async def checkout_from_cart(
         }
     )
     view = await create(conn, started, platform_profile=platform_profile, webhook_url=webhook_url)
-    await conn.execute("UPDATE checkout_sessions SET cart_id = %s WHERE id = %s", (cart_id, view.id))
+    await repo.set_cart(conn, view.id, cart_id)
     return await get(conn, view.id)
 
 
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
-
-
-async def _row(conn: Conn, session_id: str, *, lock: bool = False) -> dict[str, Any]:
-    cur = await conn.execute(
-        "SELECT * FROM checkout_sessions WHERE id = %s" + (" FOR UPDATE" if lock else ""), (session_id,)
-    )
-    row = await cur.fetchone()
+async def _row(conn: Conn, session_id: str, *, lock: bool = False) -> SessionRow:
+    row = await repo.row(conn, session_id, lock=lock)
     if row is None:
         raise NotFound(f"no checkout session {session_id!r}")
     if row["status"] not in FINAL and row["expires_at"] <= datetime.now(UTC):
-        await conn.execute("UPDATE checkout_sessions SET status = 'canceled' WHERE id = %s", (session_id,))
+        await repo.expire(conn, session_id)
         row["status"] = "canceled"
     return row
 
 
-def _modifiable(row: dict[str, Any]) -> None:
+def _modifiable(row: SessionRow) -> None:
     if row["status"] in FINAL:
         raise Conflict(f"checkout session {row['id']} is {row['status']} and can no longer be changed")
 
@@ -255,11 +231,11 @@ async def update(conn: Conn, session_id: str, data: SessionInput, *, _fresh: boo
     _modifiable(row)
     changes: dict[str, Any] = {}
     if data.lines is not None:
-        changes["lines"] = _json(await _checked_lines(conn, data.lines))
+        changes["lines"] = await _checked_lines(conn, data.lines)
     customer_id = row["customer_id"]
     if data.buyer is not None:
         buyer, customer_id = await _buyer(conn, data.buyer)
-        changes["buyer"], changes["customer_id"] = _json(buyer), customer_id
+        changes["buyer"], changes["customer_id"] = buyer, customer_id
     if data.discount_codes is not None:
         changes["discount_codes"] = [c.strip().upper() for c in data.discount_codes if c.strip()]
     destinations = row["destinations"]
@@ -268,7 +244,7 @@ async def update(conn: Conn, session_id: str, data: SessionInput, *, _fresh: boo
     if not destinations and customer_id is not None:  # the buyer's saved addresses, default first
         destinations = [_saved(a) for a in await storefront.saved_addresses(conn, customer_id)]
     if destinations != row["destinations"]:
-        changes["destinations"] = _json(destinations)
+        changes["destinations"] = destinations
     selected = data.selected_destination or row["selected_destination"]
     ids = [d["id"] for d in destinations]
     if data.selected_destination is not None and data.selected_destination not in ids:
@@ -280,19 +256,8 @@ async def update(conn: Conn, session_id: str, data: SessionInput, *, _fresh: boo
         changes["shipping_service"] = data.shipping_service
     elif selected != row["selected_destination"]:
         changes["shipping_service"] = None  # options are per destination: choose again
-    await _write(conn, session_id, changes)
+    await repo.write(conn, session_id, changes)
     return await _refresh(conn, session_id)
-
-
-async def _write(conn: Conn, session_id: str, changes: dict[str, Any]) -> None:
-    if not changes:
-        return
-    casts = {"lines": "::jsonb", "buyer": "::jsonb", "destinations": "::jsonb"}
-    sets = ", ".join(f"{k} = %s{casts.get(k, '')}" for k in changes)
-    await conn.execute(
-        f"UPDATE checkout_sessions SET {sets}, updated_at = now() WHERE id = %s",
-        (*changes.values(), session_id),
-    )
 
 
 async def _refresh(conn: Conn, session_id: str) -> SessionView:
@@ -301,23 +266,17 @@ async def _refresh(conn: Conn, session_id: str) -> SessionView:
     if view.status not in FINAL:
         errors = [m for m in view.messages if m.type == "error"]
         status = "incomplete" if errors else "ready_for_complete"
-        # never over a completion or cancel that committed since this row was read (a concurrent
-        # complete): the caller's later locked read then sees the final status
-        await conn.execute(
-            "UPDATE checkout_sessions SET status = %s"
-            " WHERE id = %s AND status NOT IN ('completed', 'canceled')",
-            (status, session_id),
-        )
+        await repo.set_status(conn, session_id, status)
         view.status = status
     return view
 
 
-def _chosen_destination(row: dict[str, Any]) -> dict[str, Any] | None:
+def _chosen_destination(row: SessionRow) -> dict[str, Any] | None:
     return next((d for d in row["destinations"] if d["id"] == row["selected_destination"]), None)
 
 
-async def _view(conn: Conn, row: dict[str, Any]) -> SessionView:
-    known = await _variants(conn, [line["sku"] for line in row["lines"]])
+async def _view(conn: Conn, row: SessionRow) -> SessionView:
+    known = await repo.variants(conn, [line["sku"] for line in row["lines"]])
     lines = [
         SessionLine(
             id=line["id"],
@@ -372,15 +331,14 @@ async def _no_quote() -> Quote | None:
     return None
 
 
-async def _order_of(conn: Conn, row: dict[str, Any]) -> OrderPublic | None:
-    if row["order_id"] is None:
+async def _order_of(conn: Conn, row: SessionRow) -> OrderPublic | None:
+    if row["order_id"] is None or row["customer_id"] is None:  # an order always has its buyer
         return None
-    cur = await conn.execute("SELECT number FROM orders WHERE id = %s", (row["order_id"],))
-    found = await cur.fetchone()
-    return await orders.get_order(conn, row["customer_id"], found["number"]) if found else None
+    number = await repo.order_number(conn, row["order_id"])
+    return await orders.get_order(conn, row["customer_id"], number) if number else None
 
 
-def _as_checkout_line(line: SessionLine, known: dict[str, dict[str, Any]]) -> CheckoutLineRow:
+def _as_checkout_line(line: SessionLine, known: dict[str, VariantRow]) -> CheckoutLineRow:
     row = known[line.sku]
     return CheckoutLineRow(
         sku=line.sku,
@@ -394,7 +352,7 @@ def _as_checkout_line(line: SessionLine, known: dict[str, dict[str, Any]]) -> Ch
     )
 
 
-def _messages(row: dict[str, Any], lines: list[SessionLine], quote: Quote) -> list[SessionMessage]:
+def _messages(row: SessionRow, lines: list[SessionLine], quote: Quote) -> list[SessionMessage]:
     out: list[SessionMessage] = []
     for i, line in enumerate(lines):
         if line.stock < line.quantity:
@@ -448,10 +406,9 @@ async def get(conn: Conn, session_id: str) -> SessionView:
 async def cancel(conn: Conn, session_id: str) -> SessionView:
     row = await _row(conn, session_id, lock=True)
     _modifiable(row)
-    await conn.execute(
-        "UPDATE checkout_sessions SET status = 'canceled', updated_at = now() WHERE id = %s", (session_id,)
-    )
-    return await _view(conn, {**row, "status": "canceled"})
+    await repo.cancel(conn, session_id)
+    row["status"] = "canceled"
+    return await _view(conn, row)
 
 
 async def complete(
@@ -465,9 +422,11 @@ async def complete(
     view = await _refresh(conn, session_id)
     if view.status != "ready_for_complete":
         raise InvalidInput("the checkout is not ready: " + "; ".join(m.content for m in view.messages))
-    known = await _variants(conn, [line.sku for line in view.lines])
+    known = await repo.variants(conn, [line.sku for line in view.lines])
     lines = [_as_checkout_line(line, known) for line in view.lines]
     customer_id = row["customer_id"]
+    if customer_id is None:  # a ready checkout has a buyer; never place an order without one
+        raise InvalidInput("the checkout has no buyer")
     order = await _place(conn, customer_id, lines, view.quote, _shipping_address(row))
     reference = await charge(view.quote.total_minor, view.currency, f"ucp-charge-{session_id}")
     # the charge is the order's payment session: a refund (the admin's, a cancel's) goes to it
@@ -486,14 +445,11 @@ async def complete(
     outcome = await orders.apply_payment(conn, event, refunds)
     if outcome.paid_order is None:
         raise Conflict("the payment could not be matched to the order; nothing was completed")
-    await conn.execute(
-        "UPDATE checkout_sessions SET status = 'completed', order_id = %s, updated_at = now() WHERE id = %s",
-        (order["id"], session_id),
-    )
+    await repo.mark_completed(conn, session_id, order["id"])
     return await _view(conn, await _row(conn, session_id))
 
 
-def _shipping_address(row: dict[str, Any]) -> dict[str, Any] | None:
+def _shipping_address(row: SessionRow) -> dict[str, Any] | None:
     return _chosen_destination(row)
 
 
@@ -508,15 +464,9 @@ async def _place(
             await orders_repo.insert_line(conn, order["id"], line)
         await storefront.record_order(conn, order["id"], quote)
         if address:
-            await conn.execute(
-                "UPDATE orders SET shipping_address = %s::jsonb WHERE id = %s", (_json(address), order["id"])
-            )
+            await repo.set_shipping_address(conn, order["id"], address)
     return order
 
 
-async def session_for_order(conn: Conn, order_id: UUID) -> dict[str, Any] | None:
-    cur = await conn.execute(
-        "SELECT id, platform_profile, webhook_url, customer_id FROM checkout_sessions WHERE order_id = %s",
-        (order_id,),
-    )
-    return await cur.fetchone()
+async def session_for_order(conn: Conn, order_id: UUID) -> repo.OrderLink | None:
+    return await repo.session_for_order(conn, order_id)
