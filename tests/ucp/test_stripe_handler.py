@@ -172,3 +172,26 @@ def test_concurrent_completions_charge_once(
     assert valid(winner.json(), CHECKOUT_SCHEMAS)["status"] == "completed"
     assert len(stripe.succeeded_intents()) == charged + 1
     assert stock(commerce_db, "LAMP-W") == before - 2
+
+
+def test_stripe_down_reserves_nothing_and_the_retry_charges_once(
+    stripe_store: str, platform: Platform, commerce_db: str, stubs: Any
+) -> None:
+    stripe = stubs.parts["stripe"]
+    client = UcpClient(stripe_store, platform.profile_url)
+    ready = ready_checkout(client)
+    before, charged = stock(commerce_db, "LAMP-W"), len(stripe.succeeded_intents())
+    path = f"/checkout-sessions/{ready['id']}/complete"
+    stripe.fail_next(3)  # the stripe library's own two retries fail too
+    down = client.call("POST", path, pay("pm_card_visa"))
+    assert down.status_code == 502, down.text
+    assert "Stripe could not take the payment" in down.json()["content"]
+    assert stock(commerce_db, "LAMP-W") == before
+    assert client.get(ready["id"])["status"] == "ready_for_complete"
+    keys = {r.idempotency_key for r in stripe.intent_creates()[-3:]}
+    assert len(keys) == 1  # the retries were the same request
+    completed = client.checkout(client.call("POST", path, pay("pm_card_visa")))
+    assert completed["status"] == "completed"
+    assert stripe.intent_creates()[-1].idempotency_key in keys  # the same charge, taken now
+    assert len(stripe.succeeded_intents()) == charged + 1
+    assert stock(commerce_db, "LAMP-W") == before - 2
