@@ -58,6 +58,10 @@ class Tuning:
     typo_similarity: float = 0.45  # how near a catalog word must be to stand in for an unknown one; 0: off
     selective_matches: int = 20  # every-word matches at most this many products: a precise match; 0: off
     selective_weight: float = 2.0  # the RRF weight of such a precise match
+    # "rrf": weighted reciprocal rank fusion; "minmax" / "zscore": each list's scores (cosine similarity;
+    # full-text ts_rank, plus 1 for every word in title, category, brand or options) normalised per query
+    # and added with the same weights (see ``fuse_scores``)
+    fusion: Literal["rrf", "minmax", "zscore"] = "rrf"
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,7 @@ async def search_ranked(
     if not use_vector and not use_text:
         return [Ranked(pid, score) for pid, score in await _browse(conn, where, params, limit)]
     lists: dict[str, list[tuple[str, float]]] = {}
+    text_scores: dict[str, float] = {}
     tiers: dict[str, int] = {}
     similarity: dict[str, float] = {}
     async with conn.transaction():
@@ -253,12 +258,14 @@ async def search_ranked(
         if use_text:
             any_word = mode == "text" or tuning.text_any_weight > 0
             fixes = await corrections(conn, text, tuning.typo_similarity)
-            hits = await _text_ids(
+            matches = await _text_ids(
                 conn, where, params, (text, fixes), tuning.text_match_cap, candidates, any_word
             )
+            hits = [(product_id, tier) for product_id, tier, _ in matches]
             # alone, the list keeps its SQL order; fused, each tier has its weight
             weights = (1.0, 1.0) if mode == "text" else _text_weights(hits, tuning)
             lists["txt"] = [(product_id, weights[tier]) for product_id, tier in hits]
+            text_scores = {product_id: score for product_id, _, score in matches}
             tiers = dict(hits)
         if use_vector:
             vector = await query_vector if inspect.isawaitable(query_vector) else query_vector
@@ -270,7 +277,15 @@ async def search_ranked(
                 await conn.execute("SELECT set_config('enable_indexscan', 'off', true)")
             similarity = dict(await _vector_ids(conn, where, params, vector, candidates))
             lists["vec"] = [(pid, 1.0) for pid in similarity]
-    fused = fuse(lists, tuning.rrf_k, limit)
+    if tuning.fusion == "rrf" or len(lists) < 2:
+        fused = fuse(lists, tuning.rrf_k, limit)
+    else:
+        raw = {"txt": text_scores, "vec": similarity}
+        scored = {
+            name: [(pid, weight, raw[name][pid]) for pid, weight in entries]
+            for name, entries in lists.items()
+        }
+        fused = fuse_scores(scored, tuning.fusion, limit)
     return [Ranked(pid, score, similarity.get(pid), tiers.get(pid)) for pid, score in fused]
 
 
@@ -316,6 +331,42 @@ def fuse(lists: dict[str, list[tuple[str, float]]], rrf_k: int, limit: int) -> l
     return ranked[:limit]
 
 
+def fuse_scores(
+    lists: dict[str, list[tuple[str, float, float]]], how: Literal["minmax", "zscore"], limit: int
+) -> list[tuple[str, float]]:
+    """Score-normalised fusion: each list's raw scores (entries are (product id, weight, raw score)) are
+    normalised over that list, min-max to [0, 1] or to z-scores, and a product's fused score is the sum
+    of weight x normalised score over the lists holding it. A list missing a product adds its floor (min-max:
+    0, as its last entry; z-score: one below its lowest z, so being absent is worse than being last). A list
+    whose scores are all equal (one precise match) scores them 1.
+
+    On ``bench/data/retrieval_catalog`` hybrid nDCG@10 was 0.808 with min-max and 0.744 with z-scores,
+    against 0.813 with RRF (text weight 1.5): RRF stays the default."""
+    scores: dict[str, float] = {}
+    missing: dict[str, float] = {}
+    for name, entries in lists.items():
+        if not entries:
+            continue
+        raw = np.array([score for _, _, score in entries], dtype=np.float64)
+        if how == "minmax":
+            span = float(raw.max() - raw.min())
+            norm = (raw - raw.min()) / span if span > 0 else np.ones_like(raw)
+        else:
+            std = float(raw.std())
+            norm = (raw - raw.mean()) / std if std > 0 else np.ones_like(raw)
+            missing[name] = (float(norm.min()) - 1.0) * max(weight for _, weight, _ in entries)
+        for (product_id, weight, _), value in zip(entries, norm.tolist(), strict=True):
+            scores[product_id] = scores.get(product_id, 0.0) + weight * value
+    if missing:  # z-scores: a product absent from a list gets that list's floor
+        held = {name: {pid for pid, _, _ in entries} for name, entries in lists.items()}
+        for product_id in scores:
+            scores[product_id] += sum(
+                floor for name, floor in missing.items() if product_id not in held[name]
+            )
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return ranked[:limit]
+
+
 async def _vector_ids(
     conn: Conn, where: sql.Composable, params: list[Any], vector: NDArray[np.float32], candidates: int
 ) -> list[tuple[str, float]]:
@@ -338,16 +389,20 @@ async def _text_ids(
     cap: int,
     candidates: int,
     any_word: bool,
-) -> list[tuple[str, int]]:
-    """(product id, tier) in rank order: tier 0 matches every word, tier 1 (with ``any_word``) some. The
-    query is its text and the corrections of its unknown words."""
+) -> list[tuple[str, int, float]]:
+    """(product id, tier, score) in rank order: tier 0 matches every word, tier 1 (with ``any_word``) some;
+    the score is ``ts_rank`` plus 1 when every word is in the title, category, brand or options (the order
+    within a tier). The query is its text and the corrections of its unknown words."""
     text, fixes = query
     strong = and_tsquery(text, fixes, "AB")
     args = [and_tsquery(text, fixes), *params, cap, strong, candidates]
     if any_word:
         args += [or_tsquery(text, fixes), *params, cap, strong, candidates]
     cur = await conn.execute(_text_query(where, any_word), [*args, candidates])
-    return [(str(r["id"]), int(r["tier"])) for r in await cur.fetchall()]
+    return [
+        (str(r["id"]), int(r["tier"]), float(r["r"]) + (1.0 if r["strong"] else 0.0))
+        for r in await cur.fetchall()
+    ]
 
 
 def _text_query(where: sql.Composable, any_word: bool) -> sql.Composed:
@@ -365,7 +420,8 @@ def _text_query(where: sql.Composable, any_word: bool) -> sql.Composed:
     if any_word:
         tiers.append(sql.SQL(tier).format(tier=sql.Literal(1), where=where))
     return sql.SQL(
-        "SELECT id, tier FROM (SELECT DISTINCT ON (id) id, tier, strong, r FROM ({}) u ORDER BY id, tier) d"
+        "SELECT id, tier, strong, r FROM"
+        " (SELECT DISTINCT ON (id) id, tier, strong, r FROM ({}) u ORDER BY id, tier) d"
         " ORDER BY tier, strong DESC, r DESC, id LIMIT %s"
     ).format(sql.SQL(" UNION ALL ").join(tiers))
 
