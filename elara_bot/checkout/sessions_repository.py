@@ -168,3 +168,35 @@ async def session_for_order(conn: Conn, order_id: UUID) -> OrderLink | None:
         (order_id,),
     )
     return cast(OrderLink | None, await cur.fetchone())
+
+
+class Owner(TypedDict):
+    platform_profile: str | None
+    kind: Literal["checkout", "cart"]
+
+
+async def owner(conn: Conn, session_id: str) -> Owner | None:
+    """Who a session (or cart) belongs to."""
+    cur = await conn.execute(
+        "SELECT platform_profile, kind FROM checkout_sessions WHERE id = %s", (session_id,)
+    )
+    return cast(Owner | None, await cur.fetchone())
+
+
+class PlacedOrder(TypedDict):
+    """An order placed through a checkout session, with that session's platform and webhook."""
+
+    checkout_id: str
+    platform_profile: str | None
+    webhook_url: str | None
+    order_id: UUID
+    customer_id: UUID
+
+
+async def placed_order(conn: Conn, number: str) -> PlacedOrder | None:
+    cur = await conn.execute(
+        "SELECT s.id AS checkout_id, s.platform_profile, s.webhook_url, o.id AS order_id, o.customer_id"
+        " FROM checkout_sessions s JOIN orders o ON o.id = s.order_id WHERE o.number = %s",
+        (number,),
+    )
+    return cast(PlacedOrder | None, await cur.fetchone())

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.schemas import SearchFilters
 from elara_bot.checkout import sessions
+from elara_bot.checkout import sessions_repository as sessions_repo
 from elara_bot.checkout.sessions import ItemProblem, SessionInput, SessionLineIn
 from elara_bot.config import Settings
 from elara_bot.db import Conn
@@ -190,10 +191,7 @@ async def create_checkout(conn: Conn, settings: Settings, caller: Platform, data
 
 async def owned(conn: Conn, session_id: str, caller: Platform, kind: str = "checkout") -> None:
     """A session (or cart) is seen only by the platform that created it (anyone else gets a 404)."""
-    cur = await conn.execute(
-        "SELECT platform_profile, kind FROM checkout_sessions WHERE id = %s", (session_id,)
-    )
-    row = await cur.fetchone()
+    row = await sessions_repo.owner(conn, session_id)
     if row is None or row["platform_profile"] != caller.profile_url or row["kind"] != kind:
         raise NotFound(f"no {'checkout session' if kind == 'checkout' else 'cart'} {session_id!r}")
 
@@ -281,14 +279,9 @@ async def cancel_checkout(conn: Conn, settings: Settings, caller: Platform, sess
 # --- orders --------------------------------------------------------------------------------------------
 async def order_json(
     conn: Conn, settings: Settings, active: dict[str, Any], number: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], sessions_repo.PlacedOrder]:
     """A UCP order placed through a checkout session, and that session's row (platform, webhook)."""
-    cur = await conn.execute(
-        "SELECT s.id AS checkout_id, s.platform_profile, s.webhook_url, o.id AS order_id, o.customer_id"
-        " FROM checkout_sessions s JOIN orders o ON o.id = s.order_id WHERE o.number = %s",
-        (number,),
-    )
-    row = await cur.fetchone()
+    row = await sessions_repo.placed_order(conn, number)
     if row is None:
         raise NotFound(f"no order {number!r}")
     found = await orders.get_order(conn, row["customer_id"], number)
