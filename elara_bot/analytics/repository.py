@@ -8,7 +8,8 @@ The period queries share one skeleton: named parameters from `_params` (``start`
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
+from uuid import UUID
 
 from elara_bot.analytics.schemas import SALES_STATUSES
 from elara_bot.db import Conn
@@ -39,7 +40,12 @@ _CHANNEL = (
 )
 
 
-async def totals(conn: Conn, start: datetime, end: datetime, currency: str) -> dict[str, Any]:
+class SalesTotalsRow(TypedDict):
+    revenue_minor: int
+    order_count: int
+
+
+async def totals(conn: Conn, start: datetime, end: datetime, currency: str) -> SalesTotalsRow:
     """Revenue (sum of ``orders.total_minor``) and count of sales orders created in ``[start, end)``."""
     cur = await conn.execute(
         "SELECT coalesce(sum(total_minor), 0)::bigint AS revenue_minor, count(*)::int AS order_count"
@@ -48,12 +54,21 @@ async def totals(conn: Conn, start: datetime, end: datetime, currency: str) -> d
     )
     row = await cur.fetchone()
     assert row is not None
-    return row
+    return cast(SalesTotalsRow, row)
+
+
+class LowStockRow(TypedDict):
+    sku: str
+    product_id: str
+    title: str
+    options: dict[str, str]
+    stock: int
+    total: int  # how many variants are that low, listed or not
 
 
 async def low_stock(
     conn: Conn, threshold: int, limit: int, skus: list[str] | None = None
-) -> list[dict[str, Any]]:
+) -> list[LowStockRow]:
     """Active variants whose stock is at or below ``threshold`` (among ``skus`` if given), lowest first."""
     cur = await conn.execute(
         "SELECT v.sku, v.product_id, p.title, v.options, v.stock, count(*) OVER ()::int AS total"
@@ -63,10 +78,21 @@ async def low_stock(
         " ORDER BY v.stock, v.sku LIMIT %s",
         (threshold, skus, skus, limit),
     )
-    return await cur.fetchall()
+    return cast(list[LowStockRow], await cur.fetchall())
 
 
-async def abandoned_carts(conn: Conn, before: datetime, limit: int) -> list[dict[str, Any]]:
+class AbandonedCartRow(TypedDict):
+    cart_id: int
+    customer_id: str
+    customer_name: str | None
+    line_count: int
+    units: int
+    value_minor: int
+    updated_at: datetime
+    total: int
+
+
+async def abandoned_carts(conn: Conn, before: datetime, limit: int) -> list[AbandonedCartRow]:
     """Open carts with lines whose last change (cart or line) is before ``before``."""
     cur = await conn.execute(
         "SELECT c.id AS cart_id, c.customer_id::text AS customer_id, cu.display_name AS customer_name,"
@@ -79,32 +105,57 @@ async def abandoned_carts(conn: Conn, before: datetime, limit: int) -> list[dict
         " ORDER BY value_minor DESC, c.id LIMIT %s",
         (before, limit),
     )
-    return await cur.fetchall()
+    return cast(list[AbandonedCartRow], await cur.fetchall())
 
 
-async def order_by_number(conn: Conn, number: str) -> dict[str, Any] | None:
+class OrderRow(TypedDict):
+    id: UUID
+    number: str
+    status: str
+    currency: str  # char(3): strip it
+    total_minor: int
+    created_at: datetime
+    customer_name: str | None
+
+
+async def order_by_number(conn: Conn, number: str) -> OrderRow | None:
     cur = await conn.execute(
         "SELECT o.id, o.number, o.status, o.currency, o.total_minor, o.created_at,"
         " c.display_name AS customer_name FROM orders o JOIN customers c ON c.id = o.customer_id"
         " WHERE upper(o.number) = upper(%s)",
         (number,),
     )
-    return await cur.fetchone()
+    return cast(OrderRow | None, await cur.fetchone())
 
 
-async def order_lines(conn: Conn, order_id: Any) -> list[dict[str, Any]]:
+class OrderLineRow(TypedDict):
+    sku: str
+    title: str
+    quantity: int
+    unit_price_minor: int
+    line_total_minor: int
+
+
+async def order_lines(conn: Conn, order_id: UUID) -> list[OrderLineRow]:
     cur = await conn.execute(
         "SELECT sku, title, quantity, unit_price_minor,"
         " (quantity * unit_price_minor)::bigint AS line_total_minor"
         " FROM order_lines WHERE order_id = %s ORDER BY title, sku",
         (order_id,),
     )
-    return await cur.fetchall()
+    return cast(list[OrderLineRow], await cur.fetchall())
+
+
+class WantedProductRow(TypedDict):
+    product_id: str
+    title: str
+    searches: int
+    total: int
 
 
 async def wanted_out_of_stock(
     conn: Conn, since: datetime, limit: int, until: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[WantedProductRow]:
     """Products shown in search results while out of stock (in ``[since, until)``), by how many searches
     showed them."""
     cur = await conn.execute(
@@ -116,12 +167,16 @@ async def wanted_out_of_stock(
         " GROUP BY r.product_id, p.title ORDER BY searches DESC, r.product_id LIMIT %s",
         (since, until, until, limit),
     )
-    return await cur.fetchall()
+    return cast(list[WantedProductRow], await cur.fetchall())
+
+
+class DailyRevenueRow(SalesTotalsRow):
+    day: date
 
 
 async def daily_revenue(
     conn: Conn, first: date, last: date, currency: str, zone: str
-) -> list[dict[str, Any]]:
+) -> list[DailyRevenueRow]:
     """One row per day ``first``..``last`` of the store's calendar (``zone``), zero-filled."""
     cur = await conn.execute(
         "SELECT d::date AS day, coalesce(sum(o.total_minor), 0)::bigint AS revenue_minor,"
@@ -132,7 +187,25 @@ async def daily_revenue(
         " GROUP BY 1 ORDER BY 1",
         (first, last, zone, _STATUSES, currency),
     )
-    return await cur.fetchall()
+    return cast(list[DailyRevenueRow], await cur.fetchall())
+
+
+class _SalesRow(TypedDict):
+    """A ranking's row; ``total``: how many rows the ranking has, listed or not."""
+
+    key: str
+    label: str
+    revenue_minor: int
+    orders: int
+    total: int
+
+
+class LineSalesRow(_SalesRow):  # a product's or a category's order lines
+    units: int
+
+
+class OrderSalesRow(_SalesRow):  # a channel's or a customer's order totals: no units
+    units: None
 
 
 async def product_sales(
@@ -146,7 +219,7 @@ async def product_sales(
     category: str | None = None,
     product: str | None = None,
     lowest_first: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[LineSalesRow]:
     """Products by line revenue or units (in ``category``, titled like ``product``, if given); ``total``:
     how many products sold."""
     order = "revenue_minor DESC, units DESC" if by == "revenue" else "units DESC, revenue_minor DESC"
@@ -160,10 +233,18 @@ async def product_sales(
         f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %(limit)s",
         _params(start, end, currency, limit=limit, category=category, product=product),
     )
-    return await cur.fetchall()
+    return cast(list[LineSalesRow], await cur.fetchall())
 
 
-async def unsold_products(conn: Conn, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
+class UnsoldProductRow(TypedDict):
+    product_id: str
+    title: str
+    category: str
+    stock: int
+    total: int
+
+
+async def unsold_products(conn: Conn, start: datetime, end: datetime, limit: int) -> list[UnsoldProductRow]:
     """Products with active variants and no sales order line in ``[start, end)``; ``total``: how many."""
     cur = await conn.execute(
         "SELECT p.id AS product_id, p.title, coalesce(p.category, '') AS category,"
@@ -174,7 +255,7 @@ async def unsold_products(conn: Conn, start: datetime, end: datetime, limit: int
         " GROUP BY p.id ORDER BY stock DESC, p.id LIMIT %(limit)s",
         _params(start, end, limit=limit),
     )
-    return await cur.fetchall()
+    return cast(list[UnsoldProductRow], await cur.fetchall())
 
 
 async def product_titles(conn: Conn) -> list[str]:
@@ -184,7 +265,7 @@ async def product_titles(conn: Conn) -> list[str]:
 
 async def category_sales(
     conn: Conn, start: datetime, end: datetime, currency: str, *, limit: int | None
-) -> list[dict[str, Any]]:
+) -> list[LineSalesRow]:
     """Line revenue and units per category (products no longer in the catalog: '')."""
     cur = await conn.execute(
         "SELECT coalesce(p.category, '') AS key, coalesce(p.category, '') AS label,"
@@ -192,12 +273,12 @@ async def category_sales(
         f"{_LINES} WHERE {_SALES} GROUP BY 1 ORDER BY revenue_minor DESC, 1 LIMIT %(limit)s",
         _params(start, end, currency, limit=limit),
     )
-    return await cur.fetchall()
+    return cast(list[LineSalesRow], await cur.fetchall())
 
 
 async def order_sales(
     conn: Conn, start: datetime, end: datetime, currency: str, *, by: str, limit: int
-) -> list[dict[str, Any]]:
+) -> list[OrderSalesRow]:
     """Order revenue (``total_minor``) and order count per channel or per customer, highest first."""
     key = _CHANNEL if by == "channel" else "o.customer_id::text"
     label = _CHANNEL if by == "channel" else "min(coalesce(c.display_name, c.email, left(c.id::text, 8)))"
@@ -209,12 +290,20 @@ async def order_sales(
         " GROUP BY 1 ORDER BY revenue_minor DESC, orders DESC, 1 LIMIT %(limit)s",
         _params(start, end, currency, limit=limit),
     )
-    return await cur.fetchall()
+    return cast(list[OrderSalesRow], await cur.fetchall())
+
+
+class CategoryBestRow(TypedDict):
+    category: str
+    product_id: str
+    title: str
+    units: int
+    revenue_minor: int
 
 
 async def best_per_category(
     conn: Conn, start: datetime, end: datetime, currency: str
-) -> list[dict[str, Any]]:
+) -> list[CategoryBestRow]:
     """The best-selling product (line revenue) of each category."""
     cur = await conn.execute(
         "SELECT DISTINCT ON (category) category, product_id, title, units, revenue_minor FROM ("
@@ -223,7 +312,7 @@ async def best_per_category(
         " ORDER BY category, revenue_minor DESC, units DESC, product_id",
         _params(start, end, currency),
     )
-    return await cur.fetchall()
+    return cast(list[CategoryBestRow], await cur.fetchall())
 
 
 async def categories(conn: Conn) -> list[str]:
@@ -231,7 +320,12 @@ async def categories(conn: Conn) -> list[str]:
     return [row["category"] for row in await cur.fetchall()]
 
 
-async def refunds(conn: Conn, start: datetime, end: datetime, currency: str) -> dict[str, Any]:
+class RefundTotalsRow(TypedDict):
+    refunded_orders: int
+    refunded_minor: int
+
+
+async def refunds(conn: Conn, start: datetime, end: datetime, currency: str) -> RefundTotalsRow:
     """Orders refunded in ``[start, end)`` (when the refund was recorded; else the order's last change)."""
     cur = await conn.execute(
         "SELECT count(*)::int AS refunded_orders, coalesce(sum(o.total_minor), 0)::bigint AS refunded_minor"
@@ -242,20 +336,34 @@ async def refunds(conn: Conn, start: datetime, end: datetime, currency: str) -> 
     )
     row = await cur.fetchone()
     assert row is not None
-    return row
+    return cast(RefundTotalsRow, row)
 
 
-async def returns(conn: Conn, start: datetime, end: datetime) -> list[dict[str, Any]]:
+class ReturnsByStatusRow(TypedDict):
+    status: str
+    requests: int
+    items: int
+
+
+async def returns(conn: Conn, start: datetime, end: datetime) -> list[ReturnsByStatusRow]:
     """Return requests made in ``[start, end)`` by status, with how many items they name."""
     cur = await conn.execute(
         "SELECT status, count(*)::int AS requests, coalesce(sum(cardinality(skus)), 0)::int AS items"
         f" FROM returns WHERE {_within('created_at')} GROUP BY status ORDER BY status",
         _params(start, end),
     )
-    return await cur.fetchall()
+    return cast(list[ReturnsByStatusRow], await cur.fetchall())
 
 
-async def conversion(conn: Conn, start: datetime, end: datetime) -> dict[str, Any]:
+class ConversionRow(TypedDict):
+    conversations: int
+    shoppers: int
+    buyers: int
+    searches: int
+    empty_searches: int
+
+
+async def conversion(conn: Conn, start: datetime, end: datetime) -> ConversionRow:
     """Conversations started in ``[start, end)``, how many of their customers placed a sales order in it,
     and the searches run in it (with how many found nothing)."""
     chats = f"FROM conversations c WHERE {_within('c.created_at')}"
@@ -272,20 +380,32 @@ async def conversion(conn: Conn, start: datetime, end: datetime) -> dict[str, An
     )
     row = await cur.fetchone()
     assert row is not None
-    return row
+    return cast(ConversionRow, row)
 
 
-async def empty_queries(conn: Conn, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
+class EmptyQueryRow(TypedDict):
+    query: str
+    searches: int
+
+
+async def empty_queries(conn: Conn, start: datetime, end: datetime, limit: int) -> list[EmptyQueryRow]:
     cur = await conn.execute(
         "SELECT lower(query) AS query, count(*)::int AS searches FROM search_log"
         f" WHERE {_within('created_at')} AND cardinality(result_ids) = 0"
         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(limit)s",
         _params(start, end, limit=limit),
     )
-    return await cur.fetchall()
+    return cast(list[EmptyQueryRow], await cur.fetchall())
 
 
-async def carts_abandoned_in(conn: Conn, start: datetime, end: datetime, before: datetime) -> dict[str, Any]:
+class AbandonedTotalsRow(TypedDict):
+    carts: int
+    value_minor: int
+
+
+async def carts_abandoned_in(
+    conn: Conn, start: datetime, end: datetime, before: datetime
+) -> AbandonedTotalsRow:
     """Open carts with lines whose last change is in ``[start, end)`` and before ``before``."""
     cur = await conn.execute(
         "SELECT count(*)::int AS carts, coalesce(sum(value_minor), 0)::bigint AS value_minor FROM ("
@@ -298,12 +418,22 @@ async def carts_abandoned_in(conn: Conn, start: datetime, end: datetime, before:
     )
     row = await cur.fetchone()
     assert row is not None
-    return row
+    return cast(AbandonedTotalsRow, row)
+
+
+class StockCoverRow(TypedDict):
+    sku: str
+    product_id: str
+    title: str
+    stock: int
+    units: int
+    cover_days: float
+    total: int
 
 
 async def stock_cover(
     conn: Conn, start: datetime, end: datetime, days: int, max_days: float | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[StockCoverRow]:
     """Active variants that sold in ``[start, end)``: stock, units sold, and days of stock left at that
     rate (``stock * days / units``), fewest days first; ``total``: how many qualify."""
     cur = await conn.execute(
@@ -318,4 +448,4 @@ async def stock_cover(
         " ORDER BY cover_days, sku LIMIT %(limit)s",
         _params(start, end, days=days, max_days=max_days, limit=limit),
     )
-    return await cur.fetchall()
+    return cast(list[StockCoverRow], await cur.fetchall())

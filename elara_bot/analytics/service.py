@@ -89,7 +89,7 @@ def previous_period(period: Period) -> Period:
 
 async def _totals(conn: Conn, period: Period, currency: str) -> Totals:
     row = await repo.totals(conn, period.start, period.end, currency)
-    revenue, count = int(row["revenue_minor"]), int(row["order_count"])
+    revenue, count = row["revenue_minor"], row["order_count"]
     average = (revenue + count // 2) // count if count else 0
     return Totals(revenue_minor=revenue, order_count=count, average_order_minor=average)
 
@@ -208,6 +208,7 @@ async def ranking(
     channel or customer (order totals), highest first; ``total`` counts every row, shown or not."""
     if not 1 <= limit <= 100:
         raise InvalidInput("a list shows 1 to 100 rows")
+    rows: list[repo.LineSalesRow] | list[repo.OrderSalesRow]
     if by == "product":
         if category is not None:
             await _known_category(conn, category)
@@ -226,7 +227,7 @@ async def ranking(
         rows = await repo.category_sales(conn, period.start, period.end, currency, limit=limit)
     else:
         rows = await repo.order_sales(conn, period.start, period.end, currency, by=by, limit=limit)
-    total = int(rows[0]["total"]) if rows else 0
+    total = rows[0]["total"] if rows else 0
     return Ranking(by=by, rows=[RankedRow(**row) for row in rows], total=total)
 
 
@@ -250,8 +251,8 @@ async def refunds_and_returns(conn: Conn, period: Period, currency: str = DEFAUL
     refunded = await repo.refunds(conn, period.start, period.end, currency)
     returns = [ReturnsByStatus(**row) for row in await repo.returns(conn, period.start, period.end)]
     return RefundsReport(
-        refunded_orders=int(refunded["refunded_orders"]),
-        refunded_minor=int(refunded["refunded_minor"]),
+        refunded_orders=refunded["refunded_orders"],
+        refunded_minor=refunded["refunded_minor"],
         returns=returns,
     )
 
@@ -265,17 +266,17 @@ async def conversion(
     empty = await repo.empty_queries(conn, period.start, period.end, 5)
     before = _now(now) - timedelta(hours=idle_hours)
     carts = await repo.carts_abandoned_in(conn, period.start, period.end, before)
-    shoppers, buyers = int(row["shoppers"]), int(row["buyers"])
+    shoppers, buyers = row["shoppers"], row["buyers"]
     return Conversion(
-        conversations=int(row["conversations"]),
+        conversations=row["conversations"],
         shoppers=shoppers,
         buyers=buyers,
         rate_pct=round(buyers * 100 / shoppers, 1) if shoppers else None,
-        searches=int(row["searches"]),
-        empty_searches=int(row["empty_searches"]),
-        top_empty_queries=[(r["query"], int(r["searches"])) for r in empty],
-        abandoned_carts=int(carts["carts"]),
-        abandoned_minor=int(carts["value_minor"]),
+        searches=row["searches"],
+        empty_searches=row["empty_searches"],
+        top_empty_queries=[(r["query"], r["searches"]) for r in empty],
+        abandoned_carts=carts["carts"],
+        abandoned_minor=carts["value_minor"],
     )
 
 
@@ -286,17 +287,17 @@ async def stock_cover(
     those with at most ``max_days`` when given), and how many there are in all."""
     days = (period.last_day - period.first_day).days + 1 if period.first_day and period.last_day else 30
     rows = await repo.stock_cover(conn, period.start, period.end, days, max_days, limit)
-    total = int(rows[0]["total"]) if rows else 0
+    total = rows[0]["total"] if rows else 0
     return [StockCover(**row) for row in rows], total
 
 
 async def unsold_products(conn: Conn, period: Period, limit: int = 20) -> tuple[list[UnsoldProduct], int]:
     """Products on sale (an active variant) that sold nothing in ``period``, most stock first; how many."""
     rows = await repo.unsold_products(conn, period.start, period.end, limit)
-    total = int(rows[0]["total"]) if rows else 0
+    total = rows[0]["total"] if rows else 0
     return [UnsoldProduct(**row) for row in rows], total
 
 
 async def low_stock_count(conn: Conn, threshold: int) -> int:
     rows = await repo.low_stock(conn, threshold, 1, None)
-    return int(rows[0]["total"]) if rows else 0
+    return rows[0]["total"] if rows else 0

@@ -3,12 +3,16 @@ orders, carts and searches inserted at fixed times far from any demo data."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from types import NoneType, UnionType
+from typing import Any, get_args, get_origin, get_type_hints, is_typeddict
 from uuid import UUID
 
 import pytest
 
+from elara_bot.analytics import repository as repo
 from elara_bot.analytics import service
 from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput, NotFound
@@ -255,3 +259,80 @@ async def test_daily_revenue_series(shop: Conn) -> None:
         assert (point.revenue_minor, point.order_count) == expected
     summary = await service.sales_summary(shop, period)
     assert sum(d.revenue_minor for d in series) == summary.current.revenue_minor
+
+
+def _row_type(query: Callable[..., Any]) -> Any:
+    """The TypedDict a repository query returns (one, optional, or a list of them); None if it returns
+    something else."""
+    hint = get_type_hints(query)["return"]
+    for arg in (hint, *get_args(hint)):
+        inner = get_args(arg)[0] if get_origin(arg) is list else arg
+        if is_typeddict(inner):
+            return inner
+    return None
+
+
+def _instance_types(hint: Any) -> tuple[type, ...]:
+    if get_origin(hint) is UnionType:
+        return tuple(t for arg in get_args(hint) for t in _instance_types(arg))
+    return (NoneType,) if hint is None else (get_origin(hint) or hint,)
+
+
+async def test_repository_rows_are_what_their_types_say(shop: Conn) -> None:
+    """Rows are cast to their TypedDicts unchecked: every query's real rows must have exactly the declared
+    fields, each value of its declared type (a NULL where none is declared fails)."""
+    v = await _variants(shop, 1)
+    day = timedelta(days=1)
+    cart = await _one(
+        shop,
+        "INSERT INTO carts (customer_id, updated_at) VALUES (%s, %s) RETURNING id",
+        (await _customer(shop, "Idle"), NOW - 2 * day),
+    )
+    await shop.execute(
+        "INSERT INTO cart_lines (cart_id, sku, quantity, added_at) VALUES (%s, %s, 1, %s)",
+        (cart, v[0]["sku"], NOW - 2 * day),
+    )
+    await shop.execute(
+        "INSERT INTO search_log (query, result_ids, in_stock_ids, created_at)"
+        " VALUES ('tent', '{}', '{}', %s), ('boot', %s, '{}', %s)",
+        (NOW - day, [v[0]["product_id"]], NOW - day),
+    )
+    order = await _one(shop, "SELECT id FROM orders WHERE number = 'EL-T00005'")
+    await shop.execute(
+        "INSERT INTO returns (order_id, skus, created_at) VALUES (%s, %s, %s)", (order, [v[0]["sku"]], NOW)
+    )
+    week = service.resolve_period("last_7_days", now=NOW)
+    span, usd = (week.start, week.end), (week.start, week.end, "USD")
+    calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = [
+        (repo.totals, usd, {}),
+        (repo.low_stock, (1000, 5), {}),
+        (repo.abandoned_carts, (NOW, 5), {}),
+        (repo.order_by_number, ("el-t00005",), {}),
+        (repo.order_lines, (order,), {}),
+        (repo.wanted_out_of_stock, (week.start, 5, week.end), {}),
+        (repo.daily_revenue, (week.first_day, week.last_day, "USD", "UTC"), {}),
+        (repo.product_sales, usd, {"by": "units", "limit": 5}),
+        (repo.category_sales, usd, {"limit": None}),
+        (repo.order_sales, usd, {"by": "channel", "limit": 5}),
+        (repo.order_sales, usd, {"by": "customer", "limit": 5}),
+        (repo.unsold_products, (NOW + day, NOW + 2 * day, 5), {}),  # nothing sold then
+        (repo.best_per_category, usd, {}),
+        (repo.refunds, usd, {}),
+        (repo.returns, span, {}),
+        (repo.conversion, span, {}),
+        (repo.empty_queries, (*span, 5), {}),
+        (repo.carts_abandoned_in, (*span, NOW), {}),
+        (repo.stock_cover, (*span, 7, None, 5), {}),
+    ]
+    typed = {q for q in vars(repo).values() if inspect.iscoroutinefunction(q) and _row_type(q)}
+    assert typed == {query for query, _, _ in calls}
+    for query, args, kwargs in calls:
+        found = await query(shop, *args, **kwargs)
+        rows = found if isinstance(found, list) else [found]
+        assert rows, query.__name__  # each query is given data to return
+        assert None not in rows, query.__name__
+        fields = get_type_hints(_row_type(query))
+        for row in rows:
+            assert set(row) == set(fields), query.__name__
+            for name, hint in fields.items():
+                assert isinstance(row[name], _instance_types(hint)), (query.__name__, name, row[name])
