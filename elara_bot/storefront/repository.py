@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from elara_bot.db import Conn
@@ -109,21 +109,30 @@ async def upsert_tax_rate(conn: Conn, rate: TaxRate) -> None:
 
 
 # --- buyers and addresses ------------------------------------------------------------------------------
-async def customer_by_email(conn: Conn, email: str) -> dict[str, Any] | None:
-    cur = await conn.execute(
-        "SELECT id, email, first_name, last_name, phone, display_name FROM customers"
-        " WHERE lower(email) = lower(%s) AND active ORDER BY created_at LIMIT 1",
-        (email,),
-    )
-    return await cur.fetchone()
+class BuyerRow(TypedDict):
+    """A customer with the buyer details checkout asks for."""
+
+    id: UUID
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    display_name: str | None
 
 
-async def customer_by_id(conn: Conn, customer_id: UUID) -> dict[str, Any] | None:
+_BUYER = "SELECT id, email, first_name, last_name, phone, display_name FROM customers"
+
+
+async def customer_by_email(conn: Conn, email: str) -> BuyerRow | None:
     cur = await conn.execute(
-        "SELECT id, email, first_name, last_name, phone, display_name FROM customers WHERE id = %s",
-        (customer_id,),
+        f"{_BUYER} WHERE lower(email) = lower(%s) AND active ORDER BY created_at LIMIT 1", (email,)
     )
-    return await cur.fetchone()
+    return cast(BuyerRow | None, await cur.fetchone())
+
+
+async def customer_by_id(conn: Conn, customer_id: UUID) -> BuyerRow | None:
+    cur = await conn.execute(f"{_BUYER} WHERE id = %s", (customer_id,))
+    return cast(BuyerRow | None, await cur.fetchone())
 
 
 async def insert_buyer(conn: Conn, buyer: Buyer) -> UUID:

@@ -154,7 +154,7 @@ async def customer_for_buyer(conn: Conn, buyer: Buyer) -> UUID:
     found = await repo.customer_by_email(conn, buyer.email)
     if found is None:
         return await repo.insert_buyer(conn, buyer)
-    customer_id = UUID(str(found["id"]))
+    customer_id = found["id"]
     await repo.update_buyer(conn, customer_id, buyer)
     return customer_id
 
@@ -183,7 +183,7 @@ async def get_customer(conn: Conn, email: str) -> CustomerRecord:
     row = await repo.customer_by_email(conn, email)
     if row is None:
         raise NotFound(f"no customer with email {email!r}")
-    customer_id = UUID(str(row["id"]))
+    customer_id = row["id"]
     details = await buyer_details(conn, customer_id)
     return CustomerRecord(
         id=customer_id, **details.model_dump(), addresses=await repo.addresses(conn, customer_id)
