@@ -34,7 +34,7 @@ from elara_bot.ucp.signatures import Signer, signer_for
 
 NEGOTIATION = {"invalid_profile_url", "profile_unreachable", "profile_malformed", "version_unsupported"}
 Meta = dict[str, Any] | None
-Operation = Callable[[Conn, Platform], Awaitable[ops.Outcome]]
+Operation = Callable[[Conn, Settings, Platform], Awaitable[ops.Outcome]]  # the request's shape, once
 
 
 class _Endpoint:
@@ -122,7 +122,7 @@ class UcpTools:
                     key if isinstance(key, str) else None,
                     f"mcp {tool}",
                     ops.digest(payload),
-                    lambda: operation(conn, caller),
+                    lambda: operation(conn, self.runtime.settings, caller),
                 )
         except UcpError as exc:
             if exc.code in NEGOTIATION:
@@ -211,22 +211,19 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
         " meta.ucp-agent.profile (your platform profile URL) on every call, meta.idempotency-key on changes.",
     )
 
-    def settings() -> Settings:  # read at call time: the runtime exists once the app has started
-        return tools.runtime.settings
-
     @server.tool(description="Create a checkout session from line items (item ids are SKUs).")
     async def create_checkout(checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:
         return await tools.run(
             "create_checkout",
             meta,
             checkout,
-            lambda c, p: ops.create_checkout(c, settings(), p, ops.checkout_in(checkout)),
+            lambda c, s, p: ops.create_checkout(c, s, p, ops.checkout_in(checkout)),
         )
 
     @server.tool(description="Get a checkout session.")
     async def get_checkout(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002 (the spec's name)
         return await tools.run(
-            f"get_checkout {id}", meta, None, lambda c, p: ops.get_checkout(c, settings(), p, id)
+            f"get_checkout {id}", meta, None, lambda c, s, p: ops.get_checkout(c, s, p, id)
         )
 
     @server.tool(description="Update a checkout session: buyer, discounts.codes, fulfillment, line items.")
@@ -235,16 +232,16 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
             f"update_checkout {id}",
             meta,
             checkout,
-            lambda c, p: ops.update_checkout(c, settings(), p, id, ops.checkout_in(checkout)),
+            lambda c, s, p: ops.update_checkout(c, s, p, id, ops.checkout_in(checkout)),
         )
 
     @server.tool(description="Complete a checkout session: place the order and pay with checkout.payment.")
     async def complete_checkout(id: str, checkout: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
         provider = tools.runtime.provider
 
-        async def op(conn: Conn, caller: Platform) -> ops.Outcome:
+        async def op(conn: Conn, settings: Settings, caller: Platform) -> ops.Outcome:
             return await ops.complete_checkout(
-                conn, settings(), caller, id, ops.checkout_in(checkout), provider()
+                conn, settings, caller, id, ops.checkout_in(checkout), provider()
             )
 
         return await tools.run(f"complete_checkout {id}", meta, checkout, op)
@@ -252,22 +249,20 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
     @server.tool(description="Cancel a checkout session.")
     async def cancel_checkout(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
         return await tools.run(
-            f"cancel_checkout {id}", meta, None, lambda c, p: ops.cancel_checkout(c, settings(), p, id)
+            f"cancel_checkout {id}", meta, None, lambda c, s, p: ops.cancel_checkout(c, s, p, id)
         )
 
     @server.tool(description="Get an order (its line items, totals and fulfillment events).")
     async def get_order(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
-        return await tools.run(
-            f"get_order {id}", meta, None, lambda c, p: ops.get_order(c, settings(), p, id)
-        )
+        return await tools.run(f"get_order {id}", meta, None, lambda c, s, p: ops.get_order(c, s, p, id))
 
     @server.tool(description="Search the catalog: catalog.query, catalog.filters (price in minor units).")
     async def search_catalog(catalog: dict[str, Any], meta: Meta = None) -> CallToolResult:
         embedder = tools.runtime.embedder
 
-        async def op(conn: Conn, caller: Platform) -> ops.Outcome:
+        async def op(conn: Conn, settings: Settings, caller: Platform) -> ops.Outcome:
             return await ops.search_catalog(
-                conn, settings(), caller, ops.model_in(ops.SearchIn, catalog), embedder
+                conn, settings, caller, ops.model_in(ops.SearchIn, catalog), embedder
             )
 
         return await tools.run("search_catalog", meta, None, op)
@@ -278,7 +273,7 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
             "lookup_catalog",
             meta,
             None,
-            lambda c, p: ops.lookup_catalog(c, settings(), p, ops.model_in(ops.LookupIn, catalog)),
+            lambda c, s, p: ops.lookup_catalog(c, s, p, ops.model_in(ops.LookupIn, catalog)),
         )
 
     @server.tool(description="One product in detail, with its options and variants (catalog.id).")
@@ -287,18 +282,18 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
             "get_product",
             meta,
             None,
-            lambda c, p: ops.get_product(c, settings(), p, ops.model_in(ops.ProductIn, catalog)),
+            lambda c, s, p: ops.get_product(c, s, p, ops.model_in(ops.ProductIn, catalog)),
         )
 
     @server.tool(description="Create a cart from line items (item ids are SKUs).")
     async def create_cart(cart: dict[str, Any], meta: Meta = None) -> CallToolResult:
         return await tools.run(
-            "create_cart", meta, cart, lambda c, p: ops.create_cart(c, settings(), p, ops.checkout_in(cart))
+            "create_cart", meta, cart, lambda c, s, p: ops.create_cart(c, s, p, ops.checkout_in(cart))
         )
 
     @server.tool(description="Get a cart.")
     async def get_cart(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
-        return await tools.run(f"get_cart {id}", meta, None, lambda c, p: ops.get_cart(c, settings(), p, id))
+        return await tools.run(f"get_cart {id}", meta, None, lambda c, s, p: ops.get_cart(c, s, p, id))
 
     @server.tool(description="Update a cart: line items, buyer, discounts.codes.")
     async def update_cart(id: str, cart: dict[str, Any], meta: Meta = None) -> CallToolResult:  # noqa: A002
@@ -306,14 +301,12 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
             f"update_cart {id}",
             meta,
             cart,
-            lambda c, p: ops.update_cart(c, settings(), p, id, ops.checkout_in(cart)),
+            lambda c, s, p: ops.update_cart(c, s, p, id, ops.checkout_in(cart)),
         )
 
     @server.tool(description="Cancel a cart.")
     async def cancel_cart(id: str, meta: Meta = None) -> CallToolResult:  # noqa: A002
-        return await tools.run(
-            f"cancel_cart {id}", meta, None, lambda c, p: ops.cancel_cart(c, settings(), p, id)
-        )
+        return await tools.run(f"cancel_cart {id}", meta, None, lambda c, s, p: ops.cancel_cart(c, s, p, id))
 
     return server
 
