@@ -109,11 +109,17 @@ class StripeProvider:
             params["payment_method"] = payment_method
         else:  # Stripe's agentic-commerce parameter (not yet in the typed params of this stripe release)
             params["shared_payment_granted_token"] = shared_token
-        options: stripe.RequestOptions = {"idempotency_key": idempotency_key}
         try:
-            intent = await self._client.v1.payment_intents.create_async(
-                params=cast(PaymentIntentCreateParams, params), options=options
-            )
+            for attempt in range(3):
+                # a replay of a charge that was refunded (its order could not be recorded) is no payment:
+                # charge anew under a key derived from the refunded one
+                key = idempotency_key if attempt == 0 else f"{idempotency_key}-after-refund-{attempt}"
+                options: stripe.RequestOptions = {"idempotency_key": key}
+                intent = await self._client.v1.payment_intents.create_async(
+                    params=cast(PaymentIntentCreateParams, params), options=options
+                )
+                if not await self._refunded_replay(intent):
+                    break
         except stripe.CardError as exc:
             raise PaymentDeclined(f"the card was declined: {exc.user_message or exc.code}") from exc
         except stripe.StripeError as exc:
@@ -125,6 +131,14 @@ class StripeProvider:
         except stripe.StripeError as exc:
             log.warning("could not cancel PaymentIntent %s (%s): %s", intent.id, intent.status, exc)
         raise PaymentDeclined(f"the payment needs the payer's action ({intent.status}); use another method")
+
+    async def _refunded_replay(self, intent: stripe.PaymentIntent) -> bool:
+        response = intent.last_response
+        replayed = response is not None and response.headers.get("Idempotent-Replayed") == "true"
+        if not replayed or intent.status != "succeeded":
+            return False
+        refunds = await self._client.v1.refunds.list_async(params={"payment_intent": intent.id, "limit": 1})
+        return bool(refunds.data)
 
     async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
         """Refund a Checkout Session's payment, or a PaymentIntent (``pi_...``, from ``charge_intent``)."""

@@ -159,6 +159,9 @@ class StripeStub:
             return 200, session
         if parts[:2] == ["v1", "payment_intents"]:
             return self._intent(method, parts[2:], params)
+        if parts == ["v1", "refunds"] and method == "GET":
+            found = [r for r in self.refunds if r["payment_intent"] == params.get("payment_intent")]
+            return 200, {"object": "list", "data": found, "has_more": False, "url": "/v1/refunds"}
         if parts == ["v1", "refunds"] and method == "POST":
             refund = {
                 "id": "re_" + secrets.token_hex(8),

@@ -195,3 +195,45 @@ def test_stripe_down_reserves_nothing_and_the_retry_charges_once(
     assert stripe.intent_creates()[-1].idempotency_key in keys  # the same charge, taken now
     assert len(stripe.succeeded_intents()) == charged + 1
     assert stock(commerce_db, "LAMP-W") == before - 2
+
+
+def test_a_charge_whose_order_cannot_be_recorded_is_refunded_and_the_retry_charges_anew(
+    stripe_store: str, platform: Platform, commerce_db: str, stubs: Any
+) -> None:
+    """The database refuses to record the completion after Stripe took the money (a trigger stands in for
+    the failure): the PaymentIntent is refunded, nothing is reserved, and the retried completion does not
+    take the refunded intent's replay for a payment."""
+    stripe = stubs.parts["stripe"]
+    client = UcpClient(stripe_store, platform.profile_url)
+    ready = ready_checkout(client)
+    before, charged = stock(commerce_db, "LAMP-W"), len(stripe.succeeded_intents())
+    with psycopg.connect(commerce_db, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse_completion() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'the disk is full (test)'; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse_completion BEFORE UPDATE ON checkout_sessions FOR EACH ROW"
+            " WHEN (NEW.status = 'completed') EXECUTE FUNCTION refuse_completion()"
+        )
+    path = f"/checkout-sessions/{ready['id']}/complete"
+    failed = client.http.post(
+        f"{client.endpoint}{path}", json=pay("pm_card_visa"), headers=client.headers("k1")
+    )
+    assert failed.status_code == 500
+    lost = stripe.succeeded_intents()[-1]
+    assert len(stripe.succeeded_intents()) == charged + 1
+    assert (stripe.refunds[-1]["payment_intent"], stripe.refunds[-1]["amount"]) == (
+        lost["id"],
+        lost["amount"],
+    )
+    assert stock(commerce_db, "LAMP-W") == before
+    with psycopg.connect(commerce_db, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER refuse_completion ON checkout_sessions")
+
+    completed = client.checkout(client.call("POST", path, pay("pm_card_visa")))
+    assert completed["status"] == "completed"
+    paid = stripe.succeeded_intents()[-1]
+    assert paid["id"] != lost["id"]
+    assert payment_of(commerce_db, completed["order"]["id"]) == ("ucp_stripe", paid["id"])
+    assert stock(commerce_db, "LAMP-W") == before - 2
