@@ -4,11 +4,14 @@ and nothing reserved; a replayed completion and concurrent completions charge on
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
 import httpx
 import psycopg
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.commerce.apphelp import ADMIN_KEY
 from tests.ucp.client import CHECKOUT_SCHEMAS, UcpClient, protocol_error, valid
@@ -237,3 +240,26 @@ def test_a_charge_whose_order_cannot_be_recorded_is_refunded_and_the_retry_charg
     assert paid["id"] != lost["id"]
     assert payment_of(commerce_db, completed["order"]["id"]) == ("ucp_stripe", paid["id"])
     assert stock(commerce_db, "LAMP-W") == before - 2
+
+
+async def test_complete_over_mcp_with_the_stripe_handler(
+    stripe_store: str, platform: Platform, commerce_db: str, stubs: Any
+) -> None:
+    stripe = stubs.parts["stripe"]
+    ready = await asyncio.to_thread(ready_checkout, UcpClient(stripe_store, platform.profile_url))
+    charged = len(stripe.succeeded_intents())
+    async with (
+        streamable_http_client(f"{stripe_store}/mcp") as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        meta = {"ucp-agent": {"profile": platform.profile_url}, "idempotency-key": "mcp-stripe-1"}
+        arguments = {"meta": meta, "id": ready["id"], "checkout": pay("spt_test_granted_mcp")}
+        result = await session.call_tool("complete_checkout", arguments)
+        again = await session.call_tool("complete_checkout", arguments)  # replayed: the same answer
+    assert not result.is_error
+    body = valid(result.structured_content, CHECKOUT_SCHEMAS)
+    assert body["status"] == "completed"
+    assert again.structured_content == result.structured_content
+    assert len(stripe.succeeded_intents()) == charged + 1
+    assert payment_of(commerce_db, body["order"]["id"])[1] == stripe.succeeded_intents()[-1]["id"]
