@@ -48,6 +48,7 @@ def build_embedder(settings: Settings) -> Embedder:
         cache_size=settings.embedding.query_cache_size,
         threads=settings.embedding.threads,
         workers=settings.embedding.workers,
+        onnx_dir=settings.data_dir / "models" if settings.embedding.runtime == "onnxruntime" else None,
     )
 
 

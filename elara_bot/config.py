@@ -66,6 +66,11 @@ class EmbeddingSettings(BaseModel):
     workers: int | None = Field(
         default=None, ge=1, description="encodings at once, documents split across them (empty: every core)"
     )
+    runtime: Literal["onnxruntime", "torch"] = Field(
+        default="onnxruntime",
+        description="what runs the model: onnxruntime (exported once to DATA_DIR/models, a third of torch's"
+        " time per query, the same vectors) or torch",
+    )
 
 
 class SearchSettings(BaseModel):

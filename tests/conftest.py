@@ -70,8 +70,11 @@ def drop_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return SentenceTransformerEmbedder()
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The service's embedder: MiniLM on onnxruntime, exported once per test run."""
+    found = SentenceTransformerEmbedder(onnx_dir=tmp_path_factory.mktemp("models"))
+    assert found.runtime == "onnxruntime"
+    return found
 
 
 @pytest.fixture(scope="session")

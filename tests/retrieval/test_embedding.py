@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -52,3 +53,27 @@ def test_parallel_query_encodings_match_serial_ones(small_batches: SentenceTrans
 
 def test_empty_input_encodes_nothing(small_batches: SentenceTransformerEmbedder) -> None:
     assert small_batches.embed_documents([]) == []
+
+
+def test_onnxruntime_gives_the_vectors_of_torch(tmp_path: Path) -> None:
+    """The exported pipeline (transformer, pooling, normalisation) encodes as torch does, in batches of
+    mixed length too (padding), and the export is made once and then reused."""
+    torch_run = SentenceTransformerEmbedder(batch_size=3, cache_size=0)
+    onnx_run = SentenceTransformerEmbedder(batch_size=3, cache_size=0, onnx_dir=tmp_path)
+    assert (torch_run.runtime, onnx_run.runtime) == ("torch", "onnxruntime")
+    exported = list(tmp_path.glob("*.onnx"))
+    assert len(exported) == 1
+    ours = np.stack(onnx_run.embed_documents(TEXTS))
+    theirs = np.stack(torch_run.embed_documents(TEXTS))
+    assert np.abs(ours - theirs).max() < 1e-4
+    again = SentenceTransformerEmbedder(onnx_dir=tmp_path)
+    assert again.runtime == "onnxruntime" and list(tmp_path.glob("*.onnx")) == exported
+    assert float(np.dot(again.embed_query(TEXTS[1]), theirs[1])) > 0.9999
+
+
+def test_a_failed_export_leaves_torch(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the models directory should be")
+    fallback = SentenceTransformerEmbedder(cache_size=0, onnx_dir=blocked)
+    assert fallback.runtime == "torch"
+    assert np.linalg.norm(fallback.embed_query("boots")) == pytest.approx(1.0, abs=1e-5)
