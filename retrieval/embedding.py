@@ -222,6 +222,9 @@ def onnx_session(model: Any, model_path: str, onnx_dir: Path | None, threads: in
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # no arena of its own: an import's large batches left 380 MB in it for good; from malloc, the
+        # service's trim after an import returns them (100 MB above torch's figure after the trim)
+        options.enable_cpu_mem_arena = False
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # any failure leaves the torch encoder, which always works
         log.warning("could not run the embedder on onnxruntime (%s); torch encodes", exc)
