@@ -30,6 +30,8 @@ from typing import Any
 import httpx
 import psutil
 
+from elara_bot.config import default_data_dir
+
 QUERIES = [
     "waterproof boots under 200",
     "warm jacket",
@@ -123,6 +125,9 @@ def run_service(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iter
         "ELARA_SESSIONS__CREATE_PER_MINUTE": "100000",  # every simulated shopper comes from loopback
         "ELARA_DATABASE__POOL_MAX": "20",
         "HF_HUB_OFFLINE": "1",
+        # the model exported for onnxruntime outlives the throw-away data directory: a deployment exports
+        # it once, and every later start runs without torch (300 MB less)
+        "ELARA_EMBEDDING__ONNX_DIR": str(default_data_dir() / "models"),
         **(extra_env or {}),
     }
     cli = Path(sys.executable).with_name("elara")

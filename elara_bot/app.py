@@ -48,7 +48,9 @@ def build_embedder(settings: Settings) -> Embedder:
         cache_size=settings.embedding.query_cache_size,
         threads=settings.embedding.threads,
         workers=settings.embedding.workers,
-        onnx_dir=settings.data_dir / "models" if settings.embedding.runtime == "onnxruntime" else None,
+        onnx_dir=(settings.embedding.onnx_dir or settings.data_dir / "models")
+        if settings.embedding.runtime == "onnxruntime"
+        else None,
     )
 
 
@@ -127,7 +129,12 @@ async def _build_services(runtime: Runtime, *, serve: bool) -> None:
     runtime.conversation = build_conversation(runtime)
     if not serve:
         return
-    runtime.tasks["order_sweeper"] = start_sweeper(runtime.pool, runtime.payments)
+    runtime.tasks["order_sweeper"] = start_sweeper(
+        runtime.pool,
+        runtime.payments,
+        alerts=runtime.on_payment_alert,  # the list the merchant's channels subscribe to below
+        grace_s=runtime.settings.payments.orphan_grace_s,
+    )
     runtime.tasks["session_sweeper"] = start_session_sweeper(runtime.pool, runtime.settings)
     slack = await _start_connectors(runtime)
     if slack is not None:

@@ -71,6 +71,9 @@ class EmbeddingSettings(BaseModel):
         description="what runs the model: onnxruntime (exported once to DATA_DIR/models, a third of torch's"
         " time per query, the same vectors) or torch",
     )
+    onnx_dir: Path | None = Field(
+        default=None, description="where the model exported for onnxruntime is kept (empty: DATA_DIR/models)"
+    )
 
 
 class SearchSettings(BaseModel):
@@ -180,6 +183,12 @@ class PaymentSettings(BaseModel):
     currency: str = "USD"
     reservation_minutes: int = Field(default=30, ge=1)
     stripe_timeout_s: float = Field(default=10.0, gt=0, description="per-request timeout to Stripe")
+    orphan_grace_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="a charge attempt still pending this many seconds is reconciled with Stripe by the"
+        " sweeper: refunded when it took money but no order holds it, else marked failed",
+    )
 
 
 class UcpSettings(BaseModel):

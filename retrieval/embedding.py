@@ -88,13 +88,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(threads)  # torch's intra-op pool is per process
-        self._torch = torch
-        self._model = SentenceTransformer(model_path or default_model_path(), device="cpu").eval()
-        self.dimension = int(self._model.get_embedding_dimension() or 384)
+        path = model_path or default_model_path()
         self.batch_size = batch_size
         self.workers = workers or os.cpu_count() or 1
         self._cache: OrderedDict[str, Vector] = OrderedDict()
@@ -103,17 +97,42 @@ class SentenceTransformerEmbedder:
         self._tokenizer_lock = threading.Lock()
         self._running = threading.BoundedSemaphore(self.workers)  # encodings at once
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
-        self._session = onnx_session(self._model, model_path or default_model_path(), onnx_dir, threads)
+        self._model: Any = None
+        exported = onnx_dir / f"embedder-{_fingerprint(path)}.onnx" if onnx_dir is not None else None
+        # an export made earlier runs without torch at all (about 300 MB less memory, a faster start)
+        self._session: Any = _open(exported, threads) if exported is not None and exported.exists() else None
+        if self._session is None:
+            self._load_torch(path, threads)
+            if exported is not None:
+                self._session = _export_and_open(self._model, exported, threads)
+        self._tokenizer = (
+            _Tokenizer(path, [i.name for i in self._session.get_inputs()]) if self._session else None
+        )
         self.runtime = "onnxruntime" if self._session is not None else "torch"
+        self.dimension = self._dimension()
+
+    def _dimension(self) -> int:
+        if self._session is not None:
+            return int(self._session.get_outputs()[0].shape[1])
+        return int(self._model.get_embedding_dimension() or 384)
+
+    def _load_torch(self, path: str, threads: int) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)  # torch's intra-op pool is per process
+        self._torch = torch
+        self._model = SentenceTransformer(path, device="cpu").eval()
 
     def _encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit vectors of ``texts`` (one batch) in their order."""
-        with self._tokenizer_lock:
-            features = self._model.preprocess(list(texts))
-        if self._session is not None:
-            inputs = {i.name: features[i.name].numpy() for i in self._session.get_inputs()}
+        if self._tokenizer is not None:
+            with self._tokenizer_lock:
+                inputs = self._tokenizer(texts)
             with self._running:
                 return np.asarray(self._session.run(None, inputs)[0], dtype=np.float32)
+        with self._tokenizer_lock:
+            features = self._model.preprocess(list(texts))
         with self._running, self._torch.inference_mode():
             out = self._model(features)["sentence_embedding"]
             out = self._torch.nn.functional.normalize(out, dim=1)
@@ -160,15 +179,12 @@ class SentenceTransformerEmbedder:
 
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_EXPORT_FORMAT = "1"  # bump when the exported graph changes (its inputs, outputs or what it computes)
 
 
 def _fingerprint(model_path: str) -> str:
-    """Names the model's files and sizes, and the libraries that export it: a new model, new weights or
-    another exporter make a new file."""
-    import sentence_transformers
-    import torch
-
-    digest = hashlib.sha256(f"{sentence_transformers.__version__} {torch.__version__}".encode())
+    """Names the model's files and their sizes: another model or new weights make a new export."""
+    digest = hashlib.sha256(_EXPORT_FORMAT.encode())
     for path in sorted(Path(model_path).rglob("*")):
         if path.is_file():
             digest.update(f"{path.relative_to(model_path)} {path.stat().st_size}".encode())
@@ -205,27 +221,65 @@ def _export(model: Any, path: Path) -> None:
     tmp.replace(path)  # another process exporting the same model meanwhile writes the same bytes
 
 
-def onnx_session(model: Any, model_path: str, onnx_dir: Path | None, threads: int) -> Any:
-    """An onnxruntime session of ``model`` exported to ``onnx_dir`` (once), or None: torch encodes."""
-    if onnx_dir is None:
-        return None
+def _open(path: Path, threads: int) -> Any:
+    """An onnxruntime session of the exported model, or None (then torch encodes)."""
     try:
         import onnxruntime
     except ImportError:
         log.info("onnxruntime is not installed: torch encodes the embeddings")
         return None
-    path = onnx_dir / f"embedder-{_fingerprint(model_path)}.onnx"
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # no arena of its own: an import's large batches left 380 MB in it for good; from malloc, the
+    # service's trim after an import returns them (100 MB above torch's figure after the trim)
+    options.enable_cpu_mem_arena = False
     try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _export(model, path)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # no arena of its own: an import's large batches left 380 MB in it for good; from malloc, the
-        # service's trim after an import returns them (100 MB above torch's figure after the trim)
-        options.enable_cpu_mem_arena = False
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # any failure leaves the torch encoder, which always works
-        log.warning("could not run the embedder on onnxruntime (%s); torch encodes", exc)
+    except Exception as exc:  # a damaged file: torch encodes (and a new export replaces it)
+        log.warning("could not open the exported embedder %s (%s)", path, exc)
         return None
+
+
+def _export_and_open(model: Any, path: Path, threads: int) -> Any:
+    try:
+        import onnxruntime  # noqa: F401  (no export without the runtime to use it)
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _export(model, path)
+    except Exception as exc:  # any failure leaves the torch encoder, which always works
+        log.warning("could not export the embedder for onnxruntime (%s); torch encodes", exc)
+        return None
+    return _open(path, threads)
+
+
+class _Tokenizer:
+    """What sentence-transformers' preprocessing gives the model, from the model's own ``tokenizer.json``
+    (the `tokenizers` library, no torch): texts stripped, truncated to the model's ``max_seq_length``,
+    padded to the longest of the batch."""
+
+    def __init__(self, model_path: str, names: Sequence[str]) -> None:
+        import json
+
+        from tokenizers import Tokenizer
+
+        config = json.loads((Path(model_path) / "sentence_bert_config.json").read_text())
+        self._tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self._tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
+        self._tokenizer.no_padding()
+        self._lower = bool(config.get("do_lower_case", False))
+        self._names = list(names)
+
+    def __call__(self, texts: Sequence[str]) -> dict[str, NDArray[np.int64]]:
+        stripped = [t.strip().lower() if self._lower else t.strip() for t in texts]
+        encodings = self._tokenizer.encode_batch(stripped)
+        width = max(len(e.ids) for e in encodings)
+        columns = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": [e.attention_mask for e in encodings],
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
+        return {
+            name: np.array([row + [0] * (width - len(row)) for row in columns[name]], dtype=np.int64)
+            for name in self._names
+        }

@@ -55,19 +55,31 @@ def test_empty_input_encodes_nothing(small_batches: SentenceTransformerEmbedder)
     assert small_batches.embed_documents([]) == []
 
 
+# what the tokenizer must do as sentence-transformers does: strip, truncate at 256 tokens, pad, odd characters
+ODD = [
+    "  padded with spaces  ",
+    " ".join(["waterproof leather hiking boots"] * 120),
+    "Crème brûlée torch — 18V, 2×Li-ion; naïve café ☕ 東京",
+    "x",
+    "UPPER and lower CASE",
+]
+
+
 def test_onnxruntime_gives_the_vectors_of_torch(tmp_path: Path) -> None:
     """The exported pipeline (transformer, pooling, normalisation) encodes as torch does, in batches of
-    mixed length too (padding), and the export is made once and then reused."""
+    mixed length too (padding); the export is made once, and an embedder finding it runs without torch."""
     torch_run = SentenceTransformerEmbedder(batch_size=3, cache_size=0)
-    onnx_run = SentenceTransformerEmbedder(batch_size=3, cache_size=0, onnx_dir=tmp_path)
-    assert (torch_run.runtime, onnx_run.runtime) == ("torch", "onnxruntime")
+    exporting = SentenceTransformerEmbedder(batch_size=3, cache_size=0, onnx_dir=tmp_path)
+    assert (torch_run.runtime, exporting.runtime) == ("torch", "onnxruntime")
     exported = list(tmp_path.glob("*.onnx"))
     assert len(exported) == 1
-    ours = np.stack(onnx_run.embed_documents(TEXTS))
-    theirs = np.stack(torch_run.embed_documents(TEXTS))
-    assert np.abs(ours - theirs).max() < 1e-4
-    again = SentenceTransformerEmbedder(onnx_dir=tmp_path)
-    assert again.runtime == "onnxruntime" and list(tmp_path.glob("*.onnx")) == exported
+    theirs = np.stack(torch_run.embed_documents([*TEXTS, *ODD]))
+    again = SentenceTransformerEmbedder(batch_size=3, cache_size=0, onnx_dir=tmp_path)
+    assert again.runtime == "onnxruntime" and again._model is None  # no torch model loaded
+    assert list(tmp_path.glob("*.onnx")) == exported and again.dimension == torch_run.dimension
+    for embedder in (exporting, again):
+        ours = np.stack(embedder.embed_documents([*TEXTS, *ODD]))
+        assert np.abs(ours - theirs).max() < 1e-4
     assert float(np.dot(again.embed_query(TEXTS[1]), theirs[1])) > 0.9999
 
 
