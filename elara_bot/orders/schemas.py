@@ -44,9 +44,10 @@ class OrderPublic(BaseModel):
 class PaymentAlert(BaseModel):
     """Something about a payment the merchant must know (the app hands it to ``runtime.on_payment_alert``):
     a payment that does not match its order (``payment_review``), a payment that arrived after the order
-    was cancelled or expired and was refunded (``late_payment_refunded``), money for no known order."""
+    was cancelled or expired and was refunded (``late_payment_refunded``), money for no known order, a
+    charge whose order was never recorded, refunded by the charge journal (``orphan_charge_refunded``)."""
 
-    kind: Literal["payment_review", "late_payment_refunded", "unknown_order"]
+    kind: Literal["payment_review", "late_payment_refunded", "unknown_order", "orphan_charge_refunded"]
     order_number: str | None
     detail: str
     amount_minor: int | None = None

@@ -94,3 +94,28 @@ class IntentCharger(Protocol):
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> str: ...
+
+
+class IntentState(BaseModel):
+    """A PaymentIntent as the provider reports it now, with what was refunded of it."""
+
+    id: str
+    status: str  # Stripe's: succeeded, processing, requires_action, canceled, ...
+    amount_minor: int
+    currency: str
+    refunded_minor: int = 0
+
+
+@runtime_checkable
+class IntentLedger(Protocol):
+    """A provider that can say what became of the PaymentIntents of one charge attempt (the charge
+    journal's reconciliation): the recorded intent, and every intent whose metadata names the journal row
+    (an attempt may have died before its intent's id was written down)."""
+
+    async def find_intents(self, journal_id: str, intent_id: str | None) -> list[IntentState]: ...
+
+    async def cancel_intent(self, intent_id: str) -> None: ...
+
+    async def refund(
+        self, session_id: str, amount_minor: int, currency: str, idempotency_key: str
+    ) -> None: ...

@@ -18,6 +18,7 @@ from elara_bot.errors import InvalidInput, PaymentError
 from elara_bot.payments.base import (
     CheckoutSession,
     CheckoutSessionRequest,
+    IntentState,
     PaymentDeclined,
     PaymentEvent,
     PaymentEventKind,
@@ -139,6 +140,45 @@ class StripeProvider:
             return False
         refunds = await self._client.v1.refunds.list_async(params={"payment_intent": intent.id, "limit": 1})
         return bool(refunds.data)
+
+    async def find_intents(self, journal_id: str, intent_id: str | None) -> list[IntentState]:
+        """The PaymentIntents of one charge-journal row: the recorded one (retrieved: always current) and
+        those whose metadata names the row (Stripe's search, for an attempt that died before its intent
+        was written down; search lags writes by up to a minute, well inside the journal's grace period)."""
+        try:
+            found: dict[str, stripe.PaymentIntent] = {}
+            if intent_id is not None:
+                found[intent_id] = await self._client.v1.payment_intents.retrieve_async(intent_id)
+            query = f"metadata['journal_id']:'{journal_id}'"
+            page = await self._client.v1.payment_intents.search_async(params={"query": query, "limit": 100})
+            for intent in page.data:
+                found.setdefault(intent.id, intent)
+            states = []
+            for intent in found.values():
+                refunds = await self._client.v1.refunds.list_async(
+                    params={"payment_intent": intent.id, "limit": 100}
+                )
+                refunded = sum(r.amount for r in refunds.data if r.status in ("succeeded", "pending"))
+                states.append(
+                    IntentState(
+                        id=intent.id,
+                        status=intent.status,
+                        amount_minor=intent.amount,
+                        currency=intent.currency.upper(),
+                        refunded_minor=refunded,
+                    )
+                )
+            return states
+        except stripe.StripeError as exc:
+            raise PaymentError(
+                f"Stripe could not say what became of a charge: {exc.user_message or exc}"
+            ) from exc
+
+    async def cancel_intent(self, intent_id: str) -> None:
+        try:
+            await self._client.v1.payment_intents.cancel_async(intent_id)
+        except stripe.StripeError as exc:
+            log.warning("could not cancel PaymentIntent %s: %s", intent_id, exc)
 
     async def refund(self, session_id: str, amount_minor: int, currency: str, idempotency_key: str) -> None:
         """Refund a Checkout Session's payment, or a PaymentIntent (``pi_...``, from ``charge_intent``)."""

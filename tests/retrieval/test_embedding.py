@@ -75,8 +75,10 @@ def test_onnxruntime_gives_the_vectors_of_torch(tmp_path: Path) -> None:
     assert len(exported) == 1
     theirs = np.stack(torch_run.embed_documents([*TEXTS, *ODD]))
     again = SentenceTransformerEmbedder(batch_size=3, cache_size=0, onnx_dir=tmp_path)
-    assert again.runtime == "onnxruntime" and again._model is None  # no torch model loaded
-    assert list(tmp_path.glob("*.onnx")) == exported and again.dimension == torch_run.dimension
+    assert again.runtime == "onnxruntime"
+    assert again._model is None  # no torch model loaded
+    assert list(tmp_path.glob("*.onnx")) == exported
+    assert again.dimension == torch_run.dimension
     for embedder in (exporting, again):
         ours = np.stack(embedder.embed_documents([*TEXTS, *ODD]))
         assert np.abs(ours - theirs).max() < 1e-4
