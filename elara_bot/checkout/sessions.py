@@ -27,6 +27,7 @@ from elara_bot.errors import Conflict, ElaraError, InvalidInput, NotFound
 from elara_bot.orders import repository as orders_repo
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
+from elara_bot.payments import journal as charge_journal
 from elara_bot.payments.base import PaymentEvent, PaymentEventKind, PaymentProvider
 from elara_bot.storefront import service as storefront
 from elara_bot.storefront.schemas import Address, Buyer, Destination, Quote
@@ -446,6 +447,8 @@ async def complete(
     if outcome.paid_order is None:
         raise Conflict("the payment could not be matched to the order; nothing was completed")
     await repo.mark_completed(conn, session_id, order["id"])
+    # in the order's transaction: the charge journal says "settled" exactly when the order exists
+    await charge_journal.settle(conn, reference, order["id"])
     return await _view(conn, await _row(conn, session_id))
 
 

@@ -93,7 +93,7 @@ def _token(instrument: dict[str, Any]) -> tuple[str, str]:
 
 
 def charge_for(
-    instrument: dict[str, Any], test_mode: bool, stripe: PaymentProvider | None
+    instrument: dict[str, Any], test_mode: bool, stripe: PaymentProvider | IntentCharger | None
 ) -> tuple[str, Charge]:
     """The provider name and the charge for this instrument's handler and credential. ``stripe`` is the
     store's provider when it can charge PaymentIntents (else the Stripe handler is not on offer)."""

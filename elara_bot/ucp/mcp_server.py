@@ -241,7 +241,7 @@ def build_server(app: FastAPI, tools: UcpTools) -> MCPServer:
 
         async def op(conn: Conn, settings: Settings, caller: Platform) -> ops.Outcome:
             return await ops.complete_checkout(
-                conn, settings, caller, id, ops.checkout_in(checkout), provider()
+                conn, settings, caller, id, ops.checkout_in(checkout), provider(), tools.runtime.pool
             )
 
         return await tools.run(f"complete_checkout {id}", meta, checkout, op)

@@ -24,7 +24,8 @@ from elara_bot.config import Settings
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from elara_bot.orders import service as orders
-from elara_bot.payments.base import PaymentDeclined, PaymentProvider
+from elara_bot.payments.base import IntentCharger, IntentLedger, PaymentDeclined, PaymentProvider
+from elara_bot.payments.journal import JournaledCharger
 from elara_bot.storefront import service as storefront
 from elara_bot.ucp import render, webhooks
 from elara_bot.ucp import repository as repo
@@ -220,16 +221,25 @@ async def complete_checkout(
     session_id: str,
     data: CheckoutIn,
     refunds: PaymentProvider,
+    pool: AsyncConnectionPool[Conn],
 ) -> Outcome:
     """Place and pay the order: 200 ``completed``; 200 with ``messages`` when something is still missing;
-    402 when the payment is declined (nothing reserved, nothing charged, the session stays open)."""
+    402 when the payment is declined (nothing reserved, nothing charged, the session stays open). A Stripe
+    charge goes through the charge journal (``pool``: its rows commit on their own, before the charge)."""
     await owned(conn, session_id, caller)
     view = await sessions.get(conn, session_id)
     if view.status in sessions.FINAL:
         raise Conflict(f"checkout session {session_id} is {view.status} and can no longer be completed")
     if view.status != "ready_for_complete":
         return Outcome(200, render.checkout(settings, caller.capabilities, view))
-    stripe = refunds if render.stripe_on(settings) else None
+    stripe = None
+    if (
+        render.stripe_on(settings)
+        and isinstance(refunds, IntentCharger)
+        and isinstance(refunds, IntentLedger)
+    ):
+        grace = settings.payments.orphan_grace_s
+        stripe = JournaledCharger(refunds, refunds, pool, session_id, grace)
     instrument = selected_instrument(data.payment)
     provider_name, charge = charge_for(instrument, render.test_mode_on(settings), stripe)
     try:
@@ -244,19 +254,11 @@ async def complete_checkout(
             200, render.checkout(settings, caller.capabilities, await sessions.get(conn, session_id))
         )
     except Exception:
-        if charge.reference is not None and provider_name == "ucp_stripe":
-            await _give_back(refunds, charge.reference, view)  # charged, but no order was recorded
+        if charge.reference is not None and stripe is not None:  # charged, but no order was recorded
+            await stripe.give_back()
         raise
     notify = view.order_number if view.webhook_url else None
     return Outcome(200, render.checkout(settings, caller.capabilities, view), notify)
-
-
-async def _give_back(provider: PaymentProvider, reference: str, view: sessions.SessionView) -> None:
-    """Refund a charge whose order could not be recorded (the transaction failed after the charge)."""
-    try:
-        await provider.refund(reference, view.quote.total_minor, view.currency, f"ucp-void-{reference}")
-    except Exception:
-        log.exception("charge %s has no order and could not be refunded: refund it by hand", reference)
 
 
 def _declined(content: str) -> dict[str, Any]:

@@ -194,7 +194,13 @@ async def update_checkout(session_id: str, call: Call) -> JSONResponse:
 async def complete_checkout(session_id: str, call: Call) -> JSONResponse:
     return await call.change(
         lambda data: ops.complete_checkout(
-            call.conn, call.settings, call.caller, session_id, data, call.runtime.provider()
+            call.conn,
+            call.settings,
+            call.caller,
+            session_id,
+            data,
+            call.runtime.provider(),
+            call.runtime.pool,
         )
     )
 

@@ -1,10 +1,11 @@
 """A stateful stand-in for the parts of Stripe's API Elara uses, spoken to by the real ``stripe`` library.
 
 Checkout sessions (create, retrieve, expire), PaymentIntents (create and confirm with a PaymentMethod or a
-shared payment token, cancel; declining methods answer 402 card_error), refunds, Idempotency-Key replay (400
-``idempotency_error`` when the parameters differ), failure injection (HTTP 500 or a sleep past the
-client's timeout), a configurable answer delay for session creation (a slow Stripe), sessions made
-outside our checkout (a Payment Link carrying an order's id) and signed webhook delivery of any body.
+shared payment token, retrieve, search by metadata, cancel; declining methods answer 402 card_error),
+refunds (create, list by PaymentIntent), Idempotency-Key replay (400 ``idempotency_error`` when the
+parameters differ), failure injection (HTTP 500 or a sleep past the client's timeout), a configurable
+answer delay for session creation (a slow Stripe), sessions made outside our checkout (a Payment Link
+carrying an order's id) and signed webhook delivery of any body.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ class StripeStub:
     idempotency: dict[str, tuple[dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
     failures: list[tuple[str, float]] = field(default_factory=list)
     create_delay_s: float = 0.0  # every session creation answers this much later (a slow Stripe)
+    delay_s: float = 0.0  # every request answers this much later (a slow Stripe, to widen races)
 
     def reset(self) -> None:
         self.failures.clear()
         self.create_delay_s = 0.0
+        self.delay_s = 0.0
 
     def fail_next(self, count: int, mode: str = "500", sleep_s: float = 5.0) -> None:
         """The next ``count`` calls answer 500 (``mode="500"``) or sleep ``sleep_s`` (``"timeout"``)."""
@@ -120,6 +123,8 @@ class StripeStub:
         params = {k: str(v) for k, v in form.multi_items()} | dict(request.query_params)
         key = request.headers.get("Idempotency-Key")
         self.requests.append(StripeRequest(request.method, path, params, key))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if self.create_delay_s and request.method == "POST" and path == "/v1/checkout/sessions":
             await asyncio.sleep(self.create_delay_s)
         if self.failures:
@@ -181,6 +186,8 @@ class StripeStub:
     def _intent(self, method: str, rest: list[str], params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if not rest and method == "POST":
             return self._create_intent(params)
+        if rest == ["search"] and method == "GET":
+            return 200, self._search(params.get("query", ""))
         intent = self.intents.get(rest[0]) if rest else None
         if intent is None:
             return 404, {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}}
@@ -189,6 +196,30 @@ class StripeStub:
                 return 400, {"error": {"type": "invalid_request_error", "message": "already succeeded"}}
             intent["status"] = "canceled"
         return 200, intent
+
+    def _search(self, query: str) -> dict[str, Any]:
+        """PaymentIntent search, the ``metadata['key']:'value'`` clauses joined by AND (Stripe's search
+        query language, the part Elara uses); found at once (Stripe's own index lags up to a minute)."""
+        clauses = [c.strip() for c in query.split(" AND ") if c.strip()]
+        wanted: dict[str, str] = {}
+        for clause in clauses:
+            field_, _, value = clause.partition(":")
+            if not (field_.startswith("metadata['") and field_.endswith("']")):
+                return {"error": {"type": "invalid_request_error", "message": f"unsupported query {query}"}}
+            wanted[field_[10:-2]] = value.strip("'\"")
+        found = [
+            i for i in self.intents.values() if all(i["metadata"].get(k) == v for k, v in wanted.items())
+        ]
+        return {
+            "object": "search_result",
+            "data": found,
+            "has_more": False,
+            "url": "/v1/payment_intents/search",
+        }
+
+    def refund_requests(self) -> list[StripeRequest]:
+        """Every refund the service asked for (a replayed request counted too)."""
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/refunds"]
 
     def _create_intent(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         method = params.get("payment_method")
