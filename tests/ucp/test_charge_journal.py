@@ -15,7 +15,7 @@ import psycopg
 
 from elara_bot.db import open_pool
 from elara_bot.orders.schemas import PaymentAlert
-from elara_bot.orders.sweeper import reconcile_charges
+from elara_bot.orders.sweeper import reconcile_charges, run_sweeper
 from elara_bot.payments.stripe import StripeProvider
 from tests.commerce.apphelp import commerce_settings
 from tests.ucp.client import UcpClient, protocol_error
@@ -63,7 +63,7 @@ def commit_fails(db_url: str) -> Iterator[None]:
 @asynccontextmanager
 async def reconciler(db_url: str, stubs: Any) -> AsyncIterator[Any]:
     """The sweeper's reconciliation as the app wires it, with no grace period; yields a runner and the
-    alerts the merchant received."""
+    alerts the merchant received, and the sweeper loop itself."""
     settings = commerce_settings(
         db_url,
         provider="stripe",
@@ -83,8 +83,11 @@ async def reconciler(db_url: str, stubs: Any) -> AsyncIterator[Any]:
     async def run(grace_s: float = 0.0) -> int:
         return await reconcile_charges(pool, provider, [hook], grace_s)
 
+    async def loop() -> None:  # the order sweeper's loop, every 50 ms
+        await run_sweeper(pool, provider, 0.05, alerts=[hook], grace_s=0.0)
+
     try:
-        yield run, alerts, pool
+        yield run, alerts, loop
     finally:
         await pool.close()
 
@@ -239,3 +242,23 @@ def test_a_retry_with_another_card_never_charges_twice(
     assert payment_of(commerce_db, done["order"]["id"]) == ("ucp_stripe", paid["id"])
     assert [r["status"] for r in journal(commerce_db, again["id"])] == ["refunded", "settled"]
     assert stock(commerce_db, "LAMP-W") == before - 2
+
+
+async def test_the_order_sweeper_loop_runs_the_reconciliation(
+    stripe_store: str, platform: Platform, commerce_db: str, stubs: Any
+) -> None:
+    stripe = stubs.parts["stripe"]
+    client = UcpClient(stripe_store, platform.profile_url)
+    intent, ready = await asyncio.to_thread(lose_a_paid_completion, client, commerce_db, stripe)
+    async with reconciler(commerce_db, stubs) as (_, alerts, loop):
+        task = asyncio.create_task(loop())
+        try:
+            for _ in range(200):
+                if alerts:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+    assert [a.kind for a in alerts] == ["orphan_charge_refunded"]
+    assert [r["amount"] for r in refunds_of(stripe, intent["id"])] == [intent["amount"]]
+    assert journal(commerce_db, ready["id"])[0]["status"] == "refunded"
