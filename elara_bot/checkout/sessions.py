@@ -24,10 +24,10 @@ from elara_bot.checkout.repository import CheckoutLineRow
 from elara_bot.checkout.sessions_repository import LineRef, SessionRow, VariantRow
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, ElaraError, InvalidInput, NotFound
+from elara_bot.orders import charges as charge_journal
 from elara_bot.orders import repository as orders_repo
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
-from elara_bot.payments import journal as charge_journal
 from elara_bot.payments.base import PaymentEvent, PaymentEventKind, PaymentProvider
 from elara_bot.storefront import service as storefront
 from elara_bot.storefront.schemas import Address, Buyer, Destination, Quote

@@ -1,5 +1,5 @@
 """The reservation expiry sweeper: stale pending orders expire, and their payment pages close; charge
-attempts still pending after the grace period are reconciled with the provider (``payments.journal``)."""
+attempts still pending after the grace period are reconciled with the provider (``orders.charges``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from psycopg_pool import AsyncConnectionPool
 
 from elara_bot.db import Conn
+from elara_bot.orders import charges as journal
 from elara_bot.orders.announcements import AlertHook, announce_alert
 from elara_bot.orders.service import expire_stale_orders
-from elara_bot.payments import journal
 from elara_bot.payments.base import IntentLedger, PaymentProvider
 
 log = logging.getLogger(__name__)

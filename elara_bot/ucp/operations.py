@@ -24,8 +24,8 @@ from elara_bot.config import Settings
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from elara_bot.orders import service as orders
+from elara_bot.orders.charges import JournaledCharger
 from elara_bot.payments.base import IntentCharger, IntentLedger, PaymentDeclined, PaymentProvider
-from elara_bot.payments.journal import JournaledCharger
 from elara_bot.storefront import service as storefront
 from elara_bot.ucp import render, webhooks
 from elara_bot.ucp import repository as repo
