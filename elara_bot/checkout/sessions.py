@@ -24,7 +24,7 @@ from elara_bot.checkout.repository import CheckoutLineRow
 from elara_bot.checkout.sessions_repository import LineRef, SessionRow, VariantRow
 from elara_bot.db import Conn
 from elara_bot.errors import Conflict, ElaraError, InvalidInput, NotFound
-from elara_bot.orders import charges as charge_journal
+from elara_bot.orders import charges_repository as charge_journal
 from elara_bot.orders import repository as orders_repo
 from elara_bot.orders import service as orders
 from elara_bot.orders.schemas import OrderPublic
