@@ -116,13 +116,11 @@ class IntentClassifier:
         self._ngrams: Any = None
         self._threads = _blas()
         if kind == "logreg":
-            from threadpoolctl import threadpool_limits
-
             self._ngrams = _ngrams().fit(list(texts))
             self._model = LogisticRegression(C=5.0, max_iter=3000)
             # one BLAS thread: the fit is small, and on a busy 2-core machine (the embedder's threads, other
             # processes) more threads made it three times slower (24.5 s against 8.3 s measured here)
-            with threadpool_limits(limits=1, user_api="blas"):
+            with self._threads.limit(limits=1, user_api="blas"):
                 self._model.fit(self._features(texts, vectors), self.labels)
 
     @property
