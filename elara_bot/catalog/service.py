@@ -109,15 +109,6 @@ def _soft_match(
     return variants
 
 
-def _union(first: list[Ranked], second: list[Ranked]) -> list[Ranked]:
-    """Two rankings as one, each product at its better score."""
-    best = {r.id: r for r in second}
-    for r in first:
-        if r.id not in best or r.score >= best[r.id].score:
-            best[r.id] = r
-    return sorted(best.values(), key=lambda r: (-r.score, r.id))
-
-
 # Words that ask for no kind of product ("a gift", "something nice", "any deals?"): a query of these alone
 # is near nothing in particular, so it browses instead of meeting the relevance floor.
 _GENERIC = re.compile(
@@ -181,9 +172,8 @@ class _Finder:
     async def hits(self, flt: SearchFilters, soft: dict[str, list[str]]) -> list[SearchHit]:
         """The products above the relevance floor meeting ``flt`` (``soft``: its options read from text)."""
         strict = flt.model_copy(update={"options": {k: v for k, v in flt.options.items() if k not in soft}})
-        ranked = await self._rank(flt)
-        if soft:  # the products the option words name without offering them as a choice rank too
-            ranked = _union(ranked, await self._rank(strict))
+        # one ranking holds the products offering the option words' values and those naming them
+        ranked = await self._rank(strict, soft)
         if not is_generic(self.text):
             ranked = above_floor(ranked, self.settings)
         self.similarity.update({r.id: r.similarity for r in ranked if r.similarity is not None})
@@ -208,10 +198,11 @@ class _Finder:
         rows = {i: r for i, r in rows.items() if is_of_type(r.title, r.category or "", kind)}
         return await load_products(self.conn, [i for i in ids if i in rows], rows)
 
-    async def _rank(self, flt: SearchFilters) -> list[Ranked]:
-        limit = max(self.limit, TYPE_POOL) if self.product_type else self.limit  # room for the kind's ones
+    async def _rank(self, flt: SearchFilters, soft: dict[str, list[str]]) -> list[Ranked]:
+        # room for the kind's ones, and for the products naming an option word only in their description
+        limit = max(self.limit, TYPE_POOL) if self.product_type else self.limit * (2 if soft else 1)
         return await _rank_cached(
-            self.conn, self.embedder, self.text, flt, limit, self.mode, self.settings, self.rankings
+            self.conn, self.embedder, self.text, (flt, soft), limit, self.mode, self.settings, self.rankings
         )
 
 
@@ -321,18 +312,19 @@ async def _rank_cached(
     conn: Conn,
     embedder: Embedder,
     text: str,
-    flt: SearchFilters,
+    filters: tuple[SearchFilters, dict[str, list[str]]],
     limit: int,
     mode: Literal["hybrid", "vector", "text"],
     tuning: SearchSettings,
     rankings: Rankings | None,
 ) -> list[Ranked]:
     if rankings is None:
-        return await _rank(conn, embedder, text, flt, limit, mode, tuning)
-    key = (conn.info.dbname, text, flt.model_dump_json(), limit, mode)
+        return await _rank(conn, embedder, text, filters, limit, mode, tuning)
+    flt, soft = filters
+    key = (conn.info.dbname, text, flt.model_dump_json(), repr(sorted(soft.items())), limit, mode)
     ranked = rankings.get(key, tuning.result_cache_s)
     if ranked is None:
-        ranked = await _rank(conn, embedder, text, flt, limit, mode, tuning)
+        ranked = await _rank(conn, embedder, text, filters, limit, mode, tuning)
         rankings.put(key, ranked, tuning.result_cache_s)
     return ranked
 
@@ -341,19 +333,21 @@ async def _rank(
     conn: Conn,
     embedder: Embedder,
     text: str,
-    flt: SearchFilters,
+    filters: tuple[SearchFilters, dict[str, list[str]]],
     limit: int,
     mode: Literal["hybrid", "vector", "text"],
     tuning: SearchSettings,
 ) -> list[Ranked]:
-    """Embed the query on a worker thread while the full-text list is fetched, then rank."""
+    """Embed the query on a worker thread while the full-text list is fetched, then rank under the
+    filters and the options read from the query's words (offered or named)."""
+    flt, soft = filters
     embedding = asyncio.ensure_future(embed_query_async(embedder, text)) if text and mode != "text" else None
     try:
         return await search_ranked(
             conn,
             embedding,
             text,
-            Filter(**flt.model_dump()),
+            Filter(**flt.model_dump(), named=soft),
             limit,
             mode,
             Tuning(
