@@ -22,6 +22,7 @@ from typing import Any, Literal
 from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, tool
 
+from elara_bot.agent.tool_schema import lean_schemas
 from elara_bot.analytics import service as analytics
 from elara_bot.analytics.schemas import DailyRevenue, Period, Ranking
 from elara_bot.contracts import ChartPart, ReplyPart, TablePart
@@ -595,3 +596,4 @@ MERCHANT_LC_TOOLS: list[BaseTool] = [
 ]
 for _tool in MERCHANT_LC_TOOLS:  # every period argument is described the same way
     _tool.description = f"{_tool.description}\n{PERIOD_HELP}"
+lean_schemas(MERCHANT_LC_TOOLS)

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from elara_bot.agent.confirmation import Confirmation, describe
 from elara_bot.agent.state import ConversationState, Question
+from elara_bot.agent.tool_schema import lean_schemas
 from elara_bot.cart import service as cart
 from elara_bot.cart.schemas import CartPublic
 from elara_bot.catalog import service as catalog
@@ -490,3 +491,4 @@ SHOPPER_TOOLS: list[BaseTool] = [
     apply_discount_code,
     choose_shipping,
 ]
+lean_schemas(SHOPPER_TOOLS)
