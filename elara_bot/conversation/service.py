@@ -250,11 +250,8 @@ class ConversationService:
             offer = state.asked is not None and state.asked.slot == "confirmation"
             reply.parts.extend(suggest(reply.parts, state.pending, first_turn=not state.turns, offer=offer))
             state.turns += 1
-            await store.save_state(conn, conversation_id, state.dump())
-            await store.save_message(conn, conversation_id, "user", message.text)
-            await store.save_message(
-                conn, conversation_id, "assistant", reply.text, reply.parts, memory.tool_calls(produced)
-            )
+            said = (reply.text, reply.parts, memory.tool_calls(produced))
+            await store.save_turn(conn, conversation_id, state.dump(), message.text, said)
         if ctx.payments_to_open:  # committed: the payment pages open with no connection or lock held
             reply = await open_payment_links(
                 self.pool, customer_id, ctx.payments_to_open, self.provider, self.settings, reply

@@ -54,13 +54,6 @@ async def find_conversation(conn: Conn, channel: str, key: str) -> UUID | None:
     return row["id"] if row else None
 
 
-async def save_state(conn: Conn, conversation_id: UUID, state: dict[str, Any]) -> None:
-    await conn.execute(
-        "UPDATE conversations SET state = %s, updated_at = now() WHERE id = %s",
-        (Jsonb(state), conversation_id),
-    )
-
-
 async def save_message(
     conn: Conn,
     conversation_id: UUID,
@@ -74,6 +67,35 @@ async def save_message(
         "INSERT INTO conversation_messages (conversation_id, role, text, parts, tool_calls)"
         " VALUES (%s, %s, %s, %s, %s)",
         (conversation_id, role, text, Jsonb(dumped), Jsonb(tool_calls or [])),
+    )
+
+
+async def save_turn(
+    conn: Conn,
+    conversation_id: UUID,
+    state: dict[str, Any],
+    said: str,
+    reply: tuple[str, list[ReplyPart], list[dict[str, Any]]],
+) -> None:
+    """A turn's end in one statement: the conversation's state, what the shopper ``said`` and the
+    ``reply`` (text, parts, tool calls), the shopper's words first (ids keep the order). Three statements
+    were a tenth of a turn's database work."""
+    text, parts, tool_calls = reply
+    dumped = [part.model_dump(mode="json") for part in parts]
+    await conn.execute(
+        "WITH kept AS (UPDATE conversations SET state = %s, updated_at = now() WHERE id = %s)"
+        " INSERT INTO conversation_messages (conversation_id, role, text, parts, tool_calls)"
+        " VALUES (%s, 'user', %s, '[]', '[]'), (%s, 'assistant', %s, %s, %s)",
+        (
+            Jsonb(state),
+            conversation_id,
+            conversation_id,
+            said,
+            conversation_id,
+            text,
+            Jsonb(dumped),
+            Jsonb(tool_calls),
+        ),
     )
 
 
