@@ -9,7 +9,8 @@ runs that many shoppers at once. Each shopper opens a session and talks: a searc
 "what's the status of order N" (then again, for more turns).
 Prints one row per session count: turns, turns/s, p50/p95/p99 turn latency, errors (HTTP errors and
 timeouts), refused (answered, but without the part the turn should produce: e.g. another shopper bought
-the last one) and the server's peak RSS (the uvicorn process alone, and with its PostgreSQL).
+the last one), the server's peak RSS (the uvicorn process alone, and with its PostgreSQL) and the CPU
+milliseconds per turn of each.
 
 With ``--think-ms`` each shopper pauses between turns (people read and type): without it the load is a
 closed loop, where latency is simply sessions / throughput. ``--profile N`` also runs N turns in-process
@@ -84,17 +85,22 @@ class Run:
     elapsed: float = 0.0
     peak_rss: int = 0
     peak_rss_all: int = 0
+    cpu_server: float = 0.0  # CPU seconds of the server process during the run
+    cpu_postgres: float = 0.0  # and of its PostgreSQL (backends that exited mid-run are not counted)
     failures: dict[str, int] = field(default_factory=dict)
 
 
 class ServerRss:
     """Peak RSS of the server process alone, and with its PostgreSQL (postmaster and backends: pg_ctl
-    daemonizes them, so they are not the server's children), sampled every 50 ms."""
+    daemonizes them, so they are not the server's children), sampled every 50 ms; and the CPU seconds
+    each spent in between (CPU per turn moves less than turns/s on a machine shared with others)."""
 
     def __init__(self, pid: int, postmaster: int | None) -> None:
         self.process = psutil.Process(pid)
         self.postmaster = psutil.Process(postmaster) if postmaster else None
         self.peak = self.peak_all = 0
+        self.cpu_server = self.cpu_postgres = 0.0
+        self._cpu_start: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -111,13 +117,35 @@ class ServerRss:
                 pass
             self._stop.wait(0.05)
 
+    def _postgres(self) -> list[psutil.Process]:
+        if self.postmaster is None:
+            return []
+        try:
+            return [self.postmaster, *self.postmaster.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def _cpu(self) -> dict[int, float]:
+        seconds = {}
+        for process in [self.process, *self._postgres()]:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            seconds[process.pid] = times.user + times.system
+        return seconds
+
     def __enter__(self) -> ServerRss:
+        self._cpu_start = self._cpu()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        spent = {pid: s - self._cpu_start.get(pid, 0.0) for pid, s in self._cpu().items()}
+        self.cpu_server = spent.pop(self.process.pid, 0.0)
+        self.cpu_postgres = sum(spent.values())
 
 
 def _rss(process: psutil.Process) -> int:
@@ -207,18 +235,21 @@ def table(runs: list[Run], turns: int, think_ms: int, pool_max: int | None = Non
     head = (
         f"{'sessions':>8} {'turns':>6} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'errors':>6} {'refused':>7} {'peak RSS server MB':>19} {'(+postgres) MB':>15}"
+        f" {'CPU ms/turn server':>18} {'postgres':>8}"
     )
     pool = f", database pool {pool_max}" if pool_max else ""
     title = f"chat turns via POST /api/v1/chat, {turns} turns per session, think time {think_ms} ms{pool}"
     lines = [title, head]
     for run in runs:
         ms = [t.seconds * 1000 for t in run.turns]
+        n = max(1, len(run.turns))
         errors = sum(1 for t in run.turns if t.error)
         refused = sum(1 for t in run.turns if t.refused)
         lines.append(
             f"{run.sessions:>8} {len(run.turns):>6} {len(run.turns) / run.elapsed:>8.1f} "
             f"{percentile(ms, 50):>8.1f} {percentile(ms, 95):>8.1f} {percentile(ms, 99):>8.1f} "
             f"{errors:>6} {refused:>7} {run.peak_rss / 2**20:>19.0f} {run.peak_rss_all / 2**20:>15.0f}"
+            f" {1000 * run.cpu_server / n:>18.1f} {1000 * run.cpu_postgres / n:>8.1f}"
         )
     return "\n".join(lines)
 
@@ -321,6 +352,7 @@ def main() -> None:
                 with ServerRss(pid, postmaster_pid(data_dir)) as rss:
                     run = asyncio.run(drive(base, n, args.turns, think_s, 1000 * n))
                 run.peak_rss, run.peak_rss_all = rss.peak, rss.peak_all
+                run.cpu_server, run.cpu_postgres = rss.cpu_server, rss.cpu_postgres
                 runs.append(run)
         print(table(runs, args.turns, args.think_ms, args.pool_max))
         print()

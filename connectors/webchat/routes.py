@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from elara_bot.api.auth import ChatShopper
+from elara_bot.api.auth import ChatSession, ChatShopper
 from elara_bot.api.deps import RuntimeDep
 from elara_bot.contracts import (
     ChatRequest,
@@ -39,30 +40,33 @@ def _service(runtime: Any) -> ConversationService:
     return service
 
 
-def _inbound(shopper: ChatShopper, body: ChatRequest) -> InboundMessage:
-    key = str(shopper.id)
+def _inbound(customer_id: UUID, body: ChatRequest) -> InboundMessage:
+    key = str(customer_id)
     return InboundMessage(
         channel="web",
         external_user_id=key,
         conversation_key=key,
         text=body.message,
         action=body.action,
-        customer_id=shopper.id,
+        customer_id=customer_id,
     )
 
 
 @router.post("", response_model=OutboundReply, responses=SSE_DOC)
 async def chat(
     body: ChatRequest,
-    shopper: ChatShopper,
+    customer_id: ChatSession,
     runtime: RuntimeDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
     """One shopper turn. A button press sends its label as `message` and its `action`."""
     service = _service(runtime)
-    inbound = _inbound(shopper, body)
+    inbound = _inbound(customer_id, body)
     if "text/event-stream" not in (accept or ""):
-        return await service.handle(inbound)
+        # written once by pydantic; returned as a model, FastAPI dumped it to Python objects and the
+        # standard json module serialised those again (``response_model`` still documents the body)
+        reply = await service.handle(inbound)
+        return Response(reply.model_dump_json(), media_type="application/json")
     events = await service.stream(inbound)
     return StreamingResponse(
         _frames(events),

@@ -78,6 +78,16 @@ async def chat_shopper(
         raise Unauthorized("the session's customer no longer exists") from exc
 
 
+@raises(401, 503)  # 503: the turn's admission reads the database
+def chat_session(
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header(description="Bearer <session token>")] = None,
+) -> UUID:
+    """The customer id of a chat turn's session token. The turn's admission reads the customer (a 401 when
+    it no longer exists) in the transaction that counts the turn, so a turn checks out no extra connection."""
+    return read_token(runtime.settings, _bearer(authorization))
+
+
 @raises(401)
 def admin_key(
     runtime: RuntimeDep,
@@ -90,4 +100,5 @@ def admin_key(
 
 CurrentShopper = Annotated[CustomerPublic, Depends(current_shopper)]
 ChatShopper = Annotated[CustomerPublic, Depends(chat_shopper)]
+ChatSession = Annotated[UUID, Depends(chat_session)]
 AdminKey = Annotated[None, Depends(admin_key)]

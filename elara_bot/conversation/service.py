@@ -44,9 +44,9 @@ from elara_bot.conversation.actions import ActionPlan, plan_action
 from elara_bot.conversation.model_health import ModelHealth
 from elara_bot.conversation.payment_links import open_payment_links
 from elara_bot.conversation.suggestions import suggest
-from elara_bot.customers.service import customer_for_identity
+from elara_bot.customers.service import customer_for_identity, get_customer
 from elara_bot.db import Conn
-from elara_bot.errors import ElaraError, InvalidInput, RateLimited
+from elara_bot.errors import ElaraError, InvalidInput, NotFound, RateLimited, Unauthorized
 from elara_bot.observability import (
     conversation_id_var,
     observe_chat_turn,
@@ -141,14 +141,7 @@ class ConversationService:
         elif not message.text.strip():
             raise InvalidInput("the message is empty: type something or press a button")
         async with self.pool.connection() as conn, conn.transaction():
-            customer_id = (
-                message.customer_id
-                or (
-                    await customer_for_identity(
-                        conn, message.channel, message.external_user_id, display_name=message.display_name
-                    )
-                ).id
-            )
+            customer_id = await _customer(conn, message)
             key = f"{message.channel}:{message.external_user_id}"
             turns, left_s = await store.count_turn(conn, key)
             if turns == 1:  # a new window for this session: a good moment to drop stale ones
@@ -380,3 +373,17 @@ async def _until_done(queue: asyncio.Queue[ReplyEvent]) -> AsyncIterator[ReplyEv
         yield event
         if event.event in {"done", "error"}:
             return
+
+
+async def _customer(conn: Conn, message: InboundMessage) -> UUID:
+    """The customer of the turn: a web session's own (an active customer, else a 401), or the one of the
+    channel's user (made on first contact)."""
+    if message.customer_id is None:
+        found = await customer_for_identity(
+            conn, message.channel, message.external_user_id, display_name=message.display_name
+        )
+        return found.id
+    try:
+        return (await get_customer(conn, message.customer_id)).id
+    except NotFound as exc:
+        raise Unauthorized("the session's customer no longer exists") from exc

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 import httpx
+import psycopg
 import pytest
 
 from tests.conversation.helpers import sse_events
@@ -106,3 +107,25 @@ def test_rate_limit_answers_429_with_retry_after(live_service: LiveService) -> N
         assert streamed.status_code == 429
         fresh = session(client)
         assert client.post("/api/v1/chat", json={"message": "hello"}, headers=fresh).status_code == 200
+
+
+def test_a_session_whose_customer_is_gone_gets_401(db_url: str, client: httpx.Client) -> None:
+    """The turn's admission reads the customer (no separate connection for the token's check): a session
+    of a deactivated customer is refused before anything is stored."""
+    token = client.post("/api/v1/sessions").json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/chat", json={"message": "hello"}, headers=auth).status_code == 200
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        customer = conn.execute(
+            "SELECT customer_id FROM conversations WHERE channel = 'web' ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+        assert customer is not None
+        conn.execute("UPDATE customers SET active = false WHERE id = %s", customer)
+        stored = conn.execute("SELECT count(*) FROM conversation_messages").fetchone()
+    for headers in (auth, {**auth, "Accept": "text/event-stream"}):
+        refused = client.post("/api/v1/chat", json={"message": "hello again"}, headers=headers)
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "no longer exists" in refused.json()["detail"]
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM conversation_messages").fetchone() == stored
