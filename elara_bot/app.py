@@ -273,7 +273,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             expose_headers=["Retry-After"],
         )
     install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)  # widget.js, the store page; never SSE streams
+    # widget.js, the store page, API replies; never SSE streams. Level 6, not Starlette's 9: a 36 KB search
+    # reply took 2.8 ms at 9 and 0.8 ms at 6, and widget.js is 21,911 bytes on the wire against 21,892
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(InputGuard)  # NUL in path, query or body: 422 before any route
     app.add_middleware(BodyLimitMiddleware, limits=settings.limits)  # outside anything that reads bodies
     app.add_exception_handler(BodyTooLarge, _too_large)
