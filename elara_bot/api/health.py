@@ -48,7 +48,6 @@ async def _check_embedder(embedder: Embedder | None) -> str:
     return "ok" if len(vector) > 0 else "error: empty vector"
 
 
-_model_probe: dict[str, tuple[float, str]] = {}
 MODEL_PROBE_TTL_S = 30.0
 
 
@@ -66,10 +65,10 @@ async def _check_chat_model(runtime: Runtime) -> str:
     if llm.provider != "openai":
         return "ok"
     base = (llm.base_url or "https://api.openai.com/v1").rstrip("/")
-    cached = _model_probe.get(base)
+    cached = service.model_health.probe  # the runtime's, not the process's: another runtime probes its own
     if cached is None or time.monotonic() - cached[0] > MODEL_PROBE_TTL_S:
         cached = (time.monotonic(), await _probe(base, llm.api_key.get_secret_value() if llm.api_key else ""))
-        _model_probe[base] = cached
+        service.model_health.probe = cached
     if cached[1] != "ok":
         return cached[1] if service.fallback is None else f"degraded: {cached[1]}, the offline model answers"
     failing = service.model_health.degraded(llm.degraded_after, llm.degraded_window_s)

@@ -17,6 +17,8 @@ KEEP = 100  # failures remembered at most (only the count within the window matt
 @dataclass
 class ModelHealth:
     _failures: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=KEEP))
+    # the last probe of the endpoint (`/readyz`): when it ran (monotonic) and what it found
+    probe: tuple[float, str] | None = None
 
     def failed(self, kind: str) -> None:
         self._failures.append((time.monotonic(), kind))
