@@ -50,7 +50,7 @@ class OfflineChatModel(ScriptedChatModel):
         return self.model_copy(update={"bound_tools": tuple(_tool_name(tool) for tool in tools)})
 
     def reply(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
-        ctx = _context(kwargs)
+        ctx = turn_context(kwargs)
         if ctx is None:
             raise RuntimeError("the offline model runs inside a shopper agent, with a ShopperContext")
         results = tool_results_since_last_human(messages)
@@ -97,7 +97,8 @@ def _with_question(text: str, asked: Question | None) -> str:
     return f"{text} {asked.text}".strip()
 
 
-def _context(kwargs: dict[str, Any]) -> ShopperContext | None:
+def turn_context(kwargs: dict[str, Any]) -> ShopperContext | None:
+    """The context of the graph run calling the model (None outside one)."""
     given = kwargs.get("context")
     if isinstance(given, ShopperContext):
         return given

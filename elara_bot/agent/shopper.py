@@ -33,7 +33,6 @@ from langchain_core.messages import (
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
-from elara_bot.agent.action_model import ActionModel
 from elara_bot.agent.tools import SHOPPER_TOOLS, ShopperContext
 from elara_bot.observability import observe_llm
 
@@ -128,9 +127,9 @@ class ShopperAgents:
     """The compiled shopper agents of the chat models a service keeps (compiling a graph costs ~5-10 ms).
     Each `ConversationService` owns one; there is no process-wide default.
 
-    At most `size` models are kept, least recently used out first. A button press's `ActionModel` lives
-    for one turn: its graph is compiled for that turn and never kept (keeping one per press held every
-    press's model and graph for the life of the process).
+    At most `size` models are kept, least recently used out first. Button presses share the service's one
+    `ActionModel` (its calls come from each turn's context), so a press compiles nothing (a model per press
+    once kept a graph per press for the life of the process, and then compiled one per press).
     """
 
     def __init__(self, size: int = 4) -> None:
@@ -141,8 +140,6 @@ class ShopperAgents:
         return len(self._agents)
 
     def get(self, model: BaseChatModel) -> Any:
-        if isinstance(model, ActionModel):
-            return _compile(model)
         key = id(model)  # with the model kept alongside, an id is not reused while its entry lives
         kept = self._agents.get(key)
         if kept is None:

@@ -69,6 +69,7 @@ class ShopperContext:
     state: ConversationState = field(default_factory=ConversationState)
     asked: Question | None = None  # what this turn's reply asks the shopper (the offline model's question)
     agenda: object | None = None  # the offline model's requests of this message still to do
+    action_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # a button press's calls
 
 
 # Untyped here: pydantic cannot build a schema over the connection and embedder; `_ctx` narrows it.

@@ -83,6 +83,8 @@ class ConversationService:
     search_caches: SearchCaches = field(default_factory=SearchCaches)
     # the hosted model's failures since it last answered a turn (`/readyz` reads it)
     model_health: ModelHealth = field(default_factory=ModelHealth)
+    # button presses: one model for all of them, reading each press's calls from the turn's context
+    action_model: ActionModel = field(default_factory=ActionModel)
     on_handoff: list[HandoffHook] = field(default_factory=list)
     # Awaited with (conversation_id, text) for a shopper's message while a person has the conversation.
     on_shopper_message_in_handoff: list[HandoffHook] = field(default_factory=list)
@@ -299,7 +301,8 @@ class ConversationService:
             state.pending = None
             return []
         if plan is not None:
-            model = ActionModel(calls=plan.calls)
+            model = self.action_model
+            ctx.action_calls = plan.calls
             ctx.confirmed = plan.confirmed
         else:  # only a clear yes to the question just asked, for exactly that call, once
             ctx.confirmed = memory.confirmation(state, message.text)
