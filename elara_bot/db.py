@@ -158,8 +158,9 @@ def _untouched(conn: Conn) -> bool:
     else (a socket with data, a connection not idle) is checked as before."""
     if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         return False
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    return not readable
+    waiting = select.poll()  # not select.select: it refuses descriptors above 1,023 (a busy server has them)
+    waiting.register(conn.fileno(), select.POLLIN)
+    return not waiting.poll(0)
 
 
 class ResilientPool(AsyncConnectionPool[Conn]):
