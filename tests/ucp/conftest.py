@@ -130,18 +130,23 @@ def store(commerce_db: str, tmp_path: Path) -> Iterator[str]:
 STRIPE_WEBHOOK_SECRET = "whsec_ucp_test"
 
 
-@pytest.fixture
-def stripe_store(commerce_db: str, tmp_path: Path, stubs: Any) -> Iterator[str]:
-    """The same store with its payments on Stripe (the local stand-in, reached over HTTP by the real
-    ``stripe`` library): the profile offers the Stripe handler next to TEST MODE."""
-    settings = commerce_settings(
-        commerce_db,
+def stripe_settings(db_url: str, stubs: Any) -> Settings:
+    """The commerce settings with payments on Stripe: the local stand-in, reached over HTTP."""
+    return commerce_settings(
+        db_url,
         provider="stripe",
         stripe_secret_key="sk_test_elara",
         stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
         stripe_api_base=stubs.base_url,
         stripe_timeout_s=5,
     )
+
+
+@pytest.fixture
+def stripe_store(commerce_db: str, tmp_path: Path, stubs: Any) -> Iterator[str]:
+    """The same store with its payments on Stripe (the local stand-in, reached over HTTP by the real
+    ``stripe`` library): the profile offers the Stripe handler next to TEST MODE."""
+    settings = stripe_settings(commerce_db, stubs)
     stubs.parts["stripe"].failures.clear()
     with serve_store(commerce_db, tmp_path, settings) as url:
         yield url

@@ -17,9 +17,8 @@ from elara_bot.db import open_pool
 from elara_bot.orders.schemas import PaymentAlert
 from elara_bot.orders.sweeper import reconcile_charges, run_sweeper
 from elara_bot.payments.stripe import StripeProvider
-from tests.commerce.apphelp import commerce_settings
 from tests.ucp.client import UcpClient, protocol_error
-from tests.ucp.conftest import STRIPE_WEBHOOK_SECRET, Platform
+from tests.ucp.conftest import Platform, stripe_settings
 from tests.ucp.test_rest_conformance import stock, total
 from tests.ucp.test_stripe_handler import pay, payment_of, ready_checkout
 
@@ -64,14 +63,7 @@ def commit_fails(db_url: str) -> Iterator[None]:
 async def reconciler(db_url: str, stubs: Any) -> AsyncIterator[Any]:
     """The sweeper's reconciliation as the app wires it, with no grace period; yields a runner and the
     alerts the merchant received, and the sweeper loop itself."""
-    settings = commerce_settings(
-        db_url,
-        provider="stripe",
-        stripe_secret_key="sk_test_elara",
-        stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
-        stripe_api_base=stubs.base_url,
-        stripe_timeout_s=5,
-    )
+    settings = stripe_settings(db_url, stubs)
     assert settings.database.url is not None
     pool = await open_pool(settings.database.url.get_secret_value(), settings)
     provider = StripeProvider(settings)
