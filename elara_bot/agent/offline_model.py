@@ -88,7 +88,7 @@ class OfflineChatModel(ScriptedChatModel):
         if calls:
             return tool_calls(calls)
         text = plan.answer or "Sorry, I can only help with shopping in this store."
-        return AIMessage(content=text, response_metadata={"elara_kind": plan.kind})
+        return AIMessage(content=text)
 
 
 def _with_question(text: str, asked: Question | None) -> str:
