@@ -403,8 +403,8 @@ async def _seed_products(ctx: ShopperContext, *, from_cart: bool) -> list[str]:
 @tool(response_format="content_and_artifact")
 async def handoff_to_human(reason: str, runtime: Runtime) -> Answer:
     """Hand the conversation to a member of staff."""
-    _ctx(runtime).handoff_reasons.append(reason)
-    part = HandoffPart(status="requested", detail=reason)
+    _ctx(runtime).handoff_reasons.append(reason)  # for the staff (the handoff thread), not the shopper
+    part = HandoffPart(status="requested")  # the shopper is not shown the reason: often their own words
     return json.dumps({"handoff": "requested", "reason": reason}), ToolOutcome(parts=[part])
 
 

@@ -131,7 +131,7 @@ class ConversationService:
     async def close_handoff(self, conn: Conn, conversation_id: UUID) -> OutboundReply:
         """The assistant answers again; the shopper is told so (the reply is stored for the history)."""
         await store.clear_handoff(conn, conversation_id)
-        part = HandoffPart(status="closed", detail="the assistant answers again")
+        part = HandoffPart(status="closed")  # the text is the notice: a detail would say it again
         reply = OutboundReply(text=HANDOFF_CLOSED, parts=[part], conversation_id=conversation_id)
         await store.save_message(conn, conversation_id, "assistant", reply.text, reply.parts)
         return reply
@@ -229,7 +229,7 @@ class ConversationService:
             state = ConversationState.load(raw)
             if state.handoff == "active":
                 await store.save_message(conn, conversation_id, "user", message.text)
-                part = HandoffPart(status="active", detail="waiting for a person")
+                part = HandoffPart(status="active")  # the text is the notice: no second line
                 return OutboundReply(text=HANDOFF_WAIT, parts=[part], conversation_id=conversation_id), []
             await memory.refresh(conn, customer_id, state)
             ctx = self._context(conn, customer_id, state)

@@ -26,6 +26,7 @@ from elara_bot.conversation.service import HANDOFF_CLOSED, HANDOFF_WAIT
 from tests.connectors.test_slack import MERCHANT, OUTSIDER, _signed, _thread_reply
 from tests.connectors.test_slack import SECRET as SLACK_SECRET
 from tests.connectors.test_telegram import eventually, message_update, new_user, post_update, quiet, sql
+from tests.connectors.test_telegram_render import unescape
 from tests.conversation.helpers import sse_events
 from tests.stubs.slack_stub import SlackCall, SlackStub
 from tests.stubs.telegram_stub import SENDS, TelegramCall, TelegramStub
@@ -33,7 +34,6 @@ from tests.stubs.telegram_stub import SENDS, TelegramCall, TelegramStub
 HANDOFF_CHANNEL = "CHANDOFF"  # the channel of test_slack's ``_thread_reply`` events
 FORM = "application/x-www-form-urlencoded"
 CLOSED = "Handoff closed: the assistant answers again."
-WAITING_DETAIL = "waiting for a person"
 # What the merchant types in the thread, and the event text Slack sends the app for it: &, < and > as
 # entities, a typed URL as a ``<...>`` link.
 REPLY = "Hi Ada, the black pair ships Monday & returns are free <30 days: https://shop.example.com/returns"
@@ -199,6 +199,10 @@ class TestTelegramRoundTrip:
         assert (await post_update(base, message_update(uid, ask))).status_code == 200
         said = await tg.wait_for_message(token, lambda c: c.fields["chat_id"] == str(uid))
         assert "asked a member of our team to join" in said.text
+        await quiet()
+        # the shopper is not sent their own words back (the reason goes to the merchant's thread only)
+        assert [c.text for c in tg.calls_for(token) if c.method in SENDS] == [said.text]
+        assert ask not in unescape(said.text)[0]
         [opened] = await slack_stub.wait_for(slack_token, "chat.postMessage")
         [conversation] = await sql(
             db_url,
@@ -235,10 +239,7 @@ class TestTelegramRoundTrip:
         await quiet()
         # only the hold notice (and its status line), no product cards or any answer of the agent
         held = sent_after(tg, token, mark)
-        assert [(c.method, c.text) for c in held] == [
-            ("sendMessage", model_text(HANDOFF_WAIT)),
-            ("sendMessage", f"_{WAITING_DETAIL}_"),
-        ]
+        assert [(c.method, c.text) for c in held] == [("sendMessage", model_text(HANDOFF_WAIT))]  # once
         assert [r for r, _ in await messages(db_url, cid)] == ["user", "assistant", "user"]
         assert (await messages(db_url, cid))[-1] == ("user", "show me headphones")
 
@@ -262,10 +263,13 @@ class TestTelegramRoundTrip:
         assert len(posts(slack_stub, slack_token)) == 2  # no "not delivered" warning in the thread
 
         # 4. the merchant presses "Close handoff": the thread says so, SQL shows it closed
+        mark = len(tg.calls_for(token))
         await close_and_check(base, close_button(cid, thread_ts), slack_stub, slack_token, 3, thread_ts, row)
         assert await handoff_state(db_url, cid) is None
         # ... and the shopper is told that the assistant is back
         await tg.wait_for_message(token, lambda c: c.text == model_text(HANDOFF_CLOSED), after=mark)
+        await quiet()
+        assert [c.text for c in sent_after(tg, token, mark)] == [model_text(HANDOFF_CLOSED)]  # said once
         assert (await messages(db_url, cid))[-1] == ("assistant", HANDOFF_CLOSED)
         mark = len(tg.calls_for(token))
         await merchant_says(base, "too late", thread_ts)  # a closed thread relays nothing
@@ -316,9 +320,10 @@ class TestWebRoundTrip:
 
             # 1. the shopper asks for a person: a thread opens in the handoff channel
             asked = await say("I want to talk to a person")
-            assert [(p["type"], p["status"]) for p in asked["parts"] if p["type"] == "handoff"] == [
-                ("handoff", "requested")
+            assert [p for p in asked["parts"] if p["type"] == "handoff"] == [
+                {"type": "handoff", "status": "requested", "detail": ""}  # not the shopper's own words
             ]
+            assert "talk to a person" not in asked["text"]
             cid = asked["conversation_id"]
             [opened] = await slack_stub.wait_for(slack_token, "chat.postMessage")
             assert opened.fields["channel"] == HANDOFF_CHANNEL
@@ -336,7 +341,7 @@ class TestWebRoundTrip:
             # shopper's words go to the thread (as JSON and as a stream alike)
             waiting = await say("do you have headphones?")
             assert waiting["text"] == HANDOFF_WAIT
-            assert waiting["parts"] == [{"type": "handoff", "status": "active", "detail": WAITING_DETAIL}]
+            assert waiting["parts"] == [{"type": "handoff", "status": "active", "detail": ""}]  # one notice
             await slack_stub.wait_for(slack_token, "chat.postMessage", count=2)  # keeps the thread's order
             streamed = await client.post(
                 "/api/v1/chat",
@@ -374,7 +379,7 @@ class TestWebRoundTrip:
             # the page's poll learns that the assistant is back (and stops polling on that part)
             [back] = await history(staff_turn["id"])
             assert (back["role"], back["text"]) == ("assistant", HANDOFF_CLOSED)
-            assert [(p["type"], p["status"]) for p in back["parts"]] == [("handoff", "closed")]
+            assert back["parts"] == [{"type": "handoff", "status": "closed", "detail": ""}]  # one notice
 
             # 5. the agent answers again, and the thread hears no more
             answered = await say("show me headphones")
