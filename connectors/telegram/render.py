@@ -275,6 +275,20 @@ def render_reply(reply: OutboundReply, public_url: str) -> list[Outgoing]:
     messages = [Outgoing(text=model_text(piece)) for piece in split_plain(text, TEXT_LIMIT - BOLD_MARGIN)]
     if keyboard is not None:
         messages[-1] = Outgoing(text=messages[-1].text, keyboard=keyboard)
+    said = _squash(text)
     for part in reply.parts:
-        messages.extend(render_part(part, public_url))
+        messages.extend(m for m in render_part(part, public_url) if not _repeats(m, said))
     return messages
+
+
+def _repeats(message: Outgoing, said: str) -> bool:
+    """A part's bare sentence that the reply's text already says ("Your cart is empty." under "Your cart
+    is empty."): sent once. Messages with buttons or a photo always go."""
+    if message.keyboard is not None or message.photo is not None:
+        return False
+    plain = _squash(re.sub(r"\\(.)", r"\1", message.text).strip("_*"))
+    return bool(plain) and plain in said
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())

@@ -1075,6 +1075,7 @@
         status.hidden = true;
         if (part && part.type === "handoff") watchStaff();
         var rendered = renderPart(part);
+        if (rendered && repeatsText(part, raw)) { retireOlder(rendered, part); rendered = null; }
         if (rendered) {
           rendered.setAttribute("data-part", String(part.type));
           retireOlder(rendered, part);
@@ -1103,6 +1104,16 @@
     };
     return view;
   }
+
+  // A part that would only repeat the reply's text is not shown: an empty cart under "Your cart is empty."
+  // (older carts still lose their buttons). Its sentence in the page's language or the assistant's.
+  function repeatsText(part, text) {
+    if (!part || part.type !== "cart" || ((part.cart || {}).lines || []).length) return false;
+    var said = squash(text);
+    return [t("cartEmpty"), MESSAGES.en.cartEmpty].some(function (s) { return said.indexOf(squash(s)) >= 0; });
+  }
+
+  function squash(text) { return String(text || "").toLowerCase().replace(/\s+/g, " ").trim(); }
 
   function summary(parts) {
     return parts.map(function (p) {

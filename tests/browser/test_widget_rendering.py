@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.browser.conftest import PageServer
-from tests.browser.fake_chat import EVIL, FakeChat
+from tests.browser.fake_chat import EVIL, FakeChat, Scripted, cart_part
 
 
 async def open_widget(page: Any) -> Any:
@@ -139,3 +139,33 @@ async def test_a_running_tool_shows_the_label_the_server_sends(
     await status.get_by_text("Checking our policies…").wait_for()
     await page.locator(".card").first.wait_for()
     assert await status.is_hidden()
+
+
+async def test_an_empty_cart_under_the_same_words_is_said_once(
+    context: Any, page_server: PageServer, fake: FakeChat
+) -> None:
+    """"Your cart is empty." as the reply's text and an empty cart part: the sentence shows once, and the
+    earlier cart still loses its buttons; under other words the empty cart box tells the shopper."""
+    fake.script = [
+        Scripted("clear", "Your cart is empty.", [cart_part()]),
+        Scripted("lamp", "Removed the lamp.", [cart_part()]),
+    ]
+    page = await context.new_page()
+    await page.goto(f"{page_server.url}/shop")
+    box = await open_widget(page)
+    await box.fill("running shoes")
+    await box.press("Enter")
+    await page.get_by_role("button", name="Add to cart: Trail <b>Runner</b>").click()
+    await page.get_by_test_id("elara-cart").wait_for()
+    await box.fill("clear my cart")
+    await box.press("Enter")
+    await page.get_by_test_id("elara-announcer").get_by_text("0 items in cart").wait_for()  # finished
+    said = page.locator(".msg.assistant").last
+    assert (await said.inner_text()).count("Your cart is empty.") == 1
+    assert await said.locator('[data-part="cart"]').count() == 0
+    assert "stale" in (await page.get_by_test_id("elara-cart").last.get_attribute("class") or "")
+    await box.fill("remove the lamp")
+    await box.press("Enter")
+    other = page.locator(".msg.assistant").last
+    await other.locator('[data-part="cart"]').wait_for()
+    assert "Your cart is empty." in await other.inner_text()

@@ -203,6 +203,15 @@ class TestCartAndCheckout:
         assert message.keyboard is None
         assert unescape(message.text)[0] == "Your cart is empty."
 
+    def test_an_empty_cart_under_the_same_words_is_said_once(self) -> None:
+        cart = {"lines": [], "item_count": 0, "total_minor": 0, "currency": "USD"}
+        for text in ("Your cart is empty.", "your cart is  empty. Want to look at boots?"):
+            [message] = render_reply(reply(text, {"type": "cart", "cart": cart}), PUBLIC)
+            assert unescape(message.text)[0] == text
+        # words that do not say it: the cart's line tells the shopper
+        sent = render_reply(reply("Removed the lamp.", {"type": "cart", "cart": cart}), PUBLIC)
+        assert [unescape(m.text)[0] for m in sent] == ["Removed the lamp.", "Your cart is empty."]
+
 
 class TestModelText:
     def test_model_bold_becomes_telegram_bold_and_the_rest_is_escaped(self) -> None:
