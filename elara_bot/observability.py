@@ -77,7 +77,8 @@ def count_order_paid(amount_minor: int, currency: str) -> None:
 
 _SECRET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [REDACTED]"),
-    (re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "[REDACTED]"),  # Telegram bot token
+    # a Telegram bot token, also inside a Bot API address (".../bot<token>/setWebhook")
+    (re.compile(r"(?:\b|(?<=/bot))\d{6,12}:[A-Za-z0-9_-]{30,}\b"), "[REDACTED]"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"), "[REDACTED]"),  # Slack tokens
     (re.compile(r"\b(?:sk|rk|whsec)_[A-Za-z0-9_]{8,}"), "[REDACTED]"),  # Stripe keys
     (
@@ -119,6 +120,21 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Plain-text log lines (the command line's) masked as the service's JSON lines are (`redact`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_cli_logging(level: int, stream: TextIO | None = None) -> None:
+    """The ``elara`` command's logging: readable lines on stderr, secrets masked (a library's request
+    line such as httpx's ``POST .../bot<token>/setWebhook`` included)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:

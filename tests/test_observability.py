@@ -59,6 +59,9 @@ def test_redact_masks_tokens_and_keys() -> None:
     for secret in (BEARER, BOT_TOKEN, "sk_live_abcdefgh12345678", "xoxb-1-2-abc", "hunter2", "zzz"):
         assert secret not in masked
     assert "postgresql://elara:[REDACTED]@db/elara" in masked
+    # inside a Bot API address, as httpx logs it
+    address = redact(f"POST https://api.telegram.org/bot{BOT_TOKEN}/setWebhook 200")
+    assert address == "POST https://api.telegram.org/bot[REDACTED]/setWebhook 200"
 
 
 async def test_middleware_sets_request_id_and_counts_route_templates(log_stream: io.StringIO) -> None:

@@ -20,8 +20,10 @@ app.add_typer(db_app, name="db")
 
 @app.callback()
 def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="debug logging")) -> None:
+    from elara_bot.observability import configure_cli_logging
+
     level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_cli_logging(level)  # masked as the service logs: httpx logs Bot API addresses with the token
 
 
 @db_app.command("migrate")
