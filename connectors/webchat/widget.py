@@ -1,7 +1,7 @@
 """``GET /widget.js``: the embeddable chat widget, with an ETag and a day of caching.
 
-The app's compression middleware sends it gzipped to browsers that accept it; the ETag is weak because the
-compressed and the plain bytes are two representations of the same script."""
+The app's compression middleware sends it brotli- or gzip-encoded to browsers that accept either; the ETag
+is weak because the compressed and the plain bytes are representations of the same script."""
 
 from __future__ import annotations
 

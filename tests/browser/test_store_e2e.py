@@ -4,12 +4,14 @@ the cart, the TEST MODE payment page and the return to the store.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+import brotli
 import httpx
 
 from elara_bot.db import connect
@@ -54,6 +56,45 @@ async def test_widget_js_is_served_with_cache_headers(elara: str) -> None:
             assert "Accept-Encoding" in packed.headers["vary"]
             wire = b"".join([chunk async for chunk in packed.aiter_raw()])
         assert len(wire) < 24_000 < len(plain.content)  # sent gzipped: about a third of the script
+
+
+async def test_widget_and_store_page_are_sent_brotli_gzip_or_plain(elara: str) -> None:
+    """Brotli for clients that accept it, gzip for the others, the plain bytes without Accept-Encoding: each
+    decodes to the same script or page. Server-sent events stay uncompressed whatever the client accepts."""
+    async with httpx.AsyncClient(base_url=elara) as client:
+        for path in ("/widget.js", "/"):
+            plain = await client.get(path, headers={"Accept-Encoding": "identity"})
+            assert plain.status_code == 200
+            assert "content-encoding" not in plain.headers
+            for accepted, sent, decode in (
+                ("br", "br", brotli.decompress),
+                ("gzip, deflate, br, zstd", "br", brotli.decompress),  # what Chromium sends
+                ("gzip", "gzip", gzip.decompress),
+                ("gzip, deflate", "gzip", gzip.decompress),
+            ):
+                async with client.stream("GET", path, headers={"Accept-Encoding": accepted}) as packed:
+                    assert packed.status_code == 200
+                    assert packed.headers.get("content-encoding") == sent, (path, accepted)
+                    assert "Accept-Encoding" in packed.headers["vary"]
+                    wire = b"".join([chunk async for chunk in packed.aiter_raw()])
+                assert decode(wire) == plain.content, (path, accepted)
+                assert len(wire) < len(plain.content) / 2, (path, accepted)
+        token = (await client.post("/api/v1/sessions", json={})).json()["token"]
+        async with client.stream(
+            "POST",
+            "/api/v1/chat",
+            json={"message": "running shoes"},
+            headers={
+                "Accept": "text/event-stream",
+                "Accept-Encoding": "gzip, deflate, br, zstd",
+                "Authorization": f"Bearer {token}",
+            },
+        ) as chat:
+            assert chat.headers["content-type"].startswith("text/event-stream")
+            assert "content-encoding" not in chat.headers  # frames go out as they are made
+            frames = [chunk async for chunk in chat.aiter_raw()]
+        assert frames[-1].startswith(b"event: done") or b"event: done" in frames[-1]
+        assert len(frames) > 1  # several writes, not one buffered body
 
 
 async def test_store_page_is_compressed_and_has_an_icon(elara: str) -> None:

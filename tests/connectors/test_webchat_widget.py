@@ -1,21 +1,23 @@
-"""``GET /widget.js`` on its own: the ETag names both encodings (weak), a match answers 304 whichever form
-the browser sends back, and the script parses as the widget (one file, no build step)."""
+"""``GET /widget.js`` behind the app's compression: the ETag names every encoding (weak), a match answers 304
+whichever form the browser sends back, brotli or gzip only on request, and the script parses as the widget
+(one file, no build step)."""
 
 from __future__ import annotations
 
 import gzip
 import re
 
+import brotli
 from fastapi import FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.testclient import TestClient
 
 from connectors.webchat import widget
+from elara_bot.app import add_compression
 
 
 def client() -> TestClient:
     app = FastAPI()
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    add_compression(app)
     app.include_router(widget.router)
     return TestClient(app)
 
@@ -31,14 +33,21 @@ class TestWidgetScript:
                 assert http.get("/widget.js", headers={"If-None-Match": sent}).status_code == 304
             assert http.get("/widget.js", headers={"If-None-Match": '"other"'}).status_code == 200
 
-    def test_gzipped_on_request_only(self) -> None:
+    def test_compressed_on_request_only(self) -> None:
         with client() as http:
             raw = http.get("/widget.js", headers={"Accept-Encoding": "identity"})
             assert "content-encoding" not in raw.headers
-            packed = http.get("/widget.js", headers={"Accept-Encoding": "gzip"})
-            assert packed.headers["content-encoding"] == "gzip"
-            assert packed.content == raw.content  # decoded by the client: the same script
-            assert len(gzip.compress(raw.content)) < len(raw.content) / 2
+            assert raw.content == widget.widget_script().body
+            for accepted, sent, decode in (
+                ("gzip", "gzip", gzip.decompress),
+                ("br", "br", brotli.decompress),
+                ("gzip, deflate, br, zstd", "br", brotli.decompress),
+            ):
+                with http.stream("GET", "/widget.js", headers={"Accept-Encoding": accepted}) as packed:
+                    assert packed.headers["content-encoding"] == sent
+                    wire = b"".join(packed.iter_raw())
+                assert decode(wire) == raw.content  # the same script
+                assert len(wire) < len(raw.content) / 2
 
     def test_ships_four_message_catalogues(self) -> None:
         script = widget.widget_script().body.decode()
