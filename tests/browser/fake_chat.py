@@ -97,6 +97,7 @@ class FakeChat:
     history: list[dict[str, Any]] = field(default_factory=list)
     fail_next: int | None = None
     history_failures: int = 0  # the next N history reads answer 503
+    history_reads: int = 0  # history requests answered (failed ones included)
     tool: dict[str, str] | None = None  # the next turn's tool event (with a pause, to read its label)
     script: list[Scripted] = field(default_factory=list)
     delta_pause_s: float = 0.01
@@ -130,6 +131,7 @@ def build_fake(state: FakeChat, allowed_origin: str) -> Starlette:
     async def history(request: Request) -> Response:
         if request.headers.get("authorization") != "Bearer tok-1":
             return JSONResponse({"error": "Unauthorized"}, status_code=401)
+        state.history_reads += 1
         if state.history_failures > 0:
             state.history_failures -= 1
             return JSONResponse({"error": "ServiceUnavailable", "detail": "down"}, status_code=503)

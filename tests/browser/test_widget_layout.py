@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from tests.browser.conftest import PageServer
@@ -95,6 +96,15 @@ async def say(page: Any, box: Any, text: str) -> None:
     await box.press("Enter")
     await page.locator(".msg.user").nth(sent).wait_for()
     await idle(page)
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_s: float = 10) -> None:
+    """Waits for a condition on the stand-in server's side (what the widget asked it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, f"not within {timeout_s} s: {what}"
+        await asyncio.sleep(0.05)
 
 
 async def line_count(locator: Any) -> int:
@@ -260,15 +270,21 @@ async def test_history_failure_offers_retry_not_a_fresh_greeting(
     await error.wait_for()
     assert "Couldn't load your conversation" in await error.inner_text()
     assert await page.get_by_text("Hi! I can help").count() == 0  # no greeting, as if all were gone
+    first_failure = await error.element_handle()
     await page.get_by_role("button", name="Close chat").click()
-    await open_widget(page)  # reopening tries again
-    await page.wait_for_function(f"() => {fake.history_failures} > 0 || true")
-    await error.wait_for()
+    await open_widget(page)  # reopening tries again: a second read, which fails too, and a new message
+    await until(lambda: fake.history_reads == 2, "reopening the panel reads the history again")
+    await page.wait_for_function(
+        f"old => {{ const e = {ROOT}.querySelector('[data-testid=elara-error]'); return !!e && e !== old; }}",
+        arg=first_failure,
+    )
+    assert fake.history_failures == 0
+    assert "Couldn't load your conversation" in await error.inner_text()
     await page.get_by_test_id("elara-retry").click()
     await page.get_by_test_id("elara-cart").wait_for()
     assert await page.locator(".msg.user").all_inner_texts() == ["running shoes"]
     assert await error.count() == 0
-    assert fake.history_failures == 0
+    assert fake.history_reads == 3
 
 
 async def test_stale_controls_leave_the_tab_order(
