@@ -539,7 +539,7 @@
   }
 
   var state = {
-    open: false, loaded: false, loading: false, busy: false, lastId: Number(storageGet(LAST_KEY)) || 0,
+    open: false, loaded: false, loading: false, busy: false, turn: null, lastId: Number(storageGet(LAST_KEY)) || 0,
     staffTimer: null, unread: Number(storageGet(UNREAD_KEY)) || 0, lift: 0, pinned: true, scrollSet: -1,
     locked: null,
   };
@@ -786,13 +786,17 @@
 
   // ---------------------------------------------------------------- history
   // Resolves true once the conversation is drawn; a failure shows a Retry (never a fresh greeting, which
-  // would look as if the cart and the conversation were gone).
+  // would look as if the cart and the conversation were gone). The history is the whole conversation: turns
+  // the shopper had while it could not load are in it, so it replaces what the log shows instead of
+  // following it. It is read with no turn streaming (that turn's words are saved when it ends).
   function loadHistory() {
     if (!storageGet(TOKEN_KEY)) { state.loaded = true; greet(); return Promise.resolve(true); }
     state.loading = true;
-    return getHistory(0).then(function (body) {
+    return afterTurn().then(function () { return getHistory(0); }).then(function (body) {
+      if (state.busy) return loadHistory();  // a turn began while it loaded: read it again once it ends
       state.loading = false;
       state.loaded = true;
+      clearLog();
       var turns = Array.isArray(body) ? body : [];
       if (!turns.length) { greet(); return true; }
       turns.forEach(drawTurn);
@@ -803,6 +807,13 @@
       showError(err, null, t("historyFailed"));
       return false;
     });
+  }
+
+  function afterTurn() { return state.turn || Promise.resolve(); }
+
+  function clearLog() {
+    clearError();
+    while (log.firstChild) log.removeChild(log.firstChild);
   }
 
   function drawTurn(turn) {
@@ -909,13 +920,14 @@
     log.setAttribute("aria-busy", busy ? "true" : "false");
   }
 
+  // The turn's promise settles once it has ended, whatever happened (state.turn meanwhile).
   function runTurn(body) {
     clearError();
     retireAll("quick_replies");
     setBusy(true);
     var view = addAssistant();
     view.setStatus(t("thinking"));
-    return authed(function (tok) {
+    var turn = authed(function (tok) {
       return fetch(BASE + "/api/v1/chat", {
         method: "POST", credentials: "omit", mode: "cors",
         headers: { Authorization: "Bearer " + tok, "Content-Type": "application/json", Accept: "text/event-stream" },
@@ -935,7 +947,11 @@
       setBusy(false);
       view.failed();
       showError(err, body);
+    }).then(function () {
+      if (state.turn === turn) state.turn = null;
     });
+    state.turn = turn;
+    return turn;
   }
 
   function readStream(response, view) {

@@ -287,6 +287,68 @@ async def test_history_failure_offers_retry_not_a_fresh_greeting(
     assert fake.history_reads == 3
 
 
+async def test_history_loaded_after_a_failure_is_drawn_once_in_order(
+    desktop: Any, page_server: PageServer, fake: FakeChat
+) -> None:
+    """The history fails, the shopper chats anyway, closes and reopens: the history that now loads holds
+    those turns too, and replaces what was drawn instead of following it (no turn twice, none moved)."""
+    fake.add_history("user", "running shoes")
+    fake.add_history("assistant", "Your cart.", [ONE_ITEM])
+    fake.history_failures = 1
+    fake.script = [Scripted("hello", "Hi there.", [])]
+    page = await desktop.new_page()
+    await shop(page, page_server, fake)
+    await page.evaluate(f"localStorage.setItem('elara:{fake.url}:session', 'tok-1')")
+    box = await open_widget(page)
+    await page.get_by_test_id("elara-error").wait_for()
+    await say(page, box, "hello")
+    assert await page.locator(".msg.user").all_inner_texts() == ["hello"]
+    await page.get_by_role("button", name="Close chat").click()
+    await open_widget(page)
+    await until(lambda: fake.history_reads == 2, "reopening the panel reads the history again")
+    await page.get_by_test_id("elara-cart").wait_for()
+    await idle(page)
+    assert await page.locator(".msg.user").all_inner_texts() == ["running shoes", "hello"]
+    assert await page.locator(".msg.assistant .md").all_inner_texts() == ["Your cart.", "Hi there."]
+    assert await page.get_by_test_id("elara-error").count() == 0
+    assert await page.get_by_test_id("elara-cart").count() == 1
+
+    await say(page, box, "hello again")  # the conversation goes on below it
+    assert await page.locator(".msg.user").all_inner_texts() == ["running shoes", "hello", "hello again"]
+
+
+async def test_history_retried_while_a_reply_streams_waits_for_it(
+    desktop: Any, page_server: PageServer, fake: FakeChat
+) -> None:
+    """Reopened while a reply still streams: the history is read once that turn has ended (its words are
+    saved then) and the conversation is drawn once, in order, the streamed turn included."""
+    fake.add_history("user", "running shoes")
+    fake.add_history("assistant", "Your cart.", [ONE_ITEM])
+    fake.history_failures = 1
+    fake.script = [Scripted("slow", "One two three four five six seven eight nine ten.", [])]
+    page = await desktop.new_page()
+    await shop(page, page_server, fake)
+    await page.evaluate(f"localStorage.setItem('elara:{fake.url}:session', 'tok-1')")
+    box = await open_widget(page)
+    await page.get_by_test_id("elara-error").wait_for()
+    fake.delta_pause_s = 0.2
+    await box.fill("a slow one")
+    await box.press("Enter")
+    await page.locator(".msg.assistant .md", has_text="two").wait_for()
+    await page.get_by_role("button", name="Close chat").click()
+    await open_widget(page)  # the reply is still streaming
+    assert fake.history_reads == 1
+    await page.get_by_test_id("elara-cart").wait_for()
+    await idle(page)
+    assert fake.history_reads == 2
+    assert await page.locator(".msg.user").all_inner_texts() == ["running shoes", "a slow one"]
+    assert await page.locator(".msg.assistant .md").all_inner_texts() == [
+        "Your cart.",
+        "One two three four five six seven eight nine ten.",
+    ]
+    assert await page.get_by_test_id("elara-error").count() == 0
+
+
 async def test_stale_controls_leave_the_tab_order(
     desktop: Any, page_server: PageServer, fake: FakeChat
 ) -> None:
