@@ -24,7 +24,7 @@ from langchain_core.tools import BaseTool, tool
 
 from elara_bot.agent.tool_schema import lean_schemas
 from elara_bot.analytics import service as analytics
-from elara_bot.analytics.schemas import DailyRevenue, Period, Ranking
+from elara_bot.analytics.schemas import Channel, DailyRevenue, Period, Ranking, StockCoverReport
 from elara_bot.contracts import ChartPart, ReplyPart, TablePart
 from elara_bot.db import Conn
 from elara_bot.errors import ElaraError
@@ -67,6 +67,17 @@ def _period(args: dict[str, Any], key: str = "period") -> Period:
     return analytics.period_for(str(args.get(key) or DEFAULT_PERIOD), now=now, zone=zone)
 
 
+CHANNEL_NAMES = {"web": "the web", "cli": "the command line", "unknown": "no known channel"}
+
+
+def _through(channel: str | None) -> str:
+    """' through Telegram' for a channel's figures, '' for the whole store's."""
+    if not channel:
+        return ""
+    name = str(channel).strip().lower()
+    return f" through {CHANNEL_NAMES.get(name, name.title())}"
+
+
 def _change(pct: float | None) -> str:
     return "n/a" if pct is None else f"{pct:+.1f}%"
 
@@ -79,11 +90,12 @@ def _of_total(shown: int, total: int, noun: str, end: str = "top") -> str:
 
 
 async def sales_summary(conn: Conn, args: dict[str, Any]) -> ToolResult:
+    """Revenue, orders and AOV of a period against the one before (of one channel's orders when given)."""
     period = _period(args)
-    s = await analytics.sales_summary(conn, period)
-    cur, prev, c = s.current, s.previous, s.currency
+    s = await analytics.sales_summary(conn, period, channel=args.get("channel"))
+    cur, prev, c, through = s.current, s.previous, s.currency, _through(s.channel)
     text = (
-        f"Revenue {period.label}: {money(cur.revenue_minor, c)} from {cur.order_count} orders "
+        f"Revenue{through} {period.label}: {money(cur.revenue_minor, c)} from {cur.order_count} orders "
         f"(average {money(cur.average_order_minor, c)}); {s.previous_period.label}: "
         f"{money(prev.revenue_minor, c)} from {prev.order_count} orders ({_change(s.revenue_change_pct)})."
     )
@@ -93,16 +105,17 @@ async def sales_summary(conn: Conn, args: dict[str, Any]) -> ToolResult:
         ["Average order", money(cur.average_order_minor, c), money(prev.average_order_minor, c)],
     ]
     columns = ["", period.label, s.previous_period.label]
-    table = TablePart(title=f"Sales, {period.label}", columns=columns, rows=rows)
+    table = TablePart(title=f"Sales{through}, {period.label}", columns=columns, rows=rows)
     return ToolResult(text, [table], [period.label])
 
 
 async def average_order_value(conn: Conn, args: dict[str, Any]) -> ToolResult:
     period = _period(args)
-    s = await analytics.sales_summary(conn, period)
+    s = await analytics.sales_summary(conn, period, channel=args.get("channel"))
     cur, prev, c = s.current, s.previous, s.currency
     text = (
-        f"Average order value {period.label}: {money(cur.average_order_minor, c)} over {cur.order_count}"
+        f"Average order value{_through(s.channel)} {period.label}: {money(cur.average_order_minor, c)}"
+        f" over {cur.order_count}"
         f" orders ({money(cur.revenue_minor, c)}); {s.previous_period.label}:"
         f" {money(prev.average_order_minor, c)} over {prev.order_count} orders."
     )
@@ -113,13 +126,15 @@ async def compare_periods(conn: Conn, args: dict[str, Any]) -> ToolResult:
     """Two periods side by side; the second defaults to the one just before the first."""
     period = _period(args)
     other = _period(args, "other_period") if args.get("other_period") else analytics.previous_period(period)
-    a, b = await analytics.sales_summary(conn, period), await analytics.sales_summary(conn, other)
-    x, y, c = a.current, b.current, a.currency
+    channel = args.get("channel")
+    a = await analytics.sales_summary(conn, period, channel=channel)
+    b = await analytics.sales_summary(conn, other, channel=channel)
+    x, y, c, through = a.current, b.current, a.currency, _through(a.channel)
     pct = (
         None if not y.revenue_minor else round((x.revenue_minor - y.revenue_minor) * 100 / y.revenue_minor, 1)
     )
     text = (
-        f"Revenue {period.label}: {money(x.revenue_minor, c)} from {x.order_count} orders; "
+        f"Revenue{through} {period.label}: {money(x.revenue_minor, c)} from {x.order_count} orders; "
         f"{other.label}: {money(y.revenue_minor, c)} from {y.order_count} orders ({_change(pct)})."
     )
     rows = [
@@ -127,7 +142,7 @@ async def compare_periods(conn: Conn, args: dict[str, Any]) -> ToolResult:
         ["Orders", str(x.order_count), str(y.order_count)],
         ["Average order", money(x.average_order_minor, c), money(y.average_order_minor, c)],
     ]
-    table = TablePart(title="Comparison", columns=["", period.label, other.label], rows=rows)
+    table = TablePart(title=f"Comparison{through}", columns=["", period.label, other.label], rows=rows)
     return ToolResult(text, [table], [period.label, other.label])
 
 
@@ -162,10 +177,12 @@ def _average(total: int, count: int) -> int:
 
 
 async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
-    """Sales per product, category, channel or customer, highest first (products: in one category)."""
+    """Sales per product, category, channel or customer, highest first (products: in one category, or
+    titled like a word); of one channel's orders when given."""
     period = _period(args)
     by, rank_by = args.get("by", "product"), args.get("rank_by", "revenue")
     category, product = args.get("category") or None, args.get("product") or None
+    channel = args.get("channel") or None
     limit = int(args.get("limit") or 10)
     lowest = bool(args.get("lowest_first"))
     ranking = await analytics.ranking(
@@ -177,21 +194,50 @@ async def sales_breakdown(conn: Conn, args: dict[str, Any]) -> ToolResult:
         category=category,
         product=product,
         lowest_first=lowest,
+        channel=channel,
     )
     where = (f" in {category}" if category else "") + (f" matching {product!r}" if product else "")
+    where += _through(channel)
     if not ranking.rows:
         return ToolResult(f"No sales{where} {period.label}.", [], [period.label])
     first = ranking.rows[0]
     noun = _NOUNS[by]
-    lead = f"{first.label or '(none)'} ({money(first.revenue_minor)}"
-    lead += f", {first.units} units)" if by == "product" and rank_by == "units" else ")"
+    units_first = by == "product" and rank_by == "units"
+    lead = f"{first.label or '(none)'} ({_figures(first.units, first.revenue_minor, units_first)})"
     shown = _of_total(len(ranking.rows), ranking.total, noun, "bottom" if lowest else "top")
     order = ", lowest first" if lowest and by == "product" else ""
     text = f"Sales by {by}{where} {period.label}{order}: {shown}; first: {lead}."
+    if by == "product" and product and not lowest:  # how one product (or those titled so) sold: it leads
+        alone = _product_sales(ranking, where, _through(channel), period.label, units_first)
+        text = alone if ranking.total == 1 else f"{alone} {text}"
     title = f"Sales by {by}{where}, {period.label}" + (
         f" ({len(ranking.rows)} of {ranking.total})" if ranking.total > len(ranking.rows) else ""
     )
     return ToolResult(text, [_ranking_table(ranking, title)], [period.label])
+
+
+def _figures(units: int | None, revenue_minor: int, units_first: bool) -> str:
+    """'25 units, $375.00' when units were asked about, else '$375.00, 25 units'."""
+    if units is None:
+        return money(revenue_minor)
+    return (
+        f"{units} units, {money(revenue_minor)}" if units_first else f"{money(revenue_minor)}, {units} units"
+    )
+
+
+def _product_sales(ranking: Ranking, where: str, through: str, label: str, units_first: bool) -> str:
+    """The sales of the product a question named (or of those titled so, summed), in the measure it asked
+    about first: units for "how many did we sell", revenue otherwise."""
+    rows = ranking.rows
+    units, revenue = sum(r.units or 0 for r in rows), sum(r.revenue_minor for r in rows)
+    if units_first:
+        figures = f"{units} units sold ({money(revenue)})"
+    else:
+        figures = f"{money(revenue)} from {units} units sold"
+    if ranking.total == 1:
+        return f"{rows[0].label or '(none)'}{through} {label}: {figures}."
+    listed = f" (the top {len(rows)} of {ranking.total})" if ranking.total > len(rows) else ""
+    return f"Products{where}{listed} {label}: {figures} in all."
 
 
 async def unsold_products(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -276,28 +322,67 @@ async def conversion(conn: Conn, args: dict[str, Any]) -> ToolResult:
 
 
 async def stock_cover(conn: Conn, args: dict[str, Any]) -> ToolResult:
-    """Days of stock left at the sales rate of the period (the last 30 days unless one is named)."""
+    """Days of stock left at the sales rate of the period (the last 30 days unless one is named): of one
+    product or category when named (it leads the answer), else the variants that run out first."""
     period = _period({**args, "period": args.get("period") or "last 30 days"})
     max_days = args.get("max_days")
-    rows, total = await analytics.stock_cover(
+    report = await analytics.stock_cover(
         conn,
         period,
         max_days=float(max_days) if max_days is not None else None,
         limit=int(args.get("limit") or 10),
+        product=args.get("product") or None,
+        category=args.get("category") or None,
     )
+    rows, asked = report.rows, _asked_about(report)
     if not rows:
-        return ToolResult(f"No variant sold {period.label}, so none has a sales rate.", [], [period.label])
+        within = f" with at most {max_days:g} days of stock" if max_days is not None else ""
+        noun = f"{asked} has no variant" if asked else "No variant"
+        return ToolResult(
+            f"{noun}{within} at the sales rate of {period.label}" + ("." if within else ": none sold."),
+            [],
+            [period.label],
+        )
     table = TablePart(
-        title=f"Days of stock at the sales rate of {period.label}",
+        title=f"Days of stock at the sales rate of {period.label}" + (f": {asked}" if asked else ""),
         columns=["SKU", "Product", "Stock", "Sold", "Days left"],
-        rows=[[r.sku, r.title, str(r.stock), str(r.units), f"{r.cover_days:.1f}"] for r in rows],
+        rows=[[r.sku, r.title, str(r.stock), str(r.units), _days(r.cover_days, "")] for r in rows],
     )
     first = rows[0]
+    shortest = f"{first.title} ({first.sku}), {first.stock} in stock, {_days(first.cover_days)}"
+    if asked:
+        return ToolResult(_cover_of(asked, report, period.label, shortest), [table], [period.label])
     text = (
-        f"Stock cover at the sales rate of {period.label}: {_of_total(len(rows), total, 'variants')};"
-        f" shortest: {first.title} ({first.sku}), {first.stock} in stock, {first.cover_days:.1f} days."
+        f"Stock cover at the sales rate of {period.label}: {_of_total(len(rows), report.total, 'variants')};"
+        f" shortest: {shortest}."
     )
     return ToolResult(text, [table], [period.label])
+
+
+def _asked_about(report: StockCoverReport) -> str:
+    """What a stock cover question named: the product's title when one product matched, else the search
+    word or the category; '' for the whole store."""
+    if report.product is not None:
+        titles = {r.title for r in report.rows}
+        return titles.pop() if len(titles) == 1 and report.total == len(report.rows) else repr(report.product)
+    return report.category or ""
+
+
+def _days(cover: float | None, unit: str = " days") -> str:
+    return "no sales" if cover is None else f"{cover:.1f}{unit}"
+
+
+def _cover_of(asked: str, report: StockCoverReport, label: str, shortest: str) -> str:
+    """'Camp Mug: 200 in stock, 26 sold in last 30 days (...): 230.8 days at that rate.'"""
+    held = f"{asked}: {report.stock} in stock"
+    if report.cover_days is None:
+        return f"{held}; none sold {label}, so there is no sales rate to count days of stock from."
+    text = f"{held}, {report.units} sold {label}: {report.cover_days:.1f} days of stock at that rate."
+    if report.total > 1:
+        text += (
+            f" By variant ({_of_total(len(report.rows), report.total, 'variants')}), shortest: {shortest}."
+        )
+    return text
 
 
 async def low_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
@@ -472,23 +557,32 @@ def _for_model(result: ToolResult) -> str:
 
 
 @tool("sales_summary", response_format="content_and_artifact")
-async def lc_sales_summary(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
+async def lc_sales_summary(
+    runtime: Runtime, period: str = DEFAULT_PERIOD, channel: Channel | None = None
+) -> Answer:
     """Revenue, number of orders and average order value for a period, compared with the period just
-    before (the previous calendar month for a whole month)."""
-    return await run_tool("sales_summary", runtime, {"period": period})
+    before (the previous calendar month for a whole month). channel='telegram' (or 'web', ...) gives only
+    the orders that came through that channel ("how much came in via Telegram in January?")."""
+    return await run_tool("sales_summary", runtime, {"period": period, "channel": channel})
 
 
 @tool("average_order_value", response_format="content_and_artifact")
-async def lc_average_order_value(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answer:
-    """Average order value (AOV) for a period and the period before."""
-    return await run_tool("average_order_value", runtime, {"period": period})
+async def lc_average_order_value(
+    runtime: Runtime, period: str = DEFAULT_PERIOD, channel: Channel | None = None
+) -> Answer:
+    """Average order value (AOV) for a period and the period before (of one channel's orders when
+    channel is given)."""
+    return await run_tool("average_order_value", runtime, {"period": period, "channel": channel})
 
 
 @tool("compare_periods", response_format="content_and_artifact")
-async def lc_compare_periods(runtime: Runtime, period: str, other_period: str | None = None) -> Answer:
+async def lc_compare_periods(
+    runtime: Runtime, period: str, other_period: str | None = None, channel: Channel | None = None
+) -> Answer:
     """Revenue, orders and AOV of two periods side by side (period over period). other_period defaults to
-    the period just before `period`."""
-    return await run_tool("compare_periods", runtime, {"period": period, "other_period": other_period})
+    the period just before `period`; channel limits both to one channel's orders."""
+    args = {"period": period, "other_period": other_period, "channel": channel}
+    return await run_tool("compare_periods", runtime, args)
 
 
 @tool("sales_breakdown", response_format="content_and_artifact")
@@ -501,14 +595,17 @@ async def lc_sales_breakdown(
     product: str | None = None,
     lowest_first: bool = False,
     limit: int = 10,
+    channel: Channel | None = None,
 ) -> Answer:
     """Sales per product, category, channel (web, telegram, ...) or customer, highest first, with how many
     there are in all. by='customer' gives the top customers; by='product' with category='Outdoor' gives
     the best sellers of one category; product='lamp' only products whose title contains it (how a product
-    sold); rank_by='units' ranks products by units sold; lowest_first=True lists the worst sellers first (of
-    those that sold: products that sold nothing come from unsold_products)."""
+    sold: with rank_by='units' the answer leads with units sold, for "how many did we sell"); rank_by='units'
+    ranks products by units sold; lowest_first=True lists the worst sellers first (of those that sold:
+    products that sold nothing come from unsold_products); channel='telegram' counts only the orders that
+    came through that channel (one channel's total: sales_summary with channel)."""
     args = {"by": by, "period": period, "rank_by": rank_by, "category": category, "limit": limit}
-    args.update(product=product, lowest_first=lowest_first)
+    args.update(product=product, lowest_first=lowest_first, channel=channel)
     return await run_tool("sales_breakdown", runtime, args)
 
 
@@ -539,11 +636,18 @@ async def lc_conversion(runtime: Runtime, period: str = DEFAULT_PERIOD) -> Answe
 
 @tool("stock_cover", response_format="content_and_artifact")
 async def lc_stock_cover(
-    runtime: Runtime, period: str = "last 30 days", max_days: float | None = None, limit: int = 10
+    runtime: Runtime,
+    period: str = "last 30 days",
+    product: str | None = None,
+    category: str | None = None,
+    max_days: float | None = None,
+    limit: int = 10,
 ) -> Answer:
-    """Days of stock left per variant at the sales rate of `period`, fewest first (only those with at
-    most max_days when given)."""
-    args = {"period": period, "max_days": max_days, "limit": limit}
+    """Days of stock left at the sales rate of `period`. product='Camp Mug' (a title, or a word of titles
+    such as 'boot') or category='Footwear': how long that stock lasts ("how many days until the Camp Mug
+    runs out?"), then each of its variants; without them, the store's variants that run out first. Only
+    those with at most max_days when given."""
+    args = {"period": period, "product": product, "category": category, "max_days": max_days, "limit": limit}
     return await run_tool("stock_cover", runtime, args)
 
 

@@ -38,6 +38,10 @@ _CHANNEL = (
     "coalesce((SELECT ci.channel FROM customer_identities ci WHERE ci.customer_id = o.customer_id"
     " ORDER BY ci.id LIMIT 1), 'unknown')"
 )
+# only the orders of one channel, when ``channel`` is given
+_IN_CHANNEL = f"(%(channel)s::text IS NULL OR {_CHANNEL} = %(channel)s::text)"
+# products whose title contains the search word ``product``, when given
+_TITLED = "(%(product)s::text IS NULL OR {title} ILIKE '%%' || %(product)s::text || '%%')"
 
 
 class SalesTotalsRow(TypedDict):
@@ -45,12 +49,15 @@ class SalesTotalsRow(TypedDict):
     order_count: int
 
 
-async def totals(conn: Conn, start: datetime, end: datetime, currency: str) -> SalesTotalsRow:
-    """Revenue (sum of ``orders.total_minor``) and count of sales orders created in ``[start, end)``."""
+async def totals(
+    conn: Conn, start: datetime, end: datetime, currency: str, channel: str | None = None
+) -> SalesTotalsRow:
+    """Revenue (sum of ``orders.total_minor``) and count of sales orders created in ``[start, end)`` (through
+    ``channel`` only, when given)."""
     cur = await conn.execute(
         "SELECT coalesce(sum(total_minor), 0)::bigint AS revenue_minor, count(*)::int AS order_count"
-        f" FROM orders o WHERE {_SALES}",
-        _params(start, end, currency),
+        f" FROM orders o WHERE {_SALES} AND {_IN_CHANNEL}",
+        _params(start, end, currency, channel=channel),
     )
     row = await cur.fetchone()
     assert row is not None
@@ -219,19 +226,19 @@ async def product_sales(
     category: str | None = None,
     product: str | None = None,
     lowest_first: bool = False,
+    channel: str | None = None,
 ) -> list[LineSalesRow]:
-    """Products by line revenue or units (in ``category``, titled like ``product``, if given); ``total``:
-    how many products sold."""
+    """Products by line revenue or units (in ``category``, titled like ``product``, sold through
+    ``channel``, if given); ``total``: how many products sold."""
     order = "revenue_minor DESC, units DESC" if by == "revenue" else "units DESC, revenue_minor DESC"
     if lowest_first:
         order = order.replace("DESC", "ASC")
     cur = await conn.execute(
         f"SELECT l.product_id AS key, min(l.title) AS label, {_LINE_SUMS},"
         " count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
-        f"{_LINES} WHERE {_SALES} AND {_IN_CATEGORY}"
-        " AND (%(product)s::text IS NULL OR l.title ILIKE '%%' || %(product)s::text || '%%')"
+        f"{_LINES} WHERE {_SALES} AND {_IN_CATEGORY} AND {_TITLED.format(title='l.title')} AND {_IN_CHANNEL}"
         f" GROUP BY l.product_id ORDER BY {order}, l.product_id LIMIT %(limit)s",
-        _params(start, end, currency, limit=limit, category=category, product=product),
+        _params(start, end, currency, limit=limit, category=category, product=product, channel=channel),
     )
     return cast(list[LineSalesRow], await cur.fetchall())
 
@@ -264,31 +271,47 @@ async def product_titles(conn: Conn) -> list[str]:
 
 
 async def category_sales(
-    conn: Conn, start: datetime, end: datetime, currency: str, *, limit: int | None
+    conn: Conn,
+    start: datetime,
+    end: datetime,
+    currency: str,
+    *,
+    limit: int | None,
+    channel: str | None = None,
 ) -> list[LineSalesRow]:
-    """Line revenue and units per category (products no longer in the catalog: '')."""
+    """Line revenue and units per category (products no longer in the catalog: ''), of ``channel``'s
+    orders only when given."""
     cur = await conn.execute(
         "SELECT coalesce(p.category, '') AS key, coalesce(p.category, '') AS label,"
         f" {_LINE_SUMS}, count(DISTINCT o.id)::int AS orders, count(*) OVER ()::int AS total"
-        f"{_LINES} WHERE {_SALES} GROUP BY 1 ORDER BY revenue_minor DESC, 1 LIMIT %(limit)s",
-        _params(start, end, currency, limit=limit),
+        f"{_LINES} WHERE {_SALES} AND {_IN_CHANNEL}"
+        " GROUP BY 1 ORDER BY revenue_minor DESC, 1 LIMIT %(limit)s",
+        _params(start, end, currency, limit=limit, channel=channel),
     )
     return cast(list[LineSalesRow], await cur.fetchall())
 
 
 async def order_sales(
-    conn: Conn, start: datetime, end: datetime, currency: str, *, by: str, limit: int
+    conn: Conn,
+    start: datetime,
+    end: datetime,
+    currency: str,
+    *,
+    by: str,
+    limit: int,
+    channel: str | None = None,
 ) -> list[OrderSalesRow]:
-    """Order revenue (``total_minor``) and order count per channel or per customer, highest first."""
+    """Order revenue (``total_minor``) and order count per channel or per customer, highest first (of
+    ``channel``'s orders only, when given)."""
     key = _CHANNEL if by == "channel" else "o.customer_id::text"
     label = _CHANNEL if by == "channel" else "min(coalesce(c.display_name, c.email, left(c.id::text, 8)))"
     cur = await conn.execute(
         f"SELECT {key} AS key, {label} AS label, NULL::int AS units,"
         " sum(o.total_minor)::bigint AS revenue_minor, count(*)::int AS orders,"
         " count(*) OVER ()::int AS total"
-        f" FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {_SALES}"
+        f" FROM orders o JOIN customers c ON c.id = o.customer_id WHERE {_SALES} AND {_IN_CHANNEL}"
         " GROUP BY 1 ORDER BY revenue_minor DESC, orders DESC, 1 LIMIT %(limit)s",
-        _params(start, end, currency, limit=limit),
+        _params(start, end, currency, limit=limit, channel=channel),
     )
     return cast(list[OrderSalesRow], await cur.fetchall())
 
@@ -427,25 +450,42 @@ class StockCoverRow(TypedDict):
     title: str
     stock: int
     units: int
-    cover_days: float
+    cover_days: float | None  # None: it did not sell in the window
     total: int
+    all_stock: int  # stock and units sold of every variant asked about (product, category), listed or not
+    all_units: int
 
 
 async def stock_cover(
-    conn: Conn, start: datetime, end: datetime, days: int, max_days: float | None, limit: int
+    conn: Conn,
+    start: datetime,
+    end: datetime,
+    days: int,
+    max_days: float | None,
+    limit: int,
+    *,
+    product: str | None = None,
+    category: str | None = None,
 ) -> list[StockCoverRow]:
-    """Active variants that sold in ``[start, end)``: stock, units sold, and days of stock left at that
-    rate (``stock * days / units``), fewest days first; ``total``: how many qualify."""
+    """Active variants (titled like ``product``, in ``category``, when given): stock, units sold in
+    ``[start, end)``, and days of stock left at that rate (``stock * days / units``), fewest days first;
+    ``total``: how many qualify. Store-wide, only the variants that sold; for a product or category, its
+    unsold variants too (no cover days, listed last)."""
+    sold = (
+        "SELECT l.sku, sum(l.quantity)::int AS units FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        f" WHERE o.status = ANY(%(statuses)s) AND {_within('o.created_at')} GROUP BY l.sku"
+    )
     cur = await conn.execute(
-        "SELECT sku, product_id, title, stock, units, cover_days, count(*) OVER ()::int AS total FROM ("
-        " SELECT v.sku, v.product_id, p.title, v.stock, sum(l.quantity)::int AS units,"
-        " round(v.stock * %(days)s::numeric / sum(l.quantity), 1)::float AS cover_days"
-        " FROM variants v JOIN products p ON p.id = v.product_id"
-        " JOIN order_lines l ON l.sku = v.sku JOIN orders o ON o.id = l.order_id"
-        f" WHERE v.active AND o.status = ANY(%(statuses)s) AND {_within('o.created_at')}"
-        " GROUP BY v.sku, p.title) x"
+        "SELECT sku, product_id, title, stock, units, cover_days, count(*) OVER ()::int AS total,"
+        " all_stock, all_units FROM ("
+        " SELECT v.sku, v.product_id, p.title, v.stock, coalesce(s.units, 0) AS units,"
+        " round(v.stock * %(days)s::numeric / nullif(s.units, 0), 1)::float AS cover_days,"
+        " (sum(v.stock) OVER ())::int AS all_stock, (sum(coalesce(s.units, 0)) OVER ())::int AS all_units"
+        f" FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN ({sold}) s ON s.sku = v.sku"
+        f" WHERE v.active AND {_IN_CATEGORY} AND {_TITLED.format(title='p.title')}"
+        " AND (s.units > 0 OR %(product)s::text IS NOT NULL OR %(category)s::text IS NOT NULL)) x"
         " WHERE %(max_days)s::float IS NULL OR cover_days <= %(max_days)s::float"
-        " ORDER BY cover_days, sku LIMIT %(limit)s",
-        _params(start, end, days=days, max_days=max_days, limit=limit),
+        " ORDER BY cover_days NULLS LAST, sku LIMIT %(limit)s",
+        _params(start, end, days=days, max_days=max_days, limit=limit, product=product, category=category),
     )
     return cast(list[StockCoverRow], await cur.fetchall())

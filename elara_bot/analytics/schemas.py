@@ -13,6 +13,9 @@ SALES_STATUSES: tuple[str, ...] = ("paid", "fulfilled", "delivered")
 
 PeriodName = Literal["today", "yesterday", "last_7_days", "last_30_days", "this_month", "range"]
 RankBy = Literal["revenue", "units"]
+Channel = Literal["web", "telegram", "slack", "email", "cli", "unknown"]
+CHANNELS: tuple[str, ...] = ("web", "telegram", "slack", "email", "cli", "unknown")
+"""Where an order came from: its customer's first channel identity; 'unknown' for a customer with none."""
 
 
 class Period(BaseModel):
@@ -33,6 +36,7 @@ class Totals(BaseModel):
 
 class SalesSummary(BaseModel):
     currency: str
+    channel: str | None = None  # the one channel whose orders these are; None: every channel
     period: Period
     previous_period: Period
     current: Totals
@@ -160,7 +164,19 @@ class StockCover(BaseModel):
     title: str
     stock: int
     units: int  # sold over the window
-    cover_days: float  # days of stock left at the window's sales rate
+    cover_days: float | None  # days of stock left at the window's sales rate; None: it did not sell
+
+
+class StockCoverReport(BaseModel):
+    """Days of stock per variant, fewest first, and for a product or category asked about, all of it."""
+
+    rows: list[StockCover]
+    total: int  # how many variants qualify, listed or not
+    product: str | None = None
+    category: str | None = None
+    stock: int = 0  # every variant asked about (product, category): stock now, units sold in the window
+    units: int = 0
+    cover_days: float | None = None  # their stock at their summed sales rate; None: none of them sold
 
 
 class UnsoldProduct(BaseModel):

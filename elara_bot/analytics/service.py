@@ -8,11 +8,13 @@ half-open ``[start, end)``; each summary is compared with the period of equal le
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from elara_bot.analytics import periods
 from elara_bot.analytics import repository as repo
 from elara_bot.analytics.schemas import (
+    CHANNELS,
     AbandonedCart,
     CategoryBest,
     CategorySales,
@@ -32,6 +34,7 @@ from elara_bot.analytics.schemas import (
     ReturnsByStatus,
     SalesSummary,
     StockCover,
+    StockCoverReport,
     Totals,
     UnsoldProduct,
     WantedProduct,
@@ -87,22 +90,38 @@ def previous_period(period: Period) -> Period:
     return periods.to_period(span, _zone_of(period))
 
 
-async def _totals(conn: Conn, period: Period, currency: str) -> Totals:
-    row = await repo.totals(conn, period.start, period.end, currency)
+def _channel(channel: str | None) -> str | None:
+    """A channel to filter on, checked: 'web', 'telegram', ... (None: every channel)."""
+    if channel is None or not channel.strip():
+        return None
+    name = channel.strip().lower()
+    if name not in CHANNELS:
+        raise InvalidInput(f"there is no channel {channel!r}; the channels are {', '.join(CHANNELS)}")
+    return name
+
+
+async def _totals(conn: Conn, period: Period, currency: str, channel: str | None = None) -> Totals:
+    row = await repo.totals(conn, period.start, period.end, currency, channel)
     revenue, count = row["revenue_minor"], row["order_count"]
     average = (revenue + count // 2) // count if count else 0
     return Totals(revenue_minor=revenue, order_count=count, average_order_minor=average)
 
 
-async def sales_summary(conn: Conn, period: Period, currency: str = DEFAULT_CURRENCY) -> SalesSummary:
-    """Revenue, order count and average order value (rounded half up), vs the previous period."""
+async def sales_summary(
+    conn: Conn, period: Period, currency: str = DEFAULT_CURRENCY, *, channel: str | None = None
+) -> SalesSummary:
+    """Revenue, order count and average order value (rounded half up), vs the previous period; of one
+    channel's orders when ``channel`` is given."""
+    channel = _channel(channel)
     before = previous_period(period)
-    current, previous = await _totals(conn, period, currency), await _totals(conn, before, currency)
+    current = await _totals(conn, period, currency, channel)
+    previous = await _totals(conn, before, currency, channel)
     change = None
     if previous.revenue_minor:
         change = round((current.revenue_minor - previous.revenue_minor) * 100 / previous.revenue_minor, 1)
     return SalesSummary(
         currency=currency,
+        channel=channel,
         period=period,
         previous_period=before,
         current=current,
@@ -202,12 +221,15 @@ async def ranking(
     category: str | None = None,
     product: str | None = None,
     lowest_first: bool = False,
+    channel: str | None = None,
     currency: str = DEFAULT_CURRENCY,
 ) -> Ranking:
     """Sales per product (line revenue or units, optionally in one category), category (line revenue),
-    channel or customer (order totals), highest first; ``total`` counts every row, shown or not."""
+    channel or customer (order totals), highest first, of one channel's orders when ``channel`` is given;
+    ``total`` counts every row, shown or not."""
     if not 1 <= limit <= 100:
         raise InvalidInput("a list shows 1 to 100 rows")
+    channel = _channel(channel)
     rows: list[repo.LineSalesRow] | list[repo.OrderSalesRow]
     if by == "product":
         if category is not None:
@@ -222,11 +244,16 @@ async def ranking(
             category=category,
             product=product.strip() if product else None,
             lowest_first=lowest_first,
+            channel=channel,
         )
     elif by == "category":
-        rows = await repo.category_sales(conn, period.start, period.end, currency, limit=limit)
+        rows = await repo.category_sales(
+            conn, period.start, period.end, currency, limit=limit, channel=channel
+        )
     else:
-        rows = await repo.order_sales(conn, period.start, period.end, currency, by=by, limit=limit)
+        rows = await repo.order_sales(
+            conn, period.start, period.end, currency, by=by, limit=limit, channel=channel
+        )
     total = rows[0]["total"] if rows else 0
     return Ranking(by=by, rows=[RankedRow(**row) for row in rows], total=total)
 
@@ -281,14 +308,46 @@ async def conversion(
 
 
 async def stock_cover(
-    conn: Conn, period: Period, *, max_days: float | None = None, limit: int = 10
-) -> tuple[list[StockCover], int]:
-    """Variants that sold in ``period`` with their days of stock left at that rate, fewest first (only
-    those with at most ``max_days`` when given), and how many there are in all."""
+    conn: Conn,
+    period: Period,
+    *,
+    max_days: float | None = None,
+    limit: int = 10,
+    product: str | None = None,
+    category: str | None = None,
+) -> StockCoverReport:
+    """Days of stock left per variant at the sales rate of ``period``, fewest first (only those with at
+    most ``max_days`` when given), and how many there are in all. Store-wide: the variants that sold. For
+    the products titled like ``product`` (a title or a word of one: "Camp Mug", "boot") or in
+    ``category``: each of their variants, and their stock and sales summed (how long that stock lasts)."""
+    if not 1 <= limit <= 100:
+        raise InvalidInput("a list shows 1 to 100 rows")
+    product = product.strip() if product and product.strip() else None
+    category = category.strip() if category and category.strip() else None
+    if category is not None:
+        await _known_category(conn, category)
     days = (period.last_day - period.first_day).days + 1 if period.first_day and period.last_day else 30
-    rows = await repo.stock_cover(conn, period.start, period.end, days, max_days, limit)
-    total = rows[0]["total"] if rows else 0
-    return [StockCover(**row) for row in rows], total
+    rows = await repo.stock_cover(
+        conn, period.start, period.end, days, max_days, limit, product=product, category=category
+    )
+    if not rows and product is not None and max_days is None:
+        raise NotFound(f"no product on sale matches {product!r}")
+    first = rows[0] if rows else None
+    stock, units = (first["all_stock"], first["all_units"]) if first else (0, 0)
+    return StockCoverReport(
+        rows=[StockCover(**row) for row in rows],
+        total=first["total"] if first else 0,
+        product=product,
+        category=category,
+        stock=stock,
+        units=units,
+        cover_days=_tenths(stock * days, units) if units else None,
+    )
+
+
+def _tenths(numerator: int, denominator: int) -> float:
+    """numerator / denominator to one decimal, half away from zero (as PostgreSQL rounds numerics)."""
+    return float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 async def unsold_products(conn: Conn, period: Period, limit: int = 20) -> tuple[list[UnsoldProduct], int]:
