@@ -26,6 +26,7 @@ from elara_bot.agent.merchant_tools import MERCHANT_LC_TOOLS, MerchantContext, T
 from elara_bot.agent.offline_merchant import OfflineMerchantModel
 from elara_bot.agent.shopper import ModelFailure, clean_text, failure_kind, run_agent
 from elara_bot.analytics import repository as analytics_repo
+from elara_bot.analytics.service import store_today
 from elara_bot.config import Settings
 from elara_bot.contracts import OutboundReply, ReplyPart
 from elara_bot.db import Conn
@@ -145,7 +146,11 @@ class MerchantAnalyst:
                 self._agent(model),
                 ctx,  # type: ignore[arg-type]
                 [HumanMessage(question)],
-                {"merchant_categories": ctx.categories, "merchant_products": ctx.products},
+                {
+                    "merchant_categories": ctx.categories,
+                    "merchant_products": ctx.products,
+                    "merchant_today": store_today(self.now, self.zone).isoformat(),  # the planner's "today"
+                },
                 stream_tokens=False,
                 timeout_s=self.timeout_s,
             )

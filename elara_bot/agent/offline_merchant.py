@@ -8,10 +8,13 @@ reads a question as slots rather than sentences:
   order number, what shoppers asked for that is out of stock, a trend;
 - how it is split: per product, category (or one named category of the store), channel, customer, the
   best seller of each category; ranked by revenue or units; how many ("top 5");
-- the period as the merchant said it (`analytics.periods`), two of them for a comparison.
+- the period as the merchant said it (`analytics.periods`, read on the run's own day), two of them for a
+  comparison; one channel ("via Telegram"), one product or category ("the Camp Mug", "our boot stock").
 
-What it cannot answer (profit, traffic, forecasts, changing anything...) is declined with what it can
-do, never answered with another question's figures.
+What it cannot answer (profit, costs, suppliers and lead times, traffic, forecasts, changing anything...)
+is declined with what it can do, never answered with another question's figures. Questions about data the
+store does not hold are declined before any matcher reads them, so "how long does our boot supplier take
+to deliver?" is not taken for stock cover.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -33,6 +36,7 @@ from elara_bot.agent.scripted import (
     tool_results_since_last_human,
 )
 from elara_bot.analytics.periods import Found, find_periods, normalize
+from elara_bot.analytics.service import store_today
 from elara_bot.errors import InvalidInput
 
 CAN_DO = (
@@ -50,8 +54,30 @@ TOP_N = re.compile(
 )
 WORD_N = {"three": 3, "five": 5, "ten": 10, "twenty": 20}
 NUMBERS_SMALL = {"a": 1, "one": 1, "two": 2, "four": 4}
-THRESHOLD = re.compile(r"\b(?:below|under|less than|fewer than)\s+(\d{1,4})\b")
-AT_MOST = re.compile(r"\b(\d{1,4}) or (?:fewer|less)\b")
+COUNTS = {
+    "zero": 0, "no": 0, "one": 1, "a single": 1, "two": 2, "a couple": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "fifty": 50,
+}  # fmt: skip
+_COUNT = r"(\d{1,4}|" + "|".join(sorted(COUNTS, key=len, reverse=True)) + r")"
+# stock thresholds as said: "fewer than 5" is at most 4; "5 or fewer", "at most 5", "only 5 left" are 5
+BELOW = re.compile(rf"\b(?:below|under|less than|fewer than|lower than)\s+{_COUNT}\b")
+AT_MOST = re.compile(
+    rf"\b(?:at most|no more than|not more than|up to|a maximum of|max(?:imum)?)\s+{_COUNT}\b"
+    rf"|\b{_COUNT}\s+(?:or|and)\s+(?:fewer|less|under|below|lower)\b"
+)
+COUNT_LEFT = re.compile(
+    rf"\b{_COUNT}\s+(?:(?:units?|items?|pieces?|pcs|pairs?)\s+)?(?:left|remaining|in stock|on hand)\b"
+)
+# "nearly out of stock", "almost sold out", "about to run out": low, not out
+NEARLY = re.compile(
+    r"\b(?:nearly|almost|close to|near|about to|soon to be|practically|virtually|all but)\s+(?:\w+\s+)?"
+    r"(?:out|sold out|gone|empty|finished|run(?:ning)? out|runs out|sell(?:ing)? out|sells out)\b"
+)
+LOW_WORDS = (
+    "running low|run low|getting low|low on|low stock|stock is low|low in stock|running out|few left"
+    "|short on|almost gone|nearly gone|nearly out|almost out|last few|dwindling|running short|low inventory"
+)
 HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs|h)\b")
 SEARCH_RESULTS = re.compile(
     r"\b(?:returns?|returned|returning|gives?|gave|shows?|showed) (?:no|zero|any|0|empty)\b"
@@ -74,9 +100,24 @@ DAYS_LEFT = re.compile(
     r" (\d{1,3}|a|one|two|three|four) (days?|weeks?)\b"
     r"|\b(?:in|within|over) the next (day|week|month)\b|\bnext (week|month)\b"
 )
+# stock cover: said outright, or "how long", "will last"... of stock, a product or a category
 COVER_WORDS = (
-    "stock cover|days of stock|weeks of stock|days of inventory|run out*|runs out|last us|will last"
-    "|sell out|sells out|how long|cover|runway|days left|selling out"
+    "stock cover|days of stock|weeks of stock|months of stock|days of inventory|weeks of inventory"
+    "|days of cover|weeks of cover|days of supply|run out*|runs out|sell out|sells out|selling out|runway"
+    "|days left|weeks left|days remaining|cover"
+)
+COVER_ASKED = (
+    "how long|last us|will last|lasts|last for|going to last|gonna last|how many days|how many weeks"
+    "|how soon|enough stock|enough inventory"
+)
+STOCK_NOUNS = "stock*|inventory|supply|supplies|on hand"
+# delivery and lead times ("how long does a restock take?"): no data, declined
+TAKES = re.compile(
+    r"\b(?:take|takes|took|taking)\b(?: \w+){0,3} (?:to )?(?:deliver|restock|replenish|arriv|dispatch|ship"
+    r"|come in|get here)\w*"
+    r"|\b(?:deliver|restock|replenish|arriv|dispatch|shipp?)\w*(?: \w+){0,2} (?:take|takes|took)\b"
+    r"|\b(?:when|how soon) (?:will|does|do|is|are|should)\b.{0,40}\b(?:arrive|be delivered|come in|get here"
+    r"|be back in stock|back in stock|be restocked)\b"
 )
 
 
@@ -92,19 +133,31 @@ def _vocabulary(phrases: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(ends) + ")")
 
 
-# what the analyst has no data for, or may not do: declined honestly
+# what the analyst has no data for: declined honestly, before any matcher reads the question
 UNSUPPORTED: list[tuple[str, str]] = [
-    ("profit*|margin*|cost of goods|cogs|gross profit|net income|markup", "costs and profit"),
-    ("visitor*|traffic|page view*|pageview*|bounce rate|session*|clicks|impressions", "website traffic"),
-    ("ad spend|ads|advert*|campaign*|marketing|roas|cac|acquisition cost", "marketing"),
     (
-        "forecast*|predict*|projection*|next month|next week|next year|will we sell|going to sell"
-        "|expect to sell|tomorrow",
-        "forecasts",
+        "profit*|margin*|cost of goods|cogs|gross profit|net income|markup|cost price*|unit cost*"
+        "|landed cost*|purchase price*|buying price*|cost per unit|wholesale price*",
+        "costs and profit",
+    ),
+    (
+        "supplier*|vendor*|wholesaler*|manufacturer*|distributor*|lead time*|purchase order*|restock time*"
+        "|delivery time*|shipping time*|transit time*|incoming stock|incoming shipment*|inbound|in transit"
+        "|on order",
+        "suppliers, lead times or deliveries",
+    ),
+    ("visitor*|traffic|page view*|pageview*|bounce rate|session*|clicks|impressions", "website traffic"),
+    (
+        "ad spend|ads|advert*|campaign*|marketing|roas|cac|acquisition cost|facebook|instagram|google ads"
+        "|tiktok|adwords|ppc|cpc|cpm|sponsored|influencer*",
+        "marketing",
     ),
     ("lifetime value|ltv|clv|churn*|retention|cohort*", "customer lifetime and retention"),
     ("tax*|vat|shipping cost*|postage cost*|fees|payout*|stripe fee*", "taxes, fees and payouts"),
-    ("review*|rating*|nps|satisfaction|complain*", "reviews and satisfaction"),
+    (
+        "review*|rating*|nps|net promoter|satisf*|complain*|feedback|sentiment|unhappy",
+        "reviews and satisfaction",
+    ),
     ("inventory value|stock value|value of stock|value of our stock|value of inventory", "stock value"),
     ("export*|csv|spreadsheet|excel|download*", "exports (I answer here in the chat)"),
     (
@@ -112,8 +165,13 @@ UNSUPPORTED: list[tuple[str, str]] = [
         "|signed up|sign up*|signup*|registration*",
         "that",
     ),
-    ("employee*|staff|supplier*|competitor*|weather|wage*|salar*", "that"),
+    ("employee*|staff|competitor*|weather|wage*|salar*", "that"),
 ]
+# what it could only guess: declined after stock cover ("what will sell out next week?" is answered)
+FORECASTS = (
+    "forecast*|predict*|projection*|next month|next week|next year|will we sell|going to sell"
+    "|expect to sell|tomorrow|will we make|will we earn|will revenue|will sales|going to make"
+)
 # periods it cannot pin to days: asked to name the days rather than answered for another period
 HAZY = (
     "holiday*|season*|summer|winter|spring|autumn|easter|ramadan|diwali|prime day|fiscal|launch|the sale"
@@ -148,15 +206,25 @@ def _decline(reason: str) -> MerchantPlan:
     return MerchantPlan(decline=f"{CANNOT} {reason} {CAN_DO}".replace("  ", " "))
 
 
-def _refused(msg: str) -> MerchantPlan | None:
-    if _any(msg, WRITES) or WRITE.search(msg):
-        return _decline(
-            "I only read the store's data: I can't change orders, prices, stock or message anyone."
-        )
+def _unavailable(msg: str) -> MerchantPlan | None:
+    """A question about data the store does not hold (costs, suppliers, traffic, marketing...)."""
     for vocabulary, topic in UNSUPPORTED:
         if _any(msg, vocabulary):
             what = "" if topic == "that" else f" I have no data on {topic}."
             return _decline(what.strip())
+    if TAKES.search(msg):
+        return _decline("I have no data on suppliers, lead times or deliveries.")
+    return None
+
+
+def _refused(msg: str) -> MerchantPlan | None:
+    """A change to make, or a forecast."""
+    if _any(msg, WRITES) or WRITE.search(msg):
+        return _decline(
+            "I only read the store's data: I can't change orders, prices, stock or message anyone."
+        )
+    if _any(msg, FORECASTS):
+        return _decline("I have no data on forecasts.")
     return None
 
 
@@ -179,9 +247,10 @@ def _category(msg: str, categories: Sequence[str]) -> str | None:
     return None
 
 
-def _periods(msg: str) -> list[Found]:
+def _periods(msg: str, today: date) -> list[Found]:
+    """The period phrases of the question, read on ``today`` (the run's day in the store's calendar)."""
     try:
-        return find_periods(msg, datetime.now(UTC).date())
+        return find_periods(msg, today)
     except InvalidInput:
         return []
 
@@ -226,6 +295,26 @@ COMPARE = (
     "|year over year|yoy|mom|wow"
 )
 TREND = "trend*|chart*|graph*|plot*|daily|per day|day by day"
+# the channels an order comes through, as merchants name them
+CHANNEL_WORDS = {
+    "telegram": "telegram",
+    "web": "web|website|webchat|web chat|widget|web shop|webshop|online shop|online store|our site|the site",
+    "slack": "slack",
+    "email": "email|e-mail",
+    "cli": "command line|terminal|cli",
+}
+# a question about how channels share the sales, not about one channel's figure
+CHANNEL_SPLIT = (
+    "share|percent*|proportion|split|breakdown|by channel|per channel|each channel|which channel*"
+    "|what channel*|channels|mix|rest of|other channels"
+)
+# "how many ... did we sell / move": units, unless it counts something else
+HOW_MANY_UNITS = re.compile(
+    r"\b(?:how many|number of|count of|quantity of)\b"
+    r"(?! (?:orders?|customers?|clients?|buyers?|refunds?|returns?|carts?|searches|shoppers?"
+    r"|people|chats?|conversations?|days?|weeks?|months?|times|variants?|skus?|categories|channels?"
+    r"|dollars?|euros?|pounds?)\b)"
+)
 # the planner's own words ("top", "sales", "best"...): never read as a product's name
 RESERVED = set(re.findall(r"[a-z]+", "|".join((SALES, RANK, CUSTOMERS, CHANNELS, COMPARE))))
 
@@ -241,23 +330,46 @@ def _cover_days(msg: str) -> int | None:
     return number * {"day": 1, "week": 7, "month": 30}[unit.rstrip("s")]
 
 
-def _stock_cover(msg: str) -> list[ToolCallPlan]:
-    if not _any(msg, COVER_WORDS) or RAN_OUT.search(msg):  # "we've run out of" is out of stock now
+def _stock_cover(msg: str, product: str | None, category: str | None) -> list[ToolCallPlan]:
+    """Days of stock left: asked outright ("when do we run out of socks?", "days of stock"), or "how long
+    will it last" of stock, a product or a category; of the product or category named."""
+    if RAN_OUT.search(msg):  # "we've run out of" is out of stock now
         return []
+    named = product is not None or category is not None
     days = _cover_days(msg)
-    return [ToolCallPlan("stock_cover", {} if days is None else {"max_days": days})]
+    if NEARLY.search(msg) and not named and days is None:  # "what's about to run out?" is low stock
+        return []
+    running_out = _any(msg, "running out") and named  # "are we running out of boots?"
+    asked = _any(msg, COVER_ASKED) and (named or _any(msg, STOCK_NOUNS))
+    if not (_any(msg, COVER_WORDS) or asked or running_out):
+        return []
+    args: dict[str, Any] = {} if days is None else {"max_days": days}
+    if product is not None:
+        args["product"] = product
+    elif category is not None:
+        args["category"] = category
+    return [ToolCallPlan("stock_cover", args)]
+
+
+def _count(word: str) -> int:
+    return COUNTS[word] if word in COUNTS else int(word)
+
+
+def _stock_bound(msg: str) -> int | None:
+    """The stock threshold said: 'fewer than 5' -> 4, '5 or fewer', 'at most 5', 'only 5 left' -> 5."""
+    if found := BELOW.search(msg):
+        return max(0, _count(found.group(1)) - 1)
+    if found := AT_MOST.search(msg):
+        return _count(found.group(1) or found.group(2))
+    if found := COUNT_LEFT.search(msg):
+        return _count(found.group(1))
+    return None
 
 
 def _threshold(msg: str) -> int:
-    """'fewer than 5' -> 4, '5 or fewer' -> 5, 'only 1 left' -> 1; 3 when none is said."""
-    below, most, left = THRESHOLD.search(msg), AT_MOST.search(msg), N_LEFT.search(msg)
-    if below:
-        return max(0, int(below.group(1)) - 1)
-    if most:
-        return int(most.group(1))
-    if left:
-        return NUMBERS_SMALL.get(left.group(1)) or WORD_N.get(left.group(1)) or int(left.group(1))
-    return 3
+    """The threshold said, else 3 (what "low" means here)."""
+    bound = _stock_bound(msg)
+    return 3 if bound is None else bound
 
 
 def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
@@ -271,14 +383,15 @@ def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     lacking = "don't have|dont have|do not have|don't stock|dont stock|do not stock|don't carry"
     if wanted and (stocky or RAN_OUT.search(msg) or _any(msg, lacking)):
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30, **period})]
-    if _any(msg, "out of stock", "sold out", "none left", "zero stock", "no stock") or RAN_OUT.search(msg):
+    # low before out: "nearly out of stock" is low stock, and "2 or fewer units left" a threshold
+    counted = _stock_bound(msg) is not None and _any(msg, "left|remaining|in stock|on hand|" + STOCK_NOUNS)
+    low = NEARLY.search(msg) or LOW.search(msg) or N_LEFT.search(msg) or _any(msg, LOW_WORDS)
+    if (counted and not LEFT_IN_CART.search(msg)) or low:
+        return [ToolCallPlan("low_stock", {"threshold": _threshold(msg)})]
+    out = _any(msg, "out of stock|sold out|none left|zero stock|no stock|zero inventory|nothing left")
+    if out or RAN_OUT.search(msg):
         return [ToolCallPlan("low_stock", {"threshold": 0})]
-    if (
-        stocky
-        or LOW.search(msg)
-        or N_LEFT.search(msg)
-        or _any(msg, "running low|almost gone|low on|nearly out|almost out|few left|short on")
-    ):
+    if stocky:
         return [ToolCallPlan("low_stock", {"threshold": _threshold(msg)})]
     return []
 
@@ -317,15 +430,46 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     return calls
 
 
+def _channel(msg: str) -> str | None:
+    """The one channel a question is about ("how much came in via Telegram?"); None when it names none or
+    several, or asks how channels share the sales."""
+    named = [name for name, words in CHANNEL_WORDS.items() if _any(msg, words)]
+    return named[0] if len(named) == 1 and not _any(msg, CHANNEL_SPLIT) else None
+
+
 def _sales(
     msg: str, period: dict[str, str], phrases: list[str], categories: Sequence[str], product: str | None
 ) -> list[ToolCallPlan]:
     ranked = _any(msg, RANK) or bool(TOP_N.search(msg))
-    units = _any(msg, "units|quantity|most sold|sold most|how many units|volume|pieces")
+    units = _any(msg, "units|quantity|most sold|sold most|how many units|volume|pieces") or (
+        product is not None and HOW_MANY_UNITS.search(msg) is not None
+    )
     rank_by = "units" if units else "revenue"
     category = _category(msg, categories)
-    if _any(msg, CHANNELS):
+    channel = _channel(msg)
+    if _any(msg, CHANNELS) and channel is None:
         return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
+    calls = _sales_of(msg, period, phrases, product, ranked, rank_by, category)
+    if channel is not None:  # one channel's figures: every sales tool but the chart and per-category takes it
+        calls = [
+            ToolCallPlan(c.name, {**c.args, "channel": channel}) if c.name in CHANNEL_TOOLS else c
+            for c in calls
+        ]
+    return calls
+
+
+CHANNEL_TOOLS = frozenset(("sales_summary", "average_order_value", "compare_periods", "sales_breakdown"))
+
+
+def _sales_of(
+    msg: str,
+    period: dict[str, str],
+    phrases: list[str],
+    product: str | None,
+    ranked: bool,
+    rank_by: str,
+    category: str | None,
+) -> list[ToolCallPlan]:
     if _any(msg, "which day|what day|best day|busiest day|peak day|slowest day|worst day"):
         return [ToolCallPlan("revenue_chart", dict(period))]  # the daily series names its best day
     if _any(msg, UNSOLD):
@@ -384,12 +528,17 @@ def _sales(
 
 
 def understand_merchant(
-    text: str, categories: Sequence[str] = (), products: Sequence[str] = ()
+    text: str, categories: Sequence[str] = (), products: Sequence[str] = (), today: date | None = None
 ) -> MerchantPlan:
     """The tool calls answering ``text``, or an honest decline; ``categories`` and ``products`` (titles)
-    are the store's, for questions about one of them."""
+    are the store's, for questions about one of them; ``today`` is the run's day in the store's calendar
+    (the periods are read on it; the system clock's UTC day when not given)."""
     msg = normalize(text).replace("'", "'")
-    cover = _stock_cover(msg)  # "what will sell out next week" is stock cover, not a forecast
+    unavailable = _unavailable(msg)  # before any matcher: "how long does our supplier take" is not cover
+    if unavailable is not None:
+        return unavailable
+    product = _product(msg, products, categories)
+    cover = _stock_cover(msg, product, _category(msg, categories))  # "what will sell out next week" too
     if cover:
         return MerchantPlan(cover)
     refused = _refused(msg)
@@ -400,15 +549,16 @@ def understand_merchant(
         return MerchantPlan([ToolCallPlan("order_details", {"number": order.group(1).upper()})])
     if GREETING.search(msg):
         return MerchantPlan(decline=f"Hello! {CAN_DO}")
-    found = _periods(msg)
+    found = _periods(msg, today or store_today(None))
     phrases = [f.phrase for f in found]
     period = {"period": phrases[0]} if phrases else {}
     calls = _stock(msg, period) or _other(msg, period)
     if not calls:
-        calls = _sales(msg, period, phrases, categories, _product(msg, products, categories))
+        calls = _sales(msg, period, phrases, categories, product)
     multi_day = not found or found[0].span.days > 1
     trend = _any(msg, TREND, "over time")
-    if calls and (trend or (multi_day and calls[0].name == "sales_summary")):
+    store_wide = not any("channel" in c.args for c in calls)  # the chart is the whole store's
+    if calls and store_wide and (trend or (multi_day and calls[0].name == "sales_summary")):
         calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
     if not calls:
         return _decline("")
@@ -439,16 +589,19 @@ class OfflineMerchantModel(ScriptedChatModel):
             texts = (r.text.split("\n\n")[0].removeprefix("error: ") for r in results)
             return AIMessage(content="\n".join(texts))
         vocabulary = _configured("merchant_categories"), _configured("merchant_products")
-        plan = understand_merchant(last_human_text(messages), *vocabulary)
+        today = _configured("merchant_today")
+        day = date.fromisoformat(today) if isinstance(today, str) else None
+        plan = understand_merchant(last_human_text(messages), *vocabulary, today=day)
         return tool_calls(plan.calls, plan.decline or "")
 
 
-def _configured(key: str) -> Sequence[str]:
-    """The store's vocabulary the analyst put in the run's config (categories, product titles)."""
+def _configured(key: str) -> Any:
+    """What the analyst put in the run's config: the store's vocabulary (categories, product titles, as
+    lists) and the run's day (an ISO date); () when absent."""
     try:
         from langgraph.config import get_config
 
         given = get_config().get("configurable", {}).get(key)
     except RuntimeError:  # called outside a graph run
         return ()
-    return given if isinstance(given, list | tuple) else ()
+    return given if isinstance(given, list | tuple | str) else ()

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from elara_bot.db import Conn, connect, migrate
+from tests.analytics.history import seed_history
 from tests.conftest import create_database, drop_database
 
 PRODUCTS = [
@@ -60,3 +61,10 @@ async def conn(analytics_db_url: str) -> AsyncIterator[Conn]:
     async with connect(analytics_db_url) as c:
         async with c.transaction(force_rollback=True):
             yield c
+
+
+@pytest.fixture
+async def history(conn: Conn) -> Conn:
+    """The connection with the seeded sales history (tests/analytics/history.py), rolled back after."""
+    await seed_history(conn)
+    return conn

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from prometheus_client import REGISTRY
 
 from elara_bot.agent.merchant_analyst import FALLBACK_NOTICE, MerchantAnalyst
@@ -18,15 +17,9 @@ from elara_bot.agent.offline_merchant import CANNOT, OfflineMerchantModel
 from elara_bot.config import LLMSettings
 from elara_bot.contracts import ChartPart, TablePart
 from elara_bot.db import Conn
-from tests.analytics.history import NOW, seed_history
+from tests.analytics.history import NOW
 
 SALES = "o.status IN ('paid', 'fulfilled', 'delivered') AND o.currency = 'USD'"
-
-
-@pytest.fixture
-async def history(conn: Conn) -> Conn:
-    await seed_history(conn)
-    return conn
 
 
 def _utc(day: date, zone: str = "UTC") -> datetime:

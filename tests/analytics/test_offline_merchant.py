@@ -7,10 +7,12 @@ import pytest
 
 from elara_bot.agent.offline_merchant import CAN_DO, CANNOT, understand_merchant
 from tests.analytics.conftest import PRODUCTS
+from tests.analytics.history import NOW
 from tests.analytics.merchant_questions import QUESTIONS, Expected
 
 CATEGORIES = [category for _, _, category, _ in PRODUCTS]
 TITLES = [title for _, title, _, _ in PRODUCTS]
+TODAY = NOW.date()  # the questions are read on the seeded history's day, as the analyst runs over it
 
 
 def test_the_set_is_large_enough() -> None:
@@ -20,7 +22,7 @@ def test_the_set_is_large_enough() -> None:
 
 @pytest.mark.parametrize(("question", "expected"), QUESTIONS)
 def test_planner(question: str, expected: Expected) -> None:
-    plan = understand_merchant(question, CATEGORIES, TITLES)
+    plan = understand_merchant(question, CATEGORIES, TITLES, today=TODAY)
     if expected is None or expected == "help":
         assert plan.calls == []
         assert plan.decline is not None

@@ -1,0 +1,249 @@
+"""Held-out kinds of merchant question (issue 15's audit) answered by the analyst over the seeded history:
+the answer's lead, its figure and its period are checked against SQL written here, not only the tool call.
+
+Each kind comes in several wordings: low stock said as "nearly out" and thresholds said in words, how long
+one product's or category's stock lasts, one channel's sales, units asked as units, and questions about
+suppliers, lead times and costs (no data: declined, whatever else they mention)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from elara_bot.agent.merchant_tools import money
+from elara_bot.agent.offline_merchant import CANNOT
+from elara_bot.contracts import TablePart
+from elara_bot.db import Conn
+from tests.analytics.test_merchant_analyst import SALES, _rows, _utc, ask
+
+# the history's clock is 2031-03-15 (tests/analytics/history.py)
+JANUARY, FEBRUARY = (date(2031, 1, 1), date(2031, 1, 31)), (date(2031, 2, 1), date(2031, 2, 28))
+LAST_30_DAYS = (date(2031, 2, 14), date(2031, 3, 15))
+ONE_DAY = timedelta(days=1)
+
+
+def dates(days: tuple[date, date]) -> str:
+    return f"({days[0].isoformat()} to {days[1].isoformat()})"
+
+
+def lead(text: str) -> str:
+    """The answer's first sentence: what the merchant reads first."""
+    return text.split("\n")[0]
+
+
+# --- low stock ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "threshold"),
+    [
+        ("Which variants are nearly out of stock, and how many are there in total?", 3),
+        ("What's almost sold out?", 3),
+        ("what's about to run out?", 3),
+        ("Which items are running low on stock?", 3),
+        ("what's got 2 or fewer units left?", 2),
+        ("anything with under 4 left?", 3),
+        ("Which SKUs have at most 2 in stock?", 2),
+        ("show variants with fewer than 2 units in stock", 1),
+        ("Which items have only one left?", 1),
+        ("What is completely out of stock?", 0),
+    ],
+)
+async def test_low_stock_reads_the_threshold_said(history: Conn, question: str, threshold: int) -> None:
+    reply = await ask(history, question)
+    low = await _rows(
+        history,
+        "SELECT sku, stock FROM variants WHERE active AND stock <= %s ORDER BY stock, sku",
+        (threshold,),
+    )
+    assert low  # the seeded catalog has variants at 0, 1 and 3
+    assert lead(reply.text) == f"{len(low)} variants have {threshold} or fewer in stock (now)."
+    [table] = [p for p in reply.parts if isinstance(p, TablePart)]
+    assert [(r[0], r[3]) for r in table.rows] == [(x["sku"], str(x["stock"])) for x in low]
+
+
+# --- stock cover of what was named -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "asked", "where", "pattern"),
+    [
+        ("How many days until the Camp Mug runs out?", "Camp Mug", "p.title ILIKE %s", "%camp mug%"),
+        (
+            "At the current pace, how long will our boot stock last?",
+            "Trail Boot",
+            "p.title ILIKE %s",
+            "%boot%",
+        ),
+        ("When will the Trail Boot sell out?", "Trail Boot", "p.title ILIKE %s", "%trail boot%"),
+        ("how many weeks of stock do we have on lamps?", "Desk Lamp", "p.title ILIKE %s", "%lamp%"),
+        ("Are we running out of mugs?", "Camp Mug", "p.title ILIKE %s", "%mug%"),
+        ("How long will our footwear inventory last?", "Footwear", "p.category LIKE %s", "% > Footwear"),
+    ],
+)
+async def test_stock_cover_leads_with_what_was_asked(
+    history: Conn, question: str, asked: str, where: str, pattern: str
+) -> None:
+    reply = await ask(history, question)
+    start, end = _utc(LAST_30_DAYS[0]), _utc(date(2031, 3, 16))
+    [row] = await _rows(
+        history,
+        "SELECT sum(v.stock)::int AS stock, coalesce(sum(s.units), 0)::int AS units,"
+        " round(sum(v.stock) * 30::numeric / nullif(sum(s.units), 0), 1) AS cover"
+        " FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN ("
+        " SELECT l.sku, sum(l.quantity) AS units FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        f" WHERE {SALES} AND o.created_at >= %s AND o.created_at < %s GROUP BY l.sku) s ON s.sku = v.sku"
+        f" WHERE v.active AND {where}",
+        (start, end, pattern),
+    )
+    assert row["units"] > 0
+    assert lead(reply.text).startswith(
+        f"{asked}: {row['stock']} in stock, {row['units']} sold last 30 days {dates(LAST_30_DAYS)}:"
+        f" {float(row['cover']):.1f} days of stock at that rate."
+    )
+    [table] = [p for p in reply.parts if isinstance(p, TablePart)]
+    titles = await _rows(
+        history,
+        "SELECT DISTINCT p.title FROM variants v JOIN products p ON p.id = v.product_id"
+        f" WHERE v.active AND {where}",
+        (pattern,),
+    )
+    assert {r[1] for r in table.rows} == {t["title"] for t in titles}  # only what was asked about
+
+
+# --- one channel's sales -----------------------------------------------------------------------------
+async def channel_totals(conn: Conn, channel: str, days: tuple[date, date]) -> tuple[int, int]:
+    """Sales of the orders whose customer's first identity is ``channel`` ('unknown': none)."""
+    [row] = await _rows(
+        conn,
+        "WITH first AS (SELECT DISTINCT ON (customer_id) customer_id, channel FROM customer_identities"
+        " ORDER BY customer_id, id)"
+        " SELECT coalesce(sum(o.total_minor), 0)::bigint AS r, count(*)::int AS n FROM orders o"
+        f" LEFT JOIN first f ON f.customer_id = o.customer_id WHERE {SALES}"
+        " AND coalesce(f.channel, 'unknown') = %s AND o.created_at >= %s AND o.created_at < %s",
+        (channel, _utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    return int(row["r"]), int(row["n"])
+
+
+@pytest.mark.parametrize(
+    ("question", "channel", "name", "days"),
+    [
+        ("How much came in via Telegram in January?", "telegram", "Telegram", JANUARY),
+        ("What did we take through the web last month?", "web", "the web", FEBRUARY),
+        ("Revenue from Telegram orders in February?", "telegram", "Telegram", FEBRUARY),
+        (
+            "How many orders came through Telegram last week?",
+            "telegram",
+            "Telegram",
+            (date(2031, 3, 3), date(2031, 3, 9)),
+        ),
+        ("website sales so far this month", "web", "the web", (date(2031, 3, 1), date(2031, 3, 15))),
+    ],
+)
+async def test_one_channel_leads_with_its_figure_and_period(
+    history: Conn, question: str, channel: str, name: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    revenue, count = await channel_totals(history, channel, days)
+    first = lead(reply.text)
+    assert first.startswith(f"Revenue through {name} ")
+    assert f"{dates(days)}: {money(revenue)} from {count} orders" in first
+    all_channels = await _rows(
+        history,
+        f"SELECT count(*)::int AS n FROM orders o WHERE {SALES} AND o.created_at >= %s AND o.created_at < %s",
+        (_utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    assert count < all_channels[0]["n"]  # the channel's own figure, not the store's
+
+
+async def test_one_channels_average_order(history: Conn) -> None:
+    reply = await ask(history, "What's the average order value on Telegram this year?")
+    days = (date(2031, 1, 1), date(2031, 3, 15))
+    revenue, count = await channel_totals(history, "telegram", days)
+    [row] = await _rows(history, "SELECT round(%s::numeric / %s)::bigint AS a", (revenue, count))
+    assert lead(reply.text).startswith(
+        f"Average order value through Telegram this year {dates(days)}: {money(int(row['a']))} over {count}"
+    )
+
+
+# --- units asked as units ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "title", "days"),
+    [
+        ("How many Wool Socks did we move in January?", "Wool Sock", JANUARY),
+        ("How many Trail Boots did we sell last month?", "Trail Boot", FEBRUARY),
+        (
+            "How many desk lamps have we shifted since January?",
+            "Desk Lamp",
+            (date(2031, 1, 1), date(2031, 3, 15)),
+        ),
+        ("number of camp mugs sold in Q4", "Camp Mug", (date(2030, 10, 1), date(2030, 12, 31))),
+        ("How many mugs went out in February?", "Camp Mug", FEBRUARY),
+    ],
+)
+async def test_units_questions_lead_with_units(
+    history: Conn, question: str, title: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    units, revenue = await product_sales(history, title, days)
+    assert units > 0
+    first = lead(reply.text)
+    assert first.startswith(f"{title} ")
+    assert first.endswith(f"{dates(days)}: {units} units sold ({money(revenue)}).")
+
+
+async def test_money_questions_lead_with_money(history: Conn) -> None:
+    reply = await ask(history, "how much did the Trail Boot make in January?")
+    units, revenue = await product_sales(history, "Trail Boot", JANUARY)
+    assert (
+        lead(reply.text)
+        == f"Trail Boot January 2031 {dates(JANUARY)}: {money(revenue)} from {units} units sold."
+    )
+
+
+async def product_sales(conn: Conn, title: str, days: tuple[date, date]) -> tuple[int, int]:
+    [row] = await _rows(
+        conn,
+        "SELECT coalesce(sum(l.quantity), 0)::int AS u,"
+        " coalesce(sum(l.quantity * l.unit_price_minor), 0)::bigint AS r"
+        f" FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE {SALES} AND l.title = %s"
+        " AND o.created_at >= %s AND o.created_at < %s",
+        (title, _utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    return int(row["u"]), int(row["r"])
+
+
+# --- periods on the run's own day --------------------------------------------------------------------
+async def test_periods_are_read_on_the_runs_day_not_the_machines(history: Conn) -> None:
+    """The history's clock is in 2031: "since 2031-03-01" is in the past for the run, whatever the
+    machine's clock says (read on the machine's day it was refused and the last 7 days answered)."""
+    reply = await ask(history, "sales since 2031-03-01")
+    days = (date(2031, 3, 1), date(2031, 3, 15))
+    [row] = await _rows(
+        history,
+        f"SELECT coalesce(sum(o.total_minor), 0)::bigint AS r, count(*)::int AS n FROM orders o WHERE {SALES}"
+        " AND o.created_at >= %s AND o.created_at < %s",
+        (_utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    assert lead(reply.text).startswith(
+        f"Revenue since 2031-03-01 {dates(days)}: {money(int(row['r']))} from {row['n']} orders"
+    )
+
+
+# --- no data: declined, never answered with another question's figures ---------------------------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long does our boot supplier take to deliver a restock?",
+        "What's the lead time on boots?",
+        "When will the new lamps arrive?",
+        "How long does a restock take?",
+        "What's the cost price of the Trail Boot?",
+        "which vendor do we buy the mugs from?",
+        "How much did we spend on Instagram ads this month?",
+        "What will our revenue be next month?",
+    ],
+)
+async def test_no_data_is_declined(history: Conn, question: str) -> None:
+    reply = await ask(history, question)
+    assert reply.text.startswith(CANNOT)
+    assert "I can tell you" in reply.text
+    assert reply.parts == []
