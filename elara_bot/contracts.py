@@ -20,7 +20,7 @@ Channel = Literal["web", "telegram", "slack", "email", "cli"]
 # The button actions `conversation.actions.plan_action` carries out (tests/api/test_hostile_input.py holds
 # the two together): a request the schema allows is never refused by the grammar.
 ACTION_PATTERN = (
-    r"^(view_cart|checkout|confirm|deny|add:[^:]+(:-?[0-9]{1,9})?|(remove|more_like|order_status):.+)$"
+    r"^(view_cart|checkout|popular|confirm|deny|add:[^:]+(:-?[0-9]{1,9})?|(remove|more_like|order_status):.+)$"
 )
 # Some character that str.strip() keeps (Python's whitespace, spelled out: regex dialects disagree on \s)
 NOT_BLANK_PATTERN = (

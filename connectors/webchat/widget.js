@@ -880,11 +880,13 @@
     return node;
   }
 
+  // The chips' words are the page's language; their actions are what the server acts on (the offline model
+  // reads English only), as with every button the widget makes.
   function greet() {
     var view = addAssistant();
     view.setText(GREETING);
     view.addPart({ type: "quick_replies", replies: [
-      { label: t("bestsellers"), message: t("bestsellersMessage"), action: null },
+      { label: t("bestsellers"), message: t("bestsellersMessage"), action: "popular" },
       { label: t("viewCart"), message: t("viewCartMessage"), action: "view_cart" },
     ] });
   }

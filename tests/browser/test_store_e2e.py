@@ -16,6 +16,7 @@ import httpx
 
 from elara_bot.db import connect
 from tests.browser.conftest import PageServer
+from tests.browser.fake_chat import shop_page
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
 DOCS_IMG = DOCS / "widget.png"
@@ -30,15 +31,19 @@ async def open_widget(page: Any) -> Any:
     return box
 
 
+async def idle(page: Any) -> None:
+    await page.wait_for_function(
+        "() => document.querySelector('elara-chat').shadowRoot.querySelector('.log')"
+        ".getAttribute('aria-busy') === 'false'"
+    )
+
+
 async def say(page: Any, box: Any, text: str) -> None:
     before = await page.locator(".msg.assistant").count()
     await box.fill(text)
     await box.press("Enter")
     await page.locator(".msg.assistant").nth(before).wait_for()
-    await page.wait_for_function(
-        "() => document.querySelector('elara-chat').shadowRoot.querySelector('.log')"
-        ".getAttribute('aria-busy') === 'false'"
-    )
+    await idle(page)
 
 
 async def test_widget_js_is_served_with_cache_headers(elara: str) -> None:
@@ -172,6 +177,30 @@ async def test_shop_chat_add_pay_and_come_back(desktop: Any, elara: str, shot: A
     await page.locator(".card").first.wait_for()
     assert await page.locator(".msg.user").count() >= 3
     assert await page.get_by_role("link", name="Pay now").count() == 0
+
+
+async def test_german_greeting_chips_work_with_the_offline_model(
+    desktop: Any, elara: str, page_server: PageServer
+) -> None:
+    """A German store page, the real service with its offline model (which reads English only): the greeting's
+    chips send their action, so "Bestseller zeigen" shows products and "Warenkorb ansehen" the cart, while
+    the shopper sees their own language in the chat."""
+    page_server.pages["de"] = shop_page(elara, lang="de")
+    page = await desktop.new_page()
+    await page.goto(f"{page_server.url}/de")
+    await page.get_by_role("button", name="Chat öffnen").click()
+    await page.get_by_role("button", name="Bestseller zeigen").click()
+    await idle(page)
+    reply = await page.locator(".msg.assistant .md").last.inner_text()
+    assert await page.locator(".card").count() >= 3, reply
+    assert await page.locator(".msg.user").all_inner_texts() == ["Was sind eure beliebtesten Produkte?"]
+
+    await page.evaluate("localStorage.clear()")  # a new shopper: the greeting again
+    await page.reload()
+    await page.get_by_role("button", name="Chat öffnen").click()
+    await page.get_by_role("button", name="Warenkorb ansehen").click()
+    await idle(page)
+    assert await page.locator(".msg.assistant .md").last.inner_text() == "Your cart is empty."
 
 
 async def test_store_prices_read_as_the_widget_writes_them(context: Any, elara: str) -> None:

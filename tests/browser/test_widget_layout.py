@@ -518,6 +518,47 @@ async def test_german_page_speaks_german_with_local_prices(
     await shot(page, "german")
 
 
+OPEN_LABEL = {"en": "Open chat", "de": "Chat öffnen", "fr": "Ouvrir le chat", "es": "Abrir chat"}
+
+
+async def test_every_button_the_widget_makes_sends_an_action_in_every_language(
+    desktop: Any, page_server: PageServer, fake: FakeChat
+) -> None:
+    """The widget's own buttons carry a language-independent action: the server (the offline model reads
+    English only) never has to understand the label's words. Both greeting chips, then a card's "More like
+    this" and "Add to cart", a cart line's "Remove" and "Check out", in each of the four catalogues."""
+    fake.script = [Scripted("", "Here.", [FIVE_CARDS, BIG_CART])]
+    live_cards = "[data-part=product_cards]:not(.stale) .card"
+    live_cart = "[data-part=cart]:not(.stale)"
+    for lang, open_label in OPEN_LABEL.items():
+        for chip in (1, 0):  # view the cart; then best sellers, and the buttons of its cards and cart
+            fake.requests.clear()
+            page = await desktop.new_page()
+            await shop(page, page_server, fake, lang=lang)
+            await page.get_by_role("button", name=open_label).click()
+            chips = page.locator(".quick .chip")
+            assert await chips.count() == 2, lang
+            label = await chips.nth(chip).inner_text()
+            await chips.nth(chip).click()
+            await idle(page)
+            if chip == 0:
+                await page.locator(live_cards).first.locator("[data-action^='more_like:']").click()
+                await idle(page)
+                await page.locator(live_cards).first.locator("[data-action=add]").click()
+                await idle(page)
+                await page.locator(live_cart).locator("[data-action^='remove:']").first.click()
+                await idle(page)
+                await page.locator(live_cart).locator("[data-action=checkout]").click()
+                await idle(page)
+            sent = [str(r["action"] or "").split(":")[0] for r in fake.requests]
+            expected = ["view_cart"] if chip == 1 else ["popular", "more_like", "add", "remove", "checkout"]
+            assert sent == expected, (lang, label, fake.requests)
+            shown = await page.locator(".msg.user").all_inner_texts()
+            assert shown == [r["message"] for r in fake.requests], lang  # the shopper's own language
+            await page.evaluate("localStorage.clear()")
+            await page.close()
+
+
 async def test_french_locale_attribute_wins_over_the_page_lang(
     desktop: Any, page_server: PageServer, fake: FakeChat
 ) -> None:

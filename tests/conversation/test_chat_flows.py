@@ -251,6 +251,23 @@ def test_buttons_only_add_view_remove_and_checkout_an_empty_cart(shopper: Shoppe
     assert [m["role"] for m in shopper.messages()] == ["user", "assistant"] * 4
 
 
+def test_the_popular_button_browses_in_any_language(shopper: Shopper, db_url: str) -> None:
+    """The widget's "Bestseller zeigen" chip: German words the offline model cannot read, and the `popular`
+    action it acts on. Products are shown and remembered ("add the first one" takes the first card)."""
+    shown = shopper.say("Was sind eure beliebtesten Produkte?", "popular")
+    cards = part(shown, "product_cards")["cards"]
+    assert len(cards) >= 3
+    assert not shown["text"].startswith(REFUSAL)
+    assert shopper.tool_call_names() == ["search_products"]
+    assert [m["text"] for m in shopper.messages() if m["role"] == "user"] == [
+        "Was sind eure beliebtesten Produkte?"
+    ]
+    added = shopper.add("add the first one")
+    first = {v["sku"] for v in cards[0]["variants"]}
+    assert shopper.cart(), added["text"]
+    assert set(shopper.cart()) <= first, (cards[0]["title"], added["text"])
+
+
 # --- h. stock and quantity limits ----------------------------------------------------------------------
 def test_out_of_stock_and_absurd_quantities_are_refused_clearly(
     live_service: LiveService, db_url: str
