@@ -37,7 +37,7 @@ from elara_bot.agent.state import (
 from elara_bot.money import format_amount
 from elara_bot.nlu import DialogueState, Expectation, Nlu, Step
 from elara_bot.nlu.decision import Decision, decide
-from elara_bot.nlu.slots import topic_of
+from elara_bot.nlu.slots import extract_slots, topic_of
 from retrieval.query_parser import parse_query
 
 MAX_LISTED = 6  # option values named in one clarification question
@@ -114,7 +114,54 @@ def expectation(state: ConversationState) -> Expectation | None:
 def respond(text: str, state: ConversationState, nlu: Nlu) -> Plan:
     """The plan for one message: its requests in order, stopping at the first question asked."""
     understanding = nlu.understand(text, DialogueState(expecting=expectation(state)))
-    return proceed(Agenda(list(understanding.steps)), state)
+    steps = [part for step in _context_first(list(understanding.steps)) for part in _kinds_apart(step, nlu)]
+    return proceed(Agenda(steps), state)
+
+
+_KIND_JOIN = re.compile(r"\s*,?\s+(?:and|or|&|plus|as well as)\s+(?:also\s+)?|\s*,\s*", re.I)
+
+
+def _kinds_apart(step: Step, nlu: Nlu) -> list[Step]:
+    """ "show me yoga mats and water bottles": one search per kind of product named (the search shows one
+    kind at a time); "black and white sneakers" or "salt and pepper grinder" name one kind and stay one."""
+    if step.intent != "search" or not step.slots.get("product_type"):
+        return [step]
+    parts = [p for p in _KIND_JOIN.split(step.text) if p.strip()]
+    if len(parts) < 2:
+        return [step]
+    found = [extract_slots(part, nlu.vocabulary).get("product_type") for part in parts]
+    kinds = [kind for kind in found if kind]
+    if len(kinds) < len(parts) or len(set(kinds)) < len(kinds):
+        return [step]
+    lead = _LEAD_IN.match(step.text.strip())
+    said = lead.group(0) if lead else ""
+    return [
+        replace(
+            step,
+            text=(part if i == 0 or part.startswith(said) else said + part),
+            slots={**step.slots, "product_type": kind},
+        )
+        for i, (part, kind) in enumerate(zip(parts, kinds, strict=True))
+    ]
+
+
+_DONE_BEFORE = re.compile(
+    r"^\W*(?:so|well|hi|hello|hey|ok|okay|um)?[,!. ]*(?:i|we)\s+(?:already\s+|just\s+|have\s+|'ve\s+)?"
+    r"(?:cancell?ed|returned|sent\s+back|ordered|bought|paid|placed|purchased|got)\b",
+    re.I,
+)
+
+
+def _context_first(steps: list[Step]) -> list[Step]:
+    """ "I cancelled an order yesterday, when will I see the money back?": what the shopper already did
+    is the background of their question, not a request of its own; it becomes part of the next one."""
+    merged: list[Step] = []
+    for step in steps:
+        if merged and _DONE_BEFORE.match(merged[-1].text) and step.intent not in ("confirm", "deny"):
+            background = merged.pop()
+            step = replace(step, text=f"{background.text}, {step.text}")
+        merged.append(step)
+    return merged
 
 
 def proceed(agenda: Agenda, state: ConversationState) -> Plan:
@@ -157,21 +204,42 @@ def _carry_verb(agenda: Agenda, step: Step) -> Step:
 
 
 _ADD_START = re.compile(
-    r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:add|put|throw|pop|chuck)\b", re.I
+    r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:add|put|throw|pop|chuck"
+    r"|i'?d like the|i'?ll (?:take|have|get) the|gimme the|give me the)\b",
+    re.I,
 )
 _POLICY_TOPICS = frozenset({"warranty", "shipping", "returns", "refunds", "exchanges", "payment", "privacy"})
 
 
+_BOUGHT = re.compile(
+    r"\b(?:bought|purchased|ordered|paid for|did i (?:\w+ ){0,3}(?:buy|buying|order|ordering|get|pay for))\b",
+    re.I,
+)
+_CART_WORD = re.compile(r"\b(?:cart|basket|bag|trolley)\b", re.I)
+
+
 def _reread(step: Step) -> Step:
-    """Two readings the words settle: "add ..." asks for the cart, and a question about the warranty or
-    delivery of a product is about the store's rules."""
+    """Readings the words settle: "add ..." asks for the cart; a question about the warranty or delivery
+    of a product is about the store's rules; what the shopper bought (past tense, no cart named) is about
+    their orders; and a message naming a kind of product or a budget is shopping, however unsure the
+    classifier was ("need a vacuum, nothing over 300")."""
     if step.intent in ("search", "refine_search", "choose_variant", "product_question") and _ADD_START.match(
         step.text
     ):
         return replace(step, intent="add_to_cart")
     if step.intent in ("search", "product_question") and topic_of(step.text) in _POLICY_TOPICS:
         return replace(step, intent="policy")
+    if step.intent == "view_cart" and _BOUGHT.search(step.text) and not _CART_WORD.search(step.text):
+        return replace(step, intent="order_history")
+    if step.intent == "out_of_scope" and (
+        step.slots.keys() & {"max_price", "min_price"}
+        or ("product_type" in step.slots and _WANT.search(step.text))
+    ):
+        return replace(step, intent="search")
     return step
+
+
+_WANT = re.compile(r"\b(?:need|want|looking for|after|searching for|shopping for|buy|get me|got any)\b", re.I)
 
 
 def _handle(step: Step, state: ConversationState, *, again: bool = False) -> Plan:
@@ -181,17 +249,54 @@ def _handle(step: Step, state: ConversationState, *, again: bool = False) -> Pla
     asked = state.asked
     if asked is not None and asked.slot == "confirmation" and step.intent in ("confirm", "deny"):
         return _offer_answer(step, asked)
-    if asked is not None and asked.intent == "show_alternatives" and asked.tool and _points_back(step):
-        return _call(asked.tool, **asked.args)  # "what's the cheapest one then?" after "want to see it?"
+    if asked is not None and asked.intent == "show_alternatives" and asked.tool and _takes_offer(step):
+        # "what's the cheapest one then?", "ok, the navy one then", "show me what you have in 12" after
+        # "want to see it?": the alternatives, with the values now named kept for the add that may follow
+        state.focus_options = [step.slots[k] for k in ("size", "color", "material") if step.slots.get(k)]
+        return _call(asked.tool, **asked.args)
     if asked is not None and asked.slot == "order_number" and step.intent not in ("search", "policy"):
         if _named_order(step, state) is not None:
             return _irreversible(step, state, asked.tool or "cancel_order")
-    if asked is not None and asked.slot in ("variant", "product") and step.intent not in _NEW_REQUESTS:
+    if (
+        asked is not None
+        and asked.slot in ("variant", "product")
+        and (step.intent not in _NEW_REQUESTS or _answers_variant(step, state, asked))
+    ):
         answered = _answer_choice(step, state, asked)
         if answered is not None:
             return answered
     handler = HANDLERS.get(step.intent, HANDLERS["out_of_scope"])
     return handler(step, state)
+
+
+_SHOW = re.compile(
+    r"\b(?:show|see|let'?s see|what (?:do )?you(?:'ve| have)? got|have a look|go on then)\b", re.I
+)
+
+
+def _takes_offer(step: Step) -> bool:
+    """A message after "want to see it?" that takes the offer in other words than yes: it points back,
+    names a size or colour of it, or asks to be shown, without starting something else."""
+    if step.intent in ("deny", "out_of_scope", "abuse", "policy", "human_handoff") or (
+        step.intent in _NEW_REQUESTS and step.intent not in ("search", "view_cart")
+    ):
+        return False
+    if step.intent == "view_cart" and _CART_WORD.search(step.text):
+        return False
+    if step.intent == "search" and step.slots.get("product_type"):
+        return False  # a new search
+    named = step.slots.keys() & {"size", "color", "material", "ordinal", "reference"}
+    return bool(named) or _points_back(step) or _SHOW.search(step.text) is not None
+
+
+def _answers_variant(step: Step, state: ConversationState, asked: Question) -> bool:
+    """After "which Tea Kettle: glass or ceramic...?", "glass, 1 liter, for an electric stove" answers it
+    though it reads like a search: it names the asked product's values (two, or one and no other kind)."""
+    product = state.product(str(asked.args.get("product_id"))) if asked.slot == "variant" else None
+    if product is None or step.intent != "search":
+        return False
+    named = _named_values(product, step)
+    return len(named) >= 2 or (len(named) == 1 and not step.slots.get("product_type"))
 
 
 def _points_back(step: Step) -> bool:
@@ -269,6 +374,9 @@ def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
     flat, wanted = _flat(text), _flat(norm)
     if re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None:
         return True
+    head = wanted.split(" ")[0]  # "100W equivalent", "500 pieces": the measure says it
+    if head != wanted and any(c.isdigit() for c in head) and any(c.isalpha() for c in head):
+        return re.search(rf"(?<![\w.]){re.escape(head)}(?![\w])", flat) is not None
     spelled = _SIZE_WORDS.get(wanted, wanted)  # "meduim" for M: its long name, misspelled
     return spelled.isalpha() and len(spelled) >= 5 and any(_close(word, spelled) for word in _words(flat))
 
@@ -310,6 +418,10 @@ def refer(step: Step, state: ConversationState) -> Referred:
     named = _by_name(step, shown)
     if named.products:
         return named
+    if state.earlier and (step.slots.get("product_type") or _THE_NAME.search(step.text)):
+        before = _by_name(step, state.earlier)  # "add the mat" after the hoses were shown
+        if before.sure:
+            return before
     by_value = _carrying_most_values(shown, step)
     if by_value and len(by_value) < len(shown):
         focus = state.product(state.focus)
@@ -326,6 +438,7 @@ def refer(step: Step, state: ConversationState) -> Referred:
 
 
 _THE_ONE = re.compile(r"\b(?:the|that|this) (?:one|ones)\b", re.I)
+_THE_NAME = re.compile(r"\b(?:the|that|those|these)\s+(?!one\b|ones\b)[a-z]", re.I)
 
 
 def _at(shown: list[ShownProduct], position: int) -> ShownProduct | None:
@@ -416,13 +529,43 @@ def _number(value: str) -> float | None:
     return float(found.group(0)) if found else None
 
 
+def _ties(step: Step, variants: list[ShownVariant]) -> dict[str, str]:
+    """Option values the message ties to their option by name: "the brown frame" is frame colour brown,
+    not lens colour brown; "a 2L capacity". Key -> normalised value."""
+    text = " ".join(_words(step.text))
+    tied: dict[str, str] = {}
+    for key, values in _option_values(variants).items():
+        for word in (w for w in _words(key) if len(w) > 3):
+            stem = re.escape(_stem(word))
+            for value in values:
+                said = re.escape(" ".join(_words(value)))
+                near = rf"\b{said}\s+(?:\w+\s+)?{stem}\w*\b|\b{stem}\w*\s+(?:in\s+|is\s+|of\s+)?{said}\b"
+                if re.search(near, text):
+                    tied[key] = _norm(value)
+    return tied
+
+
 def _choose_among(product: ShownProduct, step: Step, among: list[str] | None, named: set[str]) -> Choice:
     variants = [v for v in product.variants if among is None or v.sku in among]
-    matching = [v for v in variants if named <= {_norm(x) for x in v.options.values()}]
+    said_before = dict(n.split("=", 1) for n in named if "=" in n)  # ties implied by earlier words
+    named = {n for n in named if "=" not in n}
+    tied = {**said_before, **_ties(step, variants)}
+    matching = [
+        v
+        for v in variants
+        if named <= {_norm(x) for x in v.options.values()}
+        and all(_norm(v.options.get(k, "")) == x for k, x in tied.items())
+    ]
     in_stock = [v for v in matching if v.in_stock]
     wanted = [value for key, value in step.slots.items() if key in ("size", "color", "material") and value]
+    values = {_norm(x) for v in variants for x in v.options.values()}
+    title = {_stem(w) for w in _words(product.title)}
     unknown = [
-        w for w in wanted if not any(_norm(w) == _norm(x) for v in variants for x in v.options.values())
+        w
+        for w in wanted
+        if _norm(w) not in values
+        and not {_stem(x) for x in _words(w)} <= title  # "the fleece jacket": its name, not a wish
+        and not any(_norm(w) in _words(x) for x in values)  # "warm white": part of a value named
     ]
     if unknown:
         return Choice(None, [v for v in variants if v.in_stock], missing=" ".join(unknown))
@@ -488,7 +631,7 @@ def _add(step: Step, state: ConversationState) -> Plan:
         return _ask(f"Which one do you mean: {titles}?", question)
     plan = Plan(kind="")
     for product in referred.products:
-        part = _add_product(product, step, _quantity(step), state=state)
+        part = _add_product(product, step, _quantity(step), state=state, by_price=len(state.shown) <= 1)
         plan = plan.then(part) if plan.kind else part
         state.focus = product.product_id
         if part.question is not None:
@@ -502,11 +645,15 @@ def _add_product(
     quantity: int,
     among: list[str] | None = None,
     state: ConversationState | None = None,
+    *,
+    by_price: bool = True,
 ) -> Plan:
+    """Add the variant of ``product`` the message names, or ask which. ``by_price``: "the cheaper one"
+    picks among this product's variants (not when it picked the product among several cards)."""
     implied = _implied(product, state)
     choice = choose_variant(product, step, among, implied)
     reference = step.slots.get("reference")
-    if choice.sku is None and not choice.missing and reference in ("cheapest", "priciest"):
+    if choice.sku is None and not choice.missing and by_price and reference in ("cheapest", "priciest"):
         pick = min if reference == "cheapest" else max
         choice = Choice(pick(choice.candidates, key=lambda v: v.price_minor or 0).sku, [])
     if choice.sku is not None:
@@ -517,7 +664,14 @@ def _add_product(
     if choice.missing is not None:
         if not choice.candidates:
             return _say(f"Sorry, {product.title} is out of stock at the moment.", "unavailable")
-        lead = f"{product.title} isn't available in {choice.missing}. "
+        sold_out = any(
+            _norm(choice.missing) in {_norm(x) for x in v.options.values()} for v in product.variants
+        )
+        lead = (
+            f"{product.title} in {choice.missing} is out of stock. "
+            if sold_out
+            else f"{product.title} isn't available in {choice.missing}. "
+        )
         return _ask(lead + _options_question(product.title, choice.candidates), question)
     return _ask(_options_question(product.title, choice.candidates), question)
 
@@ -531,7 +685,8 @@ def _implied(product: ShownProduct, state: ConversationState | None) -> list[str
         return state.focus_options
     if state.last_query:
         said = Step(text=state.last_query, intent="search", confidence=1.0, slots={})
-        return sorted(_named_values(product, said))
+        ties = [f"{key}={value}" for key, value in _ties(said, product.variants).items()]
+        return sorted(_named_values(product, said)) + ties
     return []
 
 
@@ -581,11 +736,11 @@ def _choose(step: Step, state: ConversationState) -> Plan:
     about, or the one shown product that has it."""
     referred = refer(step, state)
     if referred.sure and referred.products:
-        return _add_product(referred.products[0], step, _quantity(step))
+        return _add_product(referred.products[0], step, _quantity(step), state=state)
     having = [p for p in state.shown if _named_values(p, step)]
     if len(having) == 1:
         state.focus = having[0].product_id
-        return _add_product(having[0], step, _quantity(step))
+        return _add_product(having[0], step, _quantity(step), state=state)
     if not state.shown or step.slots.get("product_type"):
         return _again(_search(step, state, _ADD_WORDS.sub(" ", step.text)))
     question = Question(intent="add_to_cart", slot="product", args={"quantity": _quantity(step)})
@@ -676,6 +831,28 @@ def _swap(step: Step, state: ConversationState, *, looked_up: bool = False) -> P
 
 
 _MORE = re.compile(r"\b(more|another|extra|additional)\b", re.I)
+_ONE = re.compile(
+    r"\b(?:the|just|only|a single|single|just the)\s+one\b(?!\s+(?:in|with|that|which)\b)", re.I
+)
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a pair": 2, "a couple": 2}
+_A_COUNT = re.compile(
+    r"(?<![\w.$])(\d{1,2}|one|two|three|four|five|six|a pair|a couple)(?![\w.%])"
+    r"(?!\s*(?:\$|dollars?|bucks|euros?|days?|weeks?|years?|months?|hours?|x\b|gb|tb|mm|cm|ml|l\b|kg|w\b))",
+    re.I,
+)
+
+
+def _said_count(text: str) -> int | None:
+    """The quantity a cart edit states without the usual wording: "I just need the one", "2 is enough",
+    "three will do"; None when it names no single count."""
+    if _ONE.search(text):
+        return 1
+    counts = {
+        _COUNT_WORDS.get(m.group(1).lower()) or int(m.group(1))
+        for m in _A_COUNT.finditer(text)
+        if not m.group(1).isdigit() or 0 < int(m.group(1)) <= 99
+    }
+    return counts.pop() if len(counts) == 1 else None
 
 
 def _change_quantity(step: Step, state: ConversationState) -> Plan:
@@ -685,6 +862,9 @@ def _change_quantity(step: Step, state: ConversationState) -> Plan:
     if len(lines) != 1:
         return _say(f"Which item do you mean: {_or([_line_name(line) for line in state.cart_lines])}?", "ask")
     line = lines[0]
+    said = _said_count(step.text)
+    if "quantity" not in step.slots and said is not None and not _MORE.search(step.text):
+        return _call("update_cart_item", sku=line.sku, quantity=said)
     if "quantity" not in step.slots and not _MORE.search(step.text):
         return _say(f"How many {line.title} would you like?", "ask")
     quantity = _quantity(step)
@@ -840,7 +1020,25 @@ def _named_order(
     scored = [(max((_name_score(step.text, t, kind) for t in o.titles), default=0), o) for o in candidates]
     best = max((score for score, _ in scored), default=0)
     top = [o for score, o in scored if score == best and best > 0]
-    return top[0] if len(top) == 1 else None
+    if top:
+        return top[0] if len(top) == 1 else None
+    return _by_recency(step, candidates)
+
+
+_NEWEST = re.compile(r"\b(?:most recent|latest|newest|newer|last|recent|just (?:made|placed))\b", re.I)
+_OLDEST = re.compile(r"\b(?:oldest|older|earlier|earliest)\b", re.I)
+
+
+def _by_recency(step: Step, orders: list[OrderRef]) -> OrderRef | None:
+    """ "the most recent one", "the older one", "the second one": orders are newest first, as listed."""
+    if not orders:
+        return None
+    if _NEWEST.search(step.text):
+        return orders[0]
+    if _OLDEST.search(step.text):
+        return orders[-1]
+    picked = _nth(orders, step.slots["ordinal"]) if step.slots.get("ordinal") else []
+    return picked[0] if picked else None
 
 
 def _order_status(step: Step, state: ConversationState) -> Plan:

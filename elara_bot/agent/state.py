@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from elara_bot.contracts import ToolOutcome
 
+EARLIER_KEPT = 10  # products of earlier lists kept for references by name
+
 
 class ShownVariant(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -76,6 +78,7 @@ class ConversationState(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=False)
 
     shown: list[ShownProduct] = Field(default_factory=list)
+    earlier: list[ShownProduct] = Field(default_factory=list)  # cards of earlier lists, newest first
     focus: str | None = None  # the product the shopper last referred to (its id): "it", "size 10 please"
     focus_options: list[str] = Field(default_factory=list)  # option values last asked about ("the 8GB one")
     last_query: str | None = None
@@ -107,10 +110,23 @@ class ConversationState(BaseModel):
         if outcome.shown is not None:
             shown = [ShownProduct.model_validate(card.model_dump(mode="json")) for card in outcome.shown]
             if shown != self.shown:  # folded twice (during the turn, then after it): the focus stays
+                self._remember_earlier(self.shown, shown)
                 self.shown = shown
                 self.focus = shown[0].product_id if len(shown) == 1 else None
         if outcome.cart is not None:
             self.cart_lines = [CartLineRef.model_validate(line.model_dump()) for line in outcome.cart.lines]
 
+    def _remember_earlier(self, before: list[ShownProduct], now: list[ShownProduct]) -> None:
+        """Cards no longer on the latest list stay nameable ("add the mat" after the hoses were shown)."""
+        seen = {p.product_id for p in now}
+        kept: list[ShownProduct] = []
+        for product in [*before, *self.earlier]:  # newest first: the first copy of each is the newest
+            if product.product_id not in seen:
+                seen.add(product.product_id)
+                kept.append(product)
+        self.earlier = kept[:EARLIER_KEPT]
+
     def product(self, product_id: str | None) -> ShownProduct | None:
-        return next((p for p in [*self.shown, *self.details] if p.product_id == product_id), None)
+        return next(
+            (p for p in [*self.shown, *self.details, *self.earlier] if p.product_id == product_id), None
+        )

@@ -120,10 +120,14 @@ def _order(order: OrderPublic, **extra: str) -> Result:
     return {"order": _dump(order), **extra}, outcome
 
 
-def _matching(hit: SearchHit) -> ProductPublic:
+def _matching(hit: SearchHit, *, sold_out_shows_all: bool = False) -> ProductPublic:
     """The product as the shopper asked for it: only the variants that match the filters (size, price,
-    stock), with the price range of those, so "the second one in size 10" picks a size-10 SKU."""
+    stock), with the price range of those, so "the second one in size 10" picks a size-10 SKU. When none
+    of those is in stock and the search had no price limit, every variant (the shopper then sees the sizes
+    there are, and can pick one)."""
     variants = hit.matching_variants or hit.product.variants
+    if sold_out_shows_all and not any(v.in_stock for v in variants):
+        variants = hit.product.variants  # "sneakers in size 8", sold out: the sizes there are instead
     prices = [v.price_minor for v in variants] or [hit.product.price_min_minor]
     return hit.product.model_copy(
         update={"variants": variants, "price_min_minor": min(prices), "price_max_minor": max(prices)}
@@ -155,7 +159,10 @@ async def search_products(
             currency=ctx.settings.payments.currency,
             only_named_type=True,
         )
-        data, outcome = _cards([_matching(hit) for hit in found.hits if hit.product.id not in skip][:5])
+        priced = any(c.kind == "price" for c in found.constraints.applied)
+        data, outcome = _cards(
+            [_matching(h, sold_out_shows_all=not priced) for h in found.hits if h.product.id not in skip][:5]
+        )
         if not found.hits and found.note:  # say so; offer the nearest products without what emptied it
             data["nothing_matched"] = found.note
             data["relaxed"] = [c.text for c in found.constraints.relaxed]

@@ -17,6 +17,8 @@ from retrieval.query_parser import Vocabulary, parse_query
 ALTERNATIVES = 3  # products offered when nothing matched
 SAME_KIND = 0.1  # an alternative this close in similarity to the nearest one is the same kind of product
 _ARTICLE = re.compile(r"^(?:an?|the|some|any)\s+", re.I)
+_LEAD = re.compile(r"^(?:i\s+|we\s+)?(?:need|want|would like|'d like|am looking for|looking for)\s+", re.I)
+_DANGLING = re.compile(r"[\s,]*\b(?:in|a|an|the|of|with|for|and|or|at|size)\s*$", re.I)
 
 
 def read_constraints(
@@ -128,7 +130,10 @@ def _subject(query: str, said: list[Constraint] | None = None) -> str:
     for constraint in said or []:
         if constraint.source == "query":  # option words stay in the query's text ("size 13", "red")
             query = re.sub(rf"(?<![\w-]){re.escape(constraint.text)}(?![\w-])", " ", query, flags=re.I)
-    return _ARTICLE.sub("", " ".join(query.split())) or "products"
+    subject = _LEAD.sub("", " ".join(query.split()).strip(" ,.?!"))
+    while (shorter := _DANGLING.sub("", subject)) != subject:  # "boots in a [size 13]": "boots"
+        subject = shorter
+    return _ARTICLE.sub("", subject) or "products"
 
 
 def unmatched_note(query: str) -> str:

@@ -50,7 +50,8 @@ READINGS_KEPT = 4096
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
 _SEARCHES = frozenset({"search", "refine_search"})
 _MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows the request before it
-_DETERMINER = re.compile(r"^(?:the|a|an|one|ones|in|with|size|only|just)\b", re.I)
+_THING = re.compile(r"^(?:the|a|an|some|one|two|three|four|five|\d+|my|that|this|those|these)\b", re.I)
+_DETERMINER = re.compile(r"^(?:the|a|an|one|ones|in|with|size|only|just|for|without|made\s+of)\b", re.I)
 # a request of its own starts with what to do (or who asks)
 _ACTION = re.compile(
     r"^\W*(?:please\s+|then\s+|also\s+|now\s+)?(?:add|put|throw|remove|delete|drop|take|show|view|see|check|go|"
@@ -268,12 +269,20 @@ class Nlu:
             return [left, *self._split(right)]
         return [text]
 
+    def _another_kind(self, left: str, right: str) -> bool:
+        """Whether both sides name a kind of product, different ones, the right one as a thing ("the pink
+        yoga mat", "two mugs") rather than a description ("in pink")."""
+        kinds = [extract_slots(side, self.vocabulary).get("product_type") for side in (left, right)]
+        return None not in kinds and kinds[0] != kinds[1] and _THING.match(right) is not None
+
     def _splittable(self, left: str, right: str, separator: str = "and") -> bool:
         if len(_WORD.findall(left)) < 2 and decide(left) not in (Decision.YES, Decision.NO):
             return False
         if len(_WORD.findall(right)) < 2:
             return False
         a, b = self.predict([left, right])
+        if a.intent == "add_to_cart" and self._another_kind(left, right):
+            return True  # "add the hard cover notebook and the pink yoga mat": two adds, however worded
         sure = all(
             p.intent in corpus.ACTIONABLE and p.confidence >= max(SPLIT_CONFIDENCE, self.threshold)
             for p in (a, b)

@@ -31,6 +31,10 @@ from tests.helpers import serve_in_thread
 
 HERE = Path(__file__).parent
 SHOPPER = HERE.parents[1] / "bench" / "data" / "conversations" / "shopper.jsonl"
+# 96 conversations written apart from the assistant's work, as a trial of it (the assistant passed 76% of
+# them when they were written); kept as a second suite so what it taught stays learnt
+TRIAL = SHOPPER.with_name("shopper_trial.jsonl")
+SUITES = pytest.mark.parametrize("suite", [SHOPPER, TRIAL], ids=["shopper", "trial"])
 CASES = HERE / "runner_cases.jsonl"
 POLICIES = demo_file("policies.md").read_text(encoding="utf-8")
 
@@ -211,17 +215,18 @@ def _in_stock(catalog: dict[str, Any], line: dict[str, Any]) -> list[dict[str, A
     ]
 
 
+@SUITES
 class TestShopperSuite:
-    def test_size_spread_and_policy_backing(self) -> None:
-        conversations = load(SHOPPER)
+    def test_size_spread_and_policy_backing(self, suite: Path) -> None:
+        conversations = load(suite)
         per_category = Counter(c.category for c in conversations)
-        assert len(conversations) >= 120
+        assert len(conversations) >= 96
         assert len(per_category) >= 12, per_category
         assert all(8 <= n <= 12 for n in per_category.values()), per_category
         assert all(c.notes for c in conversations)
         assert policy_errors(conversations, POLICIES) == []
 
-    def test_each_chosen_variant_is_one_in_stock_variant_of_the_demo_store(self) -> None:
+    def test_each_chosen_variant_is_one_in_stock_variant_of_the_demo_store(self, suite: Path) -> None:
         """An expected cart line with options must name exactly one variant a shopper can buy; setups use
         SKUs that are in stock."""
         catalog = {}
@@ -230,7 +235,7 @@ class TestShopperSuite:
             product = json.loads(row)
             catalog[product["title"].lower()] = product
             stock.update({v["sku"]: v["stock"] for v in product["variants"]})
-        for conv in load(SHOPPER):
+        for conv in load(suite):
             assert all(stock.get(step.add, 0) > 0 for step in conv.setup if step.add), conv.id
             for turn in conv.turns:
                 expect = turn.expect
@@ -283,9 +288,31 @@ def test_runner_catches_each_wrong_expectation(app_url: str) -> None:
     assert scores["wrong"].turns_passed == 0
 
 
+@pytest.fixture(scope="module")
+def trial_app_url(
+    make_db: Callable[[], str], tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[str]:
+    """The real app again, on its own copy of the demo store: the first suite's paid orders took stock."""
+    from elara_bot.app import create_app
+
+    settings = make_settings(
+        make_db(), tmp_path_factory.mktemp("trial"), sessions={"create_per_minute": 10_000}
+    )
+    with serve_in_thread(create_app(settings, embedder=embedder)) as url:
+        yield url
+
+
 def test_shopper_conversations_pass_at_95_percent(app_url: str) -> None:
     """Issue 13's target on the suite in the repo (the assistant is measured afterwards on others)."""
     report = run(load(SHOPPER), app_url, POLICIES)
+    assert not [r.id for r in report.results if r.error]
+    rates = {s.category: round(s.rate, 2) for s in report.by_category()}
+    assert report.pass_rate >= 0.95, rates
+
+
+def test_trial_conversations_pass_at_95_percent(trial_app_url: str) -> None:
+    """The second suite, written as a trial apart from the assistant, holds the same target."""
+    report = run(load(TRIAL), trial_app_url, POLICIES)
     assert not [r.id for r in report.results if r.error]
     rates = {s.category: round(s.rate, 2) for s in report.by_category()}
     assert report.pass_rate >= 0.95, rates
