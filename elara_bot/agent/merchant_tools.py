@@ -235,7 +235,8 @@ def _product_sales(ranking: Ranking, where: str, through: str, label: str, units
     else:
         figures = f"{money(revenue)} from {units} units sold"
     if ranking.total == 1:
-        return f"{rows[0].label or '(none)'}{through} {label}: {figures}."
+        orders = f"{rows[0].orders} order{'' if rows[0].orders == 1 else 's'}"
+        return f"{rows[0].label or '(none)'}{through} {label}: {figures}, in {orders}."
     listed = f" (the top {len(rows)} of {ranking.total})" if ranking.total > len(rows) else ""
     return f"Products{where}{listed} {label}: {figures} in all."
 

@@ -68,6 +68,8 @@ AT_MOST = re.compile(
 )
 COUNT_LEFT = re.compile(
     rf"\b{_COUNT}\s+(?:(?:units?|items?|pieces?|pcs|pairs?)\s+)?(?:left|remaining|in stock|on hand)\b"
+    rf"|\b(?:down to|last)\s+(?:(?:its|the|their|our)\s+)?(?:last\s+)?{_COUNT}"
+    r"\s+(?:units?|items?|pieces?|pairs?|left)\b"
 )
 # "nearly out of stock", "almost sold out", "about to run out": low, not out
 NEARLY = re.compile(
@@ -118,6 +120,10 @@ TAKES = re.compile(
     r"|\b(?:deliver|restock|replenish|arriv|dispatch|shipp?)\w*(?: \w+){0,2} (?:take|takes|took)\b"
     r"|\b(?:when|how soon) (?:will|does|do|is|are|should)\b.{0,40}\b(?:arrive|be delivered|come in|get here"
     r"|be back in stock|back in stock|be restocked)\b"
+    r"|\b(?:take|takes|took)\b(?: \w+){0,3} to (?:get|bring|receive) (?:in )?"
+    r"(?:more|new|fresh|another|the next)\b"
+    r"|\b(?:next|incoming|upcoming|expected) (?:shipment|delivery|deliveries|restock|batch|container)s?\b"
+    r"|\b(?:shipment|delivery|restock)s? (?:is |are )?due\b"
 )
 
 
@@ -341,7 +347,7 @@ def _stock_cover(msg: str, product: str | None, category: str | None) -> list[To
         return []
     running_out = _any(msg, "running out") and named  # "are we running out of boots?"
     asked = _any(msg, COVER_ASKED) and (named or _any(msg, STOCK_NOUNS))
-    if not (_any(msg, COVER_WORDS) or asked or running_out):
+    if not (_any(msg, COVER_WORDS) or asked or running_out or (named and _on_hand(msg))):
         return []
     args: dict[str, Any] = {} if days is None else {"max_days": days}
     if product is not None:
@@ -349,6 +355,16 @@ def _stock_cover(msg: str, product: str | None, category: str | None) -> list[To
     elif category is not None:
         args["category"] = category
     return [ToolCallPlan("stock_cover", args)]
+
+
+def _on_hand(msg: str) -> bool:
+    """'How many Trail Boots do we have left?': the stock of what is named (with how long it lasts), not a
+    threshold, a low or out-of-stock list, or its sales."""
+    if not _any(msg, "left|in stock|on hand|remaining|" + STOCK_NOUNS):
+        return False
+    sales = _any(msg, "sold|sell*|sales|revenue|made|bought|ordered|orders")
+    out = _any(msg, "out of stock|sold out|none left|no stock|zero|low*") or NEARLY.search(msg)
+    return not (sales or out or _stock_bound(msg) is not None or LEFT_IN_CART.search(msg))
 
 
 def _count(word: str) -> int:
@@ -362,7 +378,7 @@ def _stock_bound(msg: str) -> int | None:
     if found := AT_MOST.search(msg):
         return _count(found.group(1) or found.group(2))
     if found := COUNT_LEFT.search(msg):
-        return _count(found.group(1))
+        return _count(found.group(1) or found.group(2))
     return None
 
 
@@ -450,6 +466,8 @@ def _sales(
     if _any(msg, CHANNELS) and channel is None:
         return [ToolCallPlan("sales_breakdown", {"by": "channel", **period, "limit": 10})]
     calls = _sales_of(msg, period, phrases, product, ranked, rank_by, category)
+    if not calls and channel is not None:  # "how did Telegram do in December?": that channel's sales
+        calls = [ToolCallPlan("sales_summary", dict(period))]
     if channel is not None:  # one channel's figures: every sales tool but the chart and per-category takes it
         calls = [
             ToolCallPlan(c.name, {**c.args, "channel": channel}) if c.name in CHANNEL_TOOLS else c

@@ -46,6 +46,7 @@ def lead(text: str) -> str:
         ("show variants with fewer than 2 units in stock", 1),
         ("Which items have only one left?", 1),
         ("What is completely out of stock?", 0),
+        ("What stock is down to its last 2 units?", 2),
     ],
 )
 async def test_low_stock_reads_the_threshold_said(history: Conn, question: str, threshold: int) -> None:
@@ -76,6 +77,7 @@ async def test_low_stock_reads_the_threshold_said(history: Conn, question: str, 
         ("how many weeks of stock do we have on lamps?", "Desk Lamp", "p.title ILIKE %s", "%lamp%"),
         ("Are we running out of mugs?", "Camp Mug", "p.title ILIKE %s", "%mug%"),
         ("How long will our footwear inventory last?", "Footwear", "p.category LIKE %s", "% > Footwear"),
+        ("How many Trail Boots do we have left?", "Trail Boot", "p.title ILIKE %s", "%trail boot%"),
     ],
 )
 async def test_stock_cover_leads_with_what_was_asked(
@@ -136,6 +138,7 @@ async def channel_totals(conn: Conn, channel: str, days: tuple[date, date]) -> t
             (date(2031, 3, 3), date(2031, 3, 9)),
         ),
         ("website sales so far this month", "web", "the web", (date(2031, 3, 1), date(2031, 3, 15))),
+        ("How did Telegram do in December?", "telegram", "Telegram", (date(2030, 12, 1), date(2030, 12, 31))),
     ],
 )
 async def test_one_channel_leads_with_its_figure_and_period(
@@ -183,32 +186,30 @@ async def test_units_questions_lead_with_units(
     history: Conn, question: str, title: str, days: tuple[date, date]
 ) -> None:
     reply = await ask(history, question)
-    units, revenue = await product_sales(history, title, days)
+    units, revenue, orders = await product_sales(history, title, days)
     assert units > 0
     first = lead(reply.text)
     assert first.startswith(f"{title} ")
-    assert first.endswith(f"{dates(days)}: {units} units sold ({money(revenue)}).")
+    assert first.endswith(f"{dates(days)}: {units} units sold ({money(revenue)}), in {orders} orders.")
 
 
 async def test_money_questions_lead_with_money(history: Conn) -> None:
     reply = await ask(history, "how much did the Trail Boot make in January?")
-    units, revenue = await product_sales(history, "Trail Boot", JANUARY)
-    assert (
-        lead(reply.text)
-        == f"Trail Boot January 2031 {dates(JANUARY)}: {money(revenue)} from {units} units sold."
-    )
+    units, revenue, orders = await product_sales(history, "Trail Boot", JANUARY)
+    figures = f"{money(revenue)} from {units} units sold, in {orders} orders"
+    assert lead(reply.text) == f"Trail Boot January 2031 {dates(JANUARY)}: {figures}."
 
 
-async def product_sales(conn: Conn, title: str, days: tuple[date, date]) -> tuple[int, int]:
+async def product_sales(conn: Conn, title: str, days: tuple[date, date]) -> tuple[int, int, int]:
     [row] = await _rows(
         conn,
         "SELECT coalesce(sum(l.quantity), 0)::int AS u,"
-        " coalesce(sum(l.quantity * l.unit_price_minor), 0)::bigint AS r"
+        " coalesce(sum(l.quantity * l.unit_price_minor), 0)::bigint AS r, count(DISTINCT o.id)::int AS n"
         f" FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE {SALES} AND l.title = %s"
         " AND o.created_at >= %s AND o.created_at < %s",
         (title, _utc(days[0]), _utc(days[1] + ONE_DAY)),
     )
-    return int(row["u"]), int(row["r"])
+    return int(row["u"]), int(row["r"]), int(row["n"])
 
 
 # --- periods on the run's own day --------------------------------------------------------------------
@@ -240,6 +241,8 @@ async def test_periods_are_read_on_the_runs_day_not_the_machines(history: Conn) 
         "which vendor do we buy the mugs from?",
         "How much did we spend on Instagram ads this month?",
         "What will our revenue be next month?",
+        "When is the next shipment of boots due?",
+        "How long does it take to get more boots in?",
     ],
 )
 async def test_no_data_is_declined(history: Conn, question: str) -> None:
