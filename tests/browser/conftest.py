@@ -160,12 +160,20 @@ async def phone(browser: Any) -> AsyncIterator[Any]:
     await ctx.close()
 
 
-def axe_script() -> str:
-    """axe-core's browser bundle, as the axe-playwright-python package ships it (installed from PyPI, served
-    from disk: nothing is fetched while the tests run)."""
-    from importlib import resources
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 
-    return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+def axe_script() -> str:
+    """axe-core's browser bundle from the npm package, which ``scripts/setup.sh --dev`` installs into
+    ``.cache/npm`` at its pinned version (read from disk: nothing is fetched while the tests run). Missing,
+    the accessibility tests fail: a skip would let a machine without it pass them unchecked."""
+    if not AXE.is_file():
+        pytest.fail(
+            f"axe-core is not installed at {AXE}: run scripts/setup.sh --dev (it installs npm with apt-get"
+            " when missing, then axe-core from npm)",
+            pytrace=False,
+        )
+    return AXE.read_text(encoding="utf-8")
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -1,14 +1,19 @@
-"""axe-core (the npm package's bundle, as PyPI's axe-playwright-python ships it, injected from disk) on the
-store page and on the open widget with product cards and a cart: zero violations, every rule axe runs by
-default (WCAG 2 A/AA and best practices), the widget's open shadow root included."""
+"""axe-core (the npm package's bundle, which scripts/setup.sh --dev installs into .cache/npm at a pinned
+version, injected from disk) on the store page and on the open widget with product cards and a cart: zero
+violations, every rule axe runs by default (WCAG 2 A/AA and best practices), the widget's open shadow root
+included."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import PageServer, axe_violations
+from tests.browser.conftest import PageServer, axe_script, axe_violations
 from tests.browser.fake_chat import FakeChat, Scripted, shop_page
 from tests.browser.test_widget_layout import BIG_CART, FIVE_CARDS, PAID, PAY_LINK
+
+SETUP = Path(__file__).resolve().parents[2] / "scripts" / "setup.sh"
 
 
 async def open_widget(page: Any, name: str = "Open chat") -> None:
@@ -21,6 +26,16 @@ async def settle(page: Any) -> None:
         "() => document.querySelector('elara-chat').shadowRoot.querySelector('.log')"
         ".getAttribute('aria-busy') === 'false'"
     )
+
+
+async def test_axe_is_the_npm_package_at_the_version_setup_pins(desktop: Any) -> None:
+    """The injected bundle is npm's axe-core at the version scripts/setup.sh installs into .cache/npm."""
+    pinned = re.search(r"^AXE_CORE_VERSION=([0-9][0-9.]*)$", SETUP.read_text(encoding="utf-8"), re.MULTILINE)
+    assert pinned, "scripts/setup.sh pins no AXE_CORE_VERSION"
+    page = await desktop.new_page()
+    await page.set_content('<!doctype html><html lang="en"><title>axe</title><body></body></html>')
+    await page.add_script_tag(content=axe_script())
+    assert await page.evaluate("() => axe.version") == pinned[1]
 
 
 async def test_store_page_has_no_axe_violations(desktop: Any, elara: str) -> None:
