@@ -399,7 +399,8 @@ async def low_stock(conn: Conn, args: dict[str, Any]) -> ToolResult:
         columns=["SKU", "Product", "Options", "Stock"],
         rows=[[r.sku, r.title, ", ".join(r.options.values()), str(r.stock)] for r in rows],
     )
-    return ToolResult(f"{total} variants have {threshold} or fewer in stock (now){shown}.", [table])
+    many = f"{total} variants have" if total != 1 else "1 variant has"
+    return ToolResult(f"{many} {threshold} or fewer in stock (now){shown}.", [table])
 
 
 async def abandoned_carts(conn: Conn, args: dict[str, Any]) -> ToolResult:

@@ -57,7 +57,8 @@ async def test_low_stock_reads_the_threshold_said(history: Conn, question: str, 
         (threshold,),
     )
     assert low  # the seeded catalog has variants at 0, 1 and 3
-    assert lead(reply.text) == f"{len(low)} variants have {threshold} or fewer in stock (now)."
+    many = "1 variant has" if len(low) == 1 else f"{len(low)} variants have"
+    assert lead(reply.text) == f"{many} {threshold} or fewer in stock (now)."
     [table] = [p for p in reply.parts if isinstance(p, TablePart)]
     assert [(r[0], r[3]) for r in table.rows] == [(x["sku"], str(x["stock"])) for x in low]
 
