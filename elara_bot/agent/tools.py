@@ -418,12 +418,18 @@ async def handoff_to_human(reason: str, runtime: Runtime) -> Answer:
 @tool(response_format="content_and_artifact")
 async def store_policy(question: str, runtime: Runtime) -> Answer:
     """Look up the store's policies and FAQ: shipping, returns, refunds, exchanges, cancellations, payment,
-    warranty, privacy, sizing, contact. Pass the shopper's question; answer from the passages returned."""
+    warranty, privacy, sizing, contact. Pass the shopper's question; answer from the passages returned.
+    No passages (`covered` false): the store's text does not cover it; say so and offer a person."""
     ctx = _ctx(runtime)
 
     async def act() -> Result:
-        found = await policies.search_policies(ctx.conn, ctx.embedder, question, limit=3)
-        return {"passages": [{"title": p.title, "body": p.body} for p in found]}, ToolOutcome()
+        found = await policies.answer_policy(ctx.conn, ctx.embedder, question, limit=3)
+        content: dict[str, Any] = {"passages": [{"title": p.title, "body": p.body} for p in found.passages]}
+        if not found.covered:
+            content["covered"] = False
+            if found.topic:
+                content["topic"] = found.topic
+        return content, ToolOutcome()
 
     return await _run(act)
 
