@@ -31,6 +31,7 @@ from elara_bot.config import Settings, get_settings
 from elara_bot.conversation.service import ConversationService
 from elara_bot.db import database_url, migrate, open_pool, release_embedded
 from elara_bot.nlu import Nlu
+from elara_bot.policies import service as policies
 from elara_bot.prompts import load_prompt
 from elara_bot.runtime import Runtime
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder
@@ -73,6 +74,8 @@ async def start_runtime(
         if seeded:
             async with pool.connection() as conn:
                 await vacuum_catalog(conn)
+    async with pool.connection() as conn, conn.transaction():
+        await policies.refresh_index(conn, runtime.embedder)  # after an upgrade: probes, topics
     await _build_services(runtime, serve=serve)
     await warm_understanding(runtime)
     release_freed_memory()
