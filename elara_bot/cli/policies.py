@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from elara_bot.config import get_settings
-from elara_bot.policies.schemas import Passage, PolicyPassage
+from elara_bot.policies.schemas import Passage, PolicyAnswer, PolicyPassage
 from retrieval.embedding import Embedder
 
 policies_app = typer.Typer(help="Store policies and FAQ passages.", no_args_is_help=True)
@@ -59,12 +59,14 @@ def import_command(
     )
 
 
-async def _search(question: str, limit: int) -> list[PolicyPassage]:
+async def _search(question: str, limit: int) -> tuple[list[PolicyPassage], PolicyAnswer]:
     from elara_bot.db import connect, database_url
-    from elara_bot.policies.service import search_policies
+    from elara_bot.policies.service import answer_policy, search_policies
 
+    embedder = _embedder()
     async with connect(database_url(get_settings())) as conn:
-        return await search_policies(conn, _embedder(), question, limit)
+        found = await search_policies(conn, embedder, question, limit)
+        return found, await answer_policy(conn, embedder, question, limit)
 
 
 @policies_app.command("search")
@@ -74,11 +76,16 @@ def search_command(
     as_json: bool = typer.Option(False, "--json", help="print the passages as JSON"),
 ) -> None:
     """Find the policy passages that answer a question, the way the assistant does."""
-    found = asyncio.run(_search(question, limit))
+    found, answer = asyncio.run(_search(question, limit))
     if as_json:
         typer.echo(TypeAdapter(list[PolicyPassage]).dump_json(found, indent=2).decode())
         return
-    table = Table(title=f"{len(found)} passages for {question!r}")
+    if answer.covered:
+        caption = "the assistant answers from: " + ", ".join(p.title for p in answer.passages)
+    else:
+        about = f" (the question is about {answer.topic})" if answer.topic else ""
+        caption = f"the assistant says the policies do not cover this{about}"
+    table = Table(title=f"{len(found)} passages for {question!r}", caption=caption)
     for column in ("#", "title", "body", "score"):
         table.add_column(column)
     for rank, passage in enumerate(found, start=1):

@@ -250,3 +250,13 @@ class TestPoliciesCli:
         hits = json.loads(found.stdout)
         assert [h["title"] for h in hits][:1] == ["Gift wrapping"]
         assert len(hits) == 2
+
+    @pytest.mark.usefixtures("cli_env")
+    def test_search_says_what_the_assistant_would_answer(self) -> None:
+        from elara_bot.cli.main import app
+
+        covered = runner.invoke(app, ["policies", "search", "could you post it to Spain?"])
+        assert covered.exit_code == 0, covered.output
+        assert "answers from: Where we ship" in " ".join(covered.output.split())
+        missing = runner.invoke(app, ["policies", "search", "any coupon codes going?"])
+        assert "do not cover this (the question is about discounts)" in " ".join(missing.output.split())
