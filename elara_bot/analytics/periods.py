@@ -269,14 +269,19 @@ def _week_of(found: re.Match[str], today: date) -> Span | None:
 
 
 def _weekend(today: date, name: str = "last weekend") -> Span:
-    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+    """'last weekend' is the latest Saturday and Sunday both over (asked on a Saturday or a Sunday, the one
+    before); 'this weekend' and 'the weekend' are the current one when it has begun."""
+    back = (today.weekday() - 5) % 7
+    if back < 2 and name.startswith("last"):
+        back += 7
+    saturday = today - timedelta(days=back)
     return Span(saturday, min(saturday + timedelta(days=1), today), name)
 
 
 PART_OF_MONTH = {
     "first week": (1, 7), "second week": (8, 14), "third week": (15, 21), "fourth week": (22, 28),
     "early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20),
-    "late": (21, 31), "end": (21, 31), "last week": (22, 31),
+    "late": (21, 31), "end": (21, 31), "last week": (22, 31), "first half": (1, 15), "second half": (16, 31),
 }  # fmt: skip
 
 
@@ -377,7 +382,93 @@ def _whole_year(year: int, today: date) -> Span:
     return Span(date(year, 1, 1), min(date(year, 12, 31), today), str(year))
 
 
+_YEAR_WORD = r"(?:last|this|previous|the previous|past) year"
+_IN_YEAR = (
+    rf"\b(?:(?P<w>{_YEAR_WORD}) (?:on )?(?P<h>{_HOLIDAY}|{_MONTH})"
+    rf"|(?P<h2>{_HOLIDAY}|{_MONTH}) (?:of |in )?(?P<w2>{_YEAR_WORD}|the year before))\b"
+)
+
+
+def _in_year(found: re.Match[str], today: date) -> Span | None:
+    """'Cyber Monday last year', "last year's Christmas Eve", 'November last year': one holiday or month
+    of that year, not two periods."""
+    name = (found.group("h") or found.group("h2")).replace("'", "")
+    which = found.group("w") or found.group("w2")
+    year = today.year - (0 if which.startswith("this") else 1)
+    if name in HOLIDAYS:
+        day = HOLIDAYS[name](year)
+        if day > today:
+            raise InvalidInput(f"{found.group(0)} is still to come")
+        return Span(day, day, f"{name} {year}")
+    first = date(year, MONTHS[name], 1)
+    if first > today:
+        raise InvalidInput(f"{found.group(0)} is still to come")
+    return Span(first, min(_month_end(year, first.month), today), first.strftime("%B %Y"))
+
+
+def _any_day(text: str, today: date) -> date | None:
+    found = re.fullmatch(_IN_YEAR, text)
+    if found:
+        span = _in_year(found, today)
+        return None if span is None else span.first
+    return parse_day(text, today)
+
+
+def _shifted(found: re.Match[str], today: date) -> Span | None:
+    """'the day after Thanksgiving', 'the day before Christmas Eve', 'the weekend after Black Friday'."""
+    day = _any_day(found.group("a"), today)
+    if day is None:
+        return None
+    after = found.group("d") == "after"
+    if found.group("k") == "day":
+        shifted = day + timedelta(days=1 if after else -1)
+        if shifted > today:
+            raise InvalidInput(f"{found.group(0)} is still to come")
+        return Span(shifted, shifted, found.group(0).removeprefix("the "))
+    if after:  # the first Saturday after the day
+        saturday = day + timedelta(days=(5 - day.weekday()) % 7 or 7)
+    else:  # the last Saturday before it
+        saturday = day - timedelta(days=(day.weekday() - 5) % 7 or 7)
+    if saturday > today:
+        raise InvalidInput(f"{found.group(0)} is still to come")
+    name = found.group(0).removeprefix("the ")
+    return Span(saturday, min(saturday + timedelta(days=1), today), name)
+
+
+FIRST_ORDER_UNKNOWN = date(2000, 1, 1)
+ALL_TIME = re.compile(
+    r"\ball[- ]time(?: first sale (?P<a>\d{4}-\d{2}-\d{2}))?|\bof all time\b|\bever\b|\blifetime\b"
+    r"|\bin total\b"
+    r"|\bsince (?:we|the (?:store|shop|business)|our (?:store|shop)) (?:first )?(?:opened|launched|started"
+    r"|began|went live|opened (?:our|the) doors)\b"
+    r"|\bsince (?:the )?(?:launch|opening|beginning|start|day one|inception|very beginning)\b(?! of)"
+    r"|\bsince (?:forever|records began)\b"
+)
+
+
+def all_time(first_order: date | None, today: date) -> str:
+    """The phrase for all time from the first order (the tools' form): 'all time first sale 2030-08-01'."""
+    return f"all time first sale {(first_order or today).isoformat()}"
+
+
+def _all_time(found: re.Match[str], today: date) -> Span:
+    """From the first order to today: the tools give the first order's day ('all time first sale 2030-08-01');
+    without it, from 2000-01-01."""
+    first = date.fromisoformat(found.group("a")) if found.group("a") else FIRST_ORDER_UNKNOWN
+    return Span(min(first, today), today, "all time")
+
+
 RULES: list[Rule] = [
+    (ALL_TIME, _all_time),
+    (
+        re.compile(
+            r"\b(?:the )?(?P<k>day|weekend) (?P<d>after|before)"
+            rf" (?!yesterday\b|today\b)(?P<a>{_HOLIDAY}(?: \d{{4}}| (?:of |in )?{_YEAR_WORD})?"
+            rf"|{_YEAR_WORD} {_HOLIDAY}|{_DAY})\b"
+        ),
+        _shifted,
+    ),
+    (re.compile(_IN_YEAR), _in_year),
     (re.compile(rf"\b(?:from|between) (?P<a>{_BOUND}) {_TO} (?P<b>{_BOUND})\b"), _range),
     (
         re.compile(r"(?P<a>\d{4}-\d{2}-\d{2}) ?(?:to|until|through|-|and|\.\.) ?(?P<b>\d{4}-\d{2}-\d{2})"),
@@ -387,7 +478,8 @@ RULES: list[Rule] = [
     (re.compile(r"\b(?P<n>\d{1,3}) days? ago\b"), lambda m, t: _ago(int(m.group("n")), t)),
     (
         re.compile(
-            r"\b(?:(?:the|in the) )?(?P<p>first week|second week|third week|fourth week|last week"
+            r"\b(?:(?:the|in the) )?(?P<p>first week|second week|third week|fourth week|last week|first half"
+            r"|second half"
             r"|early|beginning|start|mid|middle|late|end)(?: of |-| )(?:the month of )?"
             rf"(?P<m>{_MONTH}(?: \d{{4}})?)\b"
         ),
@@ -410,6 +502,12 @@ RULES: list[Rule] = [
     (
         re.compile(r"\b(?P<n>\d{1,3}) (?P<u>days?|weeks?|months?)\b"),
         lambda m, t: _rolling(int(m.group("n")), m.group("u"), t),
+    ),
+    (
+        re.compile(
+            r"\b(?:since|from) the (?:beginning|start) of (?:the|this) (?P<u>week|month|quarter|year)\b"
+        ),
+        lambda m, t: _calendar(m.group("u"), "this", t),
     ),
     (re.compile(r"\b(?:week to date|wtd|so far this week)\b"), lambda m, t: _calendar("week", "this", t)),
     (re.compile(r"\b(?:month to date|mtd|so far this month)\b"), lambda m, t: _calendar("month", "this", t)),
@@ -436,9 +534,57 @@ class Found:
 
 
 def _plain(text: str) -> str:
-    """Lower case, single spaces, no possessives ("yesterday's" -> "yesterday")."""
+    """Lower case, single spaces, no possessives ("yesterday's" -> "yesterday"), month and weekday names
+    misspelt as merchants type them ("Novmber", "wensday") spelt right."""
     msg = re.sub(r"\b(new year|valentine)'s\b", r"\1s", normalize(text))
-    return re.sub(r"(?<=[a-z])'s\b", "", msg).replace("'", "")
+    return correct_spelling(re.sub(r"(?<=[a-z])'s\b", "", msg).replace("'", ""))
+
+
+# the names a misspelling is read as: long enough that one or two slips cannot make another word of them
+# ("may", "mar", "sun", "march", "june" are too close to "mar", "match", "sun"...: only exact)
+_SPELT = [
+    *(n.lower() for n in calendar.month_name if len(n) >= 6),
+    *(n.lower() for n in calendar.day_name),
+]
+# real words one or two letters from a name: never corrected
+_NOT_MISSPELT = frozenset(
+    "sundry sundae sundays mondays tuesdays wednesdays thursdays fridays saturdays remember member"
+    " ember number augusta augustine fridge frida monday's octopus decembers novembers januarys".split()
+)
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance (insert, delete, substitute, swap two neighbours)."""
+    rows = [list(range(len(b) + 1))]
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (x != y)))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def misspelt_name(word: str) -> str | None:
+    """The month or weekday name ``word`` misspells ("novmber" -> "november"), or None: same first letter,
+    one slip for names of up to 7 letters, two for longer ones."""
+    if len(word) < 5 or word in _NOT_MISSPELT or word in MONTHS or word in WEEKDAYS:
+        return None
+    for name in _SPELT:
+        if word[0] == name[0] and abs(len(word) - len(name)) <= 2:
+            if _distance(word, name) <= (1 if len(name) <= 7 else 2):
+                return name
+    return None
+
+
+def correct_spelling(msg: str) -> str:
+    return re.sub(r"[a-z]{5,}", lambda m: misspelt_name(m.group(0)) or m.group(0), msg)
+
+
+def plain(text: str) -> str:
+    """The text as the period rules read it (the phrases found are substrings of it)."""
+    return _plain(text)
 
 
 def find_period(text: str, today: date) -> Found | None:
@@ -487,10 +633,54 @@ def to_period(span: Span, zone: str) -> Period:
     return Period(label=span.label + suffix, start=start, end=end, first_day=span.first, last_day=span.last)
 
 
+_CALENDAR_NAME = re.compile(
+    r"^(?:(?:this|last|previous|past|current) (?P<u>week|month|quarter|year)\b"
+    r"|(?P<q>q[1-4]) \d{4}|(?P<m>[a-z]+) \d{4}\b|(?P<y>\d{4})(?: |$)"
+    r"|(?P<td>week|month|year) to date|so far this (?P<sf>week|month|year)|(?P<abbr>wtd|mtd|ytd))"
+)
+
+
+def _calendar_unit(span: Span) -> str | None:
+    """The calendar unit a span is (whole or to date) when its name says one and it starts on one."""
+    found = _CALENDAR_NAME.match(span.name.lower())
+    if not found:
+        return None
+    abbr = {"wtd": "week", "mtd": "month", "ytd": "year"}
+    unit = found.group("u") or found.group("td") or found.group("sf") or abbr.get(found.group("abbr") or "")
+    if found.group("q"):
+        unit = "quarter"
+    elif found.group("m"):
+        unit = "month" if found.group("m") in MONTHS else None
+    elif found.group("y"):
+        unit = "year"
+    first = span.first
+    starts = {
+        "week": first.weekday() == 0,
+        "month": first.day == 1,
+        "quarter": first.day == 1 and first.month % 3 == 1,
+        "year": (first.month, first.day) == (1, 1),
+    }
+    return unit if unit is not None and starts[unit] else None
+
+
 def previous_span(span: Span) -> Span:
-    """The span just before, of the same kind: the previous calendar month for a whole month, else the
-    same number of days just before."""
-    if span.first.day == 1 and span.last == _month_end(span.first.year, span.first.month):
+    """The span just before, of the same kind: the previous calendar week, month, quarter or year for one
+    of those (whole or to date: "this quarter" is compared with the whole previous quarter), else the same
+    number of days just before."""
+    unit = _calendar_unit(span)
+    if unit == "week":
+        monday = span.first - timedelta(days=7)
+        return Span(monday, monday + timedelta(days=6), f"the week of {monday.isoformat()}")
+    if unit == "quarter":
+        first = _add_months(span.first, -3)
+        return Span(
+            first, _add_months(first, 3) - timedelta(days=1), f"Q{(first.month - 1) // 3 + 1} {first.year}"
+        )
+    if unit == "year":
+        year = span.first.year - 1
+        return Span(date(year, 1, 1), date(year, 12, 31), str(year))
+    whole_month = span.first.day == 1 and span.last == _month_end(span.first.year, span.first.month)
+    if unit == "month" or whole_month:
         first = _add_months(span.first, -1)
         return Span(first, _month_end(first.year, first.month), first.strftime("%B %Y"))
     last = span.first - timedelta(days=1)

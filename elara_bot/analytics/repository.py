@@ -265,6 +265,16 @@ async def unsold_products(conn: Conn, start: datetime, end: datetime, limit: int
     return cast(list[UnsoldProductRow], await cur.fetchall())
 
 
+async def first_order_at(conn: Conn) -> datetime | None:
+    """When the first sale was placed (None before any)."""
+    cur = await conn.execute(
+        "SELECT min(created_at) AS first FROM orders WHERE status = ANY(%(statuses)s)",
+        {"statuses": _STATUSES},
+    )
+    row = await cur.fetchone()
+    return None if row is None else row["first"]
+
+
 async def product_titles(conn: Conn) -> list[str]:
     cur = await conn.execute("SELECT DISTINCT title FROM products ORDER BY 1")
     return [row["title"] for row in await cur.fetchall()]

@@ -59,6 +59,19 @@ def period_for(phrase: str, *, now: datetime | None = None, zone: str = "UTC") -
     return periods.to_period(periods.parse_period(phrase, store_today(now, zone)), zone)
 
 
+async def with_first_order(conn: Conn, phrase: str, *, now: datetime | None = None, zone: str = "UTC") -> str:
+    """``phrase`` with "all time" ("ever", "since we opened"...) pinned to the first sale's day, so that
+    its answer names the exact days ('all time first sale 2030-08-01'); any other phrase as it is."""
+    plain = periods.normalize(phrase.replace("_", " "))
+    found = periods.find_period(plain, store_today(now, zone))
+    pinned = periods.ALL_TIME.search(plain)
+    if found is None or found.span.name != "all time" or (pinned is not None and pinned.group("a")):
+        return phrase
+    first = await repo.first_order_at(conn)
+    day = None if first is None else first.astimezone(ZoneInfo(zone)).date()
+    return periods.all_time(day, store_today(now, zone))
+
+
 def resolve_period(
     name: PeriodName,
     *,
@@ -82,11 +95,12 @@ def _zone_of(period: Period) -> str:
 
 
 def previous_period(period: Period) -> Period:
-    """The period just before: the previous calendar month for a whole month, else as many days."""
+    """The period just before: the previous calendar week, month, quarter or year for one of those (whole
+    or to date), else as many days."""
     if period.first_day is None or period.last_day is None:
         length = period.end - period.start
         return Period(label=f"previous {length.days} days", start=period.start - length, end=period.start)
-    span = periods.previous_span(periods.Span(period.first_day, period.last_day, "previous period"))
+    span = periods.previous_span(periods.Span(period.first_day, period.last_day, period.label))
     return periods.to_period(span, _zone_of(period))
 
 

@@ -112,8 +112,12 @@ async def test_sales_summary_matches_sql(shop: Conn, name: Any) -> None:
     assert summary.current.average_order_minor == average
     length = period.end - period.start
     assert summary.previous_period.end == period.start
-    assert summary.previous_period.start == period.start - length
-    prev = await _expected_totals(shop, period.start - length, period.start)
+    # this month (to date) is compared with the whole previous calendar month, a window with as many days
+    start = (
+        period.start.replace(month=period.start.month - 1) if name == "this_month" else period.start - length
+    )
+    assert summary.previous_period.start == start
+    prev = await _expected_totals(shop, start, period.start)
     assert (summary.previous.revenue_minor, summary.previous.order_count) == prev
     assert count > 0
 
