@@ -82,8 +82,18 @@ def _change(pct: float | None) -> str:
     return "n/a" if pct is None else f"{pct:+.1f}%"
 
 
+SINGULAR = {"categories": "category", "orders": "order", "products": "product", "variants": "variant"}
+
+
+def _n(count: int, noun: str) -> str:
+    """'1 order', '2 orders' (``noun`` singular)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _of_total(shown: int, total: int, noun: str, end: str = "top") -> str:
-    """'3 products' or, for a cut list, 'the top 20 of 261 products'."""
+    """'3 products', '1 product' or, for a cut list, 'the top 20 of 261 products'."""
+    if total == 1 and shown >= 1:
+        return f"1 {SINGULAR.get(noun, noun.removesuffix('s'))}"
     return (
         f"{total} {noun}" if shown >= total else f"the {end} {shown} of {total} {noun} (list cut at {shown})"
     )
@@ -95,9 +105,10 @@ async def sales_summary(conn: Conn, args: dict[str, Any]) -> ToolResult:
     s = await analytics.sales_summary(conn, period, channel=args.get("channel"))
     cur, prev, c, through = s.current, s.previous, s.currency, _through(s.channel)
     text = (
-        f"Revenue{through} {period.label}: {money(cur.revenue_minor, c)} from {cur.order_count} orders "
+        f"Revenue{through} {period.label}: {money(cur.revenue_minor, c)} from {_n(cur.order_count, 'order')} "
         f"(average {money(cur.average_order_minor, c)}); {s.previous_period.label}: "
-        f"{money(prev.revenue_minor, c)} from {prev.order_count} orders ({_change(s.revenue_change_pct)})."
+        f"{money(prev.revenue_minor, c)} from {_n(prev.order_count, 'order')}"
+        f" ({_change(s.revenue_change_pct)})."
     )
     rows = [
         ["Revenue", money(cur.revenue_minor, c), money(prev.revenue_minor, c)],
@@ -115,9 +126,9 @@ async def average_order_value(conn: Conn, args: dict[str, Any]) -> ToolResult:
     cur, prev, c = s.current, s.previous, s.currency
     text = (
         f"Average order value{_through(s.channel)} {period.label}: {money(cur.average_order_minor, c)}"
-        f" over {cur.order_count}"
-        f" orders ({money(cur.revenue_minor, c)}); {s.previous_period.label}:"
-        f" {money(prev.average_order_minor, c)} over {prev.order_count} orders."
+        f" over {_n(cur.order_count, 'order')}"
+        f" ({money(cur.revenue_minor, c)}); {s.previous_period.label}:"
+        f" {money(prev.average_order_minor, c)} over {_n(prev.order_count, 'order')}."
     )
     return ToolResult(text, [], [period.label])
 
@@ -134,8 +145,8 @@ async def compare_periods(conn: Conn, args: dict[str, Any]) -> ToolResult:
         None if not y.revenue_minor else round((x.revenue_minor - y.revenue_minor) * 100 / y.revenue_minor, 1)
     )
     text = (
-        f"Revenue{through} {period.label}: {money(x.revenue_minor, c)} from {x.order_count} orders; "
-        f"{other.label}: {money(y.revenue_minor, c)} from {y.order_count} orders ({_change(pct)})."
+        f"Revenue{through} {period.label}: {money(x.revenue_minor, c)} from {_n(x.order_count, 'order')}; "
+        f"{other.label}: {money(y.revenue_minor, c)} from {_n(y.order_count, 'order')} ({_change(pct)})."
     )
     rows = [
         ["Revenue", money(x.revenue_minor, c), money(y.revenue_minor, c)],
@@ -221,7 +232,9 @@ def _figures(units: int | None, revenue_minor: int, units_first: bool) -> str:
     if units is None:
         return money(revenue_minor)
     return (
-        f"{units} units, {money(revenue_minor)}" if units_first else f"{money(revenue_minor)}, {units} units"
+        f"{_n(units, 'unit')}, {money(revenue_minor)}"
+        if units_first
+        else f"{money(revenue_minor)}, {_n(units, 'unit')}"
     )
 
 
@@ -231,9 +244,9 @@ def _product_sales(ranking: Ranking, where: str, through: str, label: str, units
     rows = ranking.rows
     units, revenue = sum(r.units or 0 for r in rows), sum(r.revenue_minor for r in rows)
     if units_first:
-        figures = f"{units} units sold ({money(revenue)})"
+        figures = f"{_n(units, 'unit')} sold ({money(revenue)})"
     else:
-        figures = f"{money(revenue)} from {units} units sold"
+        figures = f"{money(revenue)} from {_n(units, 'unit')} sold"
     if ranking.total == 1:
         orders = f"{rows[0].orders} order{'' if rows[0].orders == 1 else 's'}"
         return f"{rows[0].label or '(none)'}{through} {label}: {figures}, in {orders}."
@@ -288,7 +301,7 @@ async def refunds_and_returns(conn: Conn, args: dict[str, Any]) -> ToolResult:
     requests = sum(x.requests for x in r.returns)
     statuses = ", ".join(f"{x.requests} {x.status}" for x in r.returns)
     text = (
-        f"Refunds {period.label}: {r.refunded_orders} orders refunded, {money(r.refunded_minor)}."
+        f"Refunds {period.label}: {_n(r.refunded_orders, 'order')} refunded, {money(r.refunded_minor)}."
         f" Return requests: {requests}" + (f" ({statuses})." if statuses else ".")
     )
     rows = [["Refunded orders", str(r.refunded_orders)], ["Refunded amount", money(r.refunded_minor)]]
@@ -335,7 +348,7 @@ async def stock_cover(conn: Conn, args: dict[str, Any]) -> ToolResult:
         product=args.get("product") or None,
         category=args.get("category") or None,
     )
-    rows, asked = report.rows, _asked_about(report)
+    rows, asked, unit = report.rows, _asked_about(report), str(args.get("unit") or "days")
     if not rows:
         within = f" with at most {max_days:g} days of stock" if max_days is not None else ""
         noun = f"{asked} has no variant" if asked else "No variant"
@@ -350,9 +363,9 @@ async def stock_cover(conn: Conn, args: dict[str, Any]) -> ToolResult:
         rows=[[r.sku, r.title, str(r.stock), str(r.units), _days(r.cover_days, "")] for r in rows],
     )
     first = rows[0]
-    shortest = f"{first.title} ({first.sku}), {first.stock} in stock, {_days(first.cover_days)}"
+    shortest = f"{first.title} ({first.sku}), {first.stock} in stock, {_cover(first.cover_days, unit)}"
     if asked:
-        return ToolResult(_cover_of(asked, report, period.label, shortest), [table], [period.label])
+        return ToolResult(_cover_of(asked, report, period.label, shortest, unit), [table], [period.label])
     text = (
         f"Stock cover at the sales rate of {period.label}: {_of_total(len(rows), report.total, 'variants')};"
         f" shortest: {shortest}."
@@ -373,12 +386,25 @@ def _days(cover: float | None, unit: str = " days") -> str:
     return "no sales" if cover is None else f"{cover:.1f}{unit}"
 
 
-def _cover_of(asked: str, report: StockCoverReport, label: str, shortest: str) -> str:
+COVER_UNITS = {"days": 1, "weeks": 7, "months": 30}
+
+
+def _cover(cover: float | None, unit: str = "days") -> str:
+    """Days of stock in the unit asked: '3.2 weeks (22.4 days)', '22.4 days'."""
+    if cover is None:
+        return "no sales"
+    size = COVER_UNITS.get(unit.lower().rstrip("s") + "s", 1)
+    if size == 1:
+        return f"{cover:.1f} days"
+    return f"{cover / size:.1f} {unit.lower().rstrip('s')}s ({cover:.1f} days)"
+
+
+def _cover_of(asked: str, report: StockCoverReport, label: str, shortest: str, unit: str = "days") -> str:
     """'Camp Mug: 200 in stock, 26 sold in last 30 days (...): 230.8 days at that rate.'"""
     held = f"{asked}: {report.stock} in stock"
     if report.cover_days is None:
         return f"{held}; none sold {label}, so there is no sales rate to count days of stock from."
-    text = f"{held}, {report.units} sold {label}: {report.cover_days:.1f} days of stock at that rate."
+    text = f"{held}, {report.units} sold {label}: {_cover(report.cover_days, unit)} of stock at that rate."
     if report.total > 1:
         text += (
             f" By variant ({_of_total(len(report.rows), report.total, 'variants')}), shortest: {shortest}."
@@ -543,6 +569,11 @@ async def run_tool(name: str, runtime: Runtime, args: dict[str, Any]) -> Answer:
         raise TypeError("the merchant tools need a MerchantContext")
     given = {k: v for k, v in args.items() if v is not None}
     try:
+        for key in ("period", "other_period"):  # "all time" runs from the first sale: its days are named
+            if isinstance(given.get(key), str):
+                given[key] = await analytics.with_first_order(
+                    ctx.conn, given[key], now=ctx.now, zone=ctx.zone
+                )
         result = await MERCHANT_TOOLS[name](ctx.conn, {**given, "now": ctx.now, "zone": ctx.zone})
     except ElaraError as exc:
         return f"error: {exc.message}", ToolResult(exc.message, error=type(exc).__name__)
@@ -644,12 +675,17 @@ async def lc_stock_cover(
     category: str | None = None,
     max_days: float | None = None,
     limit: int = 10,
+    unit: Literal["days", "weeks", "months"] = "days",
 ) -> Answer:
     """Days of stock left at the sales rate of `period`. product='Camp Mug' (a title, or a word of titles
     such as 'boot') or category='Footwear': how long that stock lasts ("how many days until the Camp Mug
     runs out?"), then each of its variants; without them, the store's variants that run out first. Only
-    those with at most max_days when given."""
-    args = {"period": period, "product": product, "category": category, "max_days": max_days, "limit": limit}
+    those with at most max_days when given. unit: the unit the merchant asked in ("weeks of stock" ->
+    'weeks'); the answer gives it with the days."""
+    args = {
+        "period": period, "product": product, "category": category, "max_days": max_days, "limit": limit,
+        "unit": unit,
+    }  # fmt: skip
     return await run_tool("stock_cover", runtime, args)
 
 

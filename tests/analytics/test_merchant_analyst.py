@@ -79,7 +79,8 @@ async def test_last_month_is_the_previous_calendar_month(history: Conn) -> None:
 async def test_black_friday_and_since_monday(history: Conn) -> None:
     friday = await ask(history, "sales on Black Friday?")
     revenue, count = await _totals(history, date(2030, 11, 29), date(2030, 11, 29))
-    assert f"black friday (Fri 2030-11-29): {money(revenue)} from {count} orders" in friday.text
+    orders = f"{count} order" + ("" if count == 1 else "s")  # "1 order", never "1 orders"
+    assert f"black friday (Fri 2030-11-29): {money(revenue)} from {orders}" in friday.text
     since = await ask(history, "revenue since Monday")
     revenue, count = await _totals(history, date(2031, 3, 10), date(2031, 3, 15))
     assert f"(2031-03-10 to 2031-03-15): {money(revenue)} from {count} orders" in since.text
