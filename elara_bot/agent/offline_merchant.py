@@ -35,7 +35,7 @@ from elara_bot.agent.scripted import (
     tool_calls,
     tool_results_since_last_human,
 )
-from elara_bot.analytics.periods import Found, find_periods, normalize
+from elara_bot.analytics.periods import Found, find_periods, normalize, plain
 from elara_bot.analytics.service import store_today
 from elara_bot.errors import InvalidInput
 
@@ -142,26 +142,38 @@ def _vocabulary(phrases: str) -> re.Pattern[str]:
 # what the analyst has no data for: declined honestly, before any matcher reads the question
 UNSUPPORTED: list[tuple[str, str]] = [
     (
-        "profit*|margin*|cost of goods|cogs|gross profit|net income|markup|cost price*|unit cost*"
-        "|landed cost*|purchase price*|buying price*|cost per unit|wholesale price*",
+        "profit*|margin*|cost of goods|cogs|gross profit|net income|markup*|mark-up*|cost price*|unit cost*"
+        "|landed cost*|purchase price*|buying price*|cost per unit|wholesale price*|cost|costs|costing"
+        "|after cost*|net|net of|nett|clear|cleared|clearing|take home|take-home|took home|taken home"
+        "|bottom line|overhead*|expense*|break even|breakeven|break-even|roi|return on investment"
+        "|pocketed|in our pocket*|keep after|kept after|earn after|made after|left over after",
         "costs and profit",
     ),
     (
         "supplier*|vendor*|wholesaler*|manufacturer*|distributor*|lead time*|purchase order*|restock time*"
         "|delivery time*|shipping time*|transit time*|incoming stock|incoming shipment*|inbound|in transit"
-        "|on order",
+        "|on order|courier*|carrier*|dhl|ups|fedex|usps|royal mail|parcel*",
         "suppliers, lead times or deliveries",
     ),
-    ("visitor*|traffic|page view*|pageview*|bounce rate|session*|clicks|impressions", "website traffic"),
+    (
+        "visitor*|visit|visits|visited|visiting|traffic|page view*|pageview*|views|viewed|bounce*|session*"
+        "|click*|impression*|footfall|unique users|hits|landing page*|ctr|click-through|time on site"
+        "|came to the site|came to our site|on the site|browsing the site",
+        "website traffic",
+    ),
     (
         "ad spend|ads|advert*|campaign*|marketing|roas|cac|acquisition cost|facebook|instagram|google ads"
-        "|tiktok|adwords|ppc|cpc|cpm|sponsored|influencer*",
+        "|tiktok|adwords|ppc|cpc|cpm|sponsored|influencer*|meta",
         "marketing",
     ),
     ("lifetime value|ltv|clv|churn*|retention|cohort*", "customer lifetime and retention"),
-    ("tax*|vat|shipping cost*|postage cost*|fees|payout*|stripe fee*", "taxes, fees and payouts"),
     (
-        "review*|rating*|nps|net promoter|satisf*|complain*|feedback|sentiment|unhappy",
+        "tax|taxes|taxed|taxable|vat|gst|hst|pst|qst|sales tax*|shipping cost*|postage cost*|fees|payout*"
+        "|stripe fee*|duty|duties|customs|owe|owed|owing|remit*|irs|hmrc|ato|cra|1099",
+        "taxes, fees and payouts",
+    ),
+    (
+        "review*|rating*|nps|net promoter|satisf*|complain*|feedback|sentiment|unhappy|happy",
         "reviews and satisfaction",
     ),
     ("inventory value|stock value|value of stock|value of our stock|value of inventory", "stock value"),
@@ -171,8 +183,40 @@ UNSUPPORTED: list[tuple[str, str]] = [
         "|signed up|sign up*|signup*|registration*",
         "that",
     ),
-    ("employee*|staff|competitor*|weather|wage*|salar*", "that"),
+    (
+        "employee*|staff*|team|teams|teammate*|colleague*|coworker*|co-worker*|agent*|operator*|rep|reps"
+        "|worker*|personnel|payroll|wage*|salar*|shifts|on shift|per shift|hours worked|who on|which of us"
+        "|handled|handles|handling|answered the most|replied the most|who answered|who replied",
+        "the team (who handled what)",
+    ),
+    (
+        "competitor*|competition|rival*|other shops|other stores|other retailers|other brands|market share"
+        "|price comparison|compare prices|comparing prices|price match*|undercut*|amazon|decathlon|walmart"
+        "|ebay|etsy|shopify stores|the market",
+        "competitors or the market",
+    ),
+    (
+        "weather|rain|rains|rainy|rained|raining|rainfall|snow|snowy|snowed|snowing|snowstorm*|heat|heatwave*"
+        "|heat wave*|hot weather|cold weather|cold snap|storm|storms|stormy|sunny|sunshine|temperature*"
+        "|hurricane*|flood*|wind|windy|climate",
+        "the weather",
+    ),
 ]
+# "cheaper than Decathlon", "more expensive than the shop down the road": competitors' prices
+PRICED_AGAINST = re.compile(
+    r"\b(?:cheaper|dearer|pricier|more expensive|less expensive|better priced|priced (?:higher|lower)"
+    r"|higher priced|lower priced)\b(?: \w+){0,3} than\b"
+)
+# "did the rain hurt our sales?", "why are sales down?": the data holds no causes
+CAUSE = re.compile(
+    r"\b(?:did|does|do|has|have|had|will|would|could|might|is|was|are|were)\b(?: \S+){1,4}"
+    r" (?:hurt|hurts|help|helps|helped|affect|affects|affected|impact|impacts|impacted|boost|boosted"
+    r"|drive|drove|driven|cause|caused|influence|influenced|damage|damaged|kill|killed|dent|dented|lift"
+    r"|lifted|harm|harmed)\b(?: \w+){0,2} (?:our |the |my )?(?:sales|revenue|orders|business|numbers"
+    r"|takings|turnover)\b"
+    r"|\bwhy (?:did|do|does|were|was|are|is|have|has|had)\b|\bwhat (?:caused|drove|is driving|was driving)\b"
+    r"|\b(?:because of|due to|the reason for|reasons for|what's behind|what is behind)\b"
+)
 # what it could only guess: declined after stock cover ("what will sell out next week?" is answered)
 FORECASTS = (
     "forecast*|predict*|projection*|next month|next week|next year|will we sell|going to sell"
@@ -184,7 +228,17 @@ HAZY = (
     "|black week"
 )
 GREETING = re.compile(
-    r"^(?:hi|hello|hey|thanks|thank you|cheers|good (?:morning|afternoon|evening)|help)\b|what can you do"
+    r"^(?:hi|hello|hey|heya|hiya|yo|howdy|thanks|thank you|thx|cheers|good (?:morning|afternoon|evening)"
+    r"|morning|help)\b|what can you do"
+)
+# small talk around a question ("Hey! quick one -", "hello, how are you?"): not what is asked
+SMALL_TALK = re.compile(
+    r"^(?:(?:hi|hello|hey|heya|hiya|yo|howdy|thanks|thank you|thx|cheers|good (?:morning|afternoon|evening)"
+    r"|morning|ok|okay|hey there|hi there|team|all|folks|elara|bot|mate|quick one|quick question"
+    r"|question|one more)\b[\s!,.:;?-]*)+"
+    r"|\b(?:how are (?:you|u|things)(?: doing)?|how's it going|hows it going|how're you"
+    r"|hope you're (?:well|good)"
+    r"|hope all is well)\b[\s!,.?]*"
 )
 LOWEST = (
     "worst|least|lowest|slowest|weakest|bottom|poorest|not selling|slow mover*|slow-moving|slow selling"
@@ -218,6 +272,12 @@ def _unavailable(msg: str) -> MerchantPlan | None:
         if _any(msg, vocabulary):
             what = "" if topic == "that" else f" I have no data on {topic}."
             return _decline(what.strip())
+    if PRICED_AGAINST.search(msg):
+        return _decline("I have no data on competitors or the market.")
+    if CAUSE.search(msg):
+        return _decline(
+            "I have figures, not their causes: I can show how sales moved over a period, not why."
+        )
     if TAKES.search(msg):
         return _decline("I have no data on suppliers, lead times or deliveries.")
     return None
@@ -253,12 +313,32 @@ def _category(msg: str, categories: Sequence[str]) -> str | None:
     return None
 
 
-def _periods(msg: str, today: date) -> list[Found]:
-    """The period phrases of the question, read on ``today`` (the run's day in the store's calendar)."""
+def _periods(msg: str, today: date) -> tuple[list[Found], str]:
+    """The period phrases of the question, read on ``today`` (the run's day in the store's calendar), and
+    why a period said could not be read ('' when none)."""
     try:
-        return find_periods(msg, today)
-    except InvalidInput:
-        return []
+        return find_periods(msg, today), ""
+    except InvalidInput as exc:
+        return [], f"({exc.message})"
+
+
+# time words left once the periods read are taken out: a period said that could not be read
+UNREAD = re.compile(
+    r"\b(?:since|ago|between|until|till)\b|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b(?:19|20)\d{2}\b"
+    r"|\bq[05-9]\b|\b(?:h[12]|first half|second half|fy\d*|financial year|fiscal year|half year)\b"
+    r"|\b(?:last|past|previous|these|the) (?:few|couple(?: of)?|several|many) (?:days|weeks|months)\b"
+    r"|\b(?:recently|lately|these days|the other day|a while (?:ago|back))\b"
+    r"|\b(?:day|weekend) (?:after|before) \w+"
+)
+
+
+def _unread_period(msg: str, found: list[Found]) -> str:
+    """'("...")' naming the time words of ``msg`` no period read covers, '' when there are none."""
+    rest = plain(msg)
+    for item in found:
+        rest = rest.replace(item.phrase, " ")
+    hit = UNREAD.search(rest)
+    return "" if hit is None else f'("{hit.group(0)}")'
 
 
 GENERIC = {"the", "and", "for", "with", "set", "pack", "pro", "plus", "mini", "max", "new", "classic", "one"}
@@ -280,6 +360,9 @@ def _product(msg: str, products: Sequence[str], categories: Sequence[str]) -> st
 
 SALES = (
     "sell*|sold|sale|sales|revenue*|turnover|earn*|made|make|income|takings|gmv|orders|order count|business"
+    "|rev|revs|receipts|proceeds|top line|topline|banked|rang up|rung up|ring up|cash in|cashed in|bucks"
+    "|dollars|brought in|pulled in|raked in|rake in|rakes in|raking in|shifted|moved|trade|trading|volume"
+    "|bring in|come in|came in"
     "|how did we do|perform*|money|bring in|brought in|how much|doing|numbers|figures|stats|statistics|kpi*"
     "|report|results|summary|overview|hit|reach*|target*|goal*|take|taking*|gross*"
 )
@@ -350,6 +433,9 @@ def _stock_cover(msg: str, product: str | None, category: str | None) -> list[To
     if not (_any(msg, COVER_WORDS) or asked or running_out or (named and _on_hand(msg))):
         return []
     args: dict[str, Any] = {} if days is None else {"max_days": days}
+    asked_in = re.search(r"\b(weeks?|months?)\b(?! (?:ago|from now)\b)", msg)
+    if asked_in and days is None:  # "weeks of stock left": answered in weeks
+        args["unit"] = asked_in.group(1).rstrip("s") + "s"
     if product is not None:
         args["product"] = product
     elif category is not None:
@@ -389,6 +475,9 @@ def _threshold(msg: str) -> int:
 
 
 def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
+    msg = re.sub(
+        r"\b(?:the )?(?:last|past) (?:few|couple(?: of)?) (?:days|weeks|months)\b", " ", msg
+    )  # a time
     wanted = _any(
         msg,
         "ask for|asked for|asking for|looking for|searched for|searching for|search*|don't stock"
@@ -497,9 +586,12 @@ def _sales_of(
         return [ToolCallPlan("sales_breakdown", {**args, **({"category": category} if category else {})})]
     if _any(
         msg,
-        "aov|average order*|avg order*|average basket|basket size|average spend|order value"
-        "|average sale|average transaction|typical order|average ticket|per order|order size"
-        "|per transaction|per purchase",
+        "aov|average order*|avg order*|average basket*|basket size*|average spend|order value*"
+        "|average sale|average transaction|typical order*|average ticket|per order|order size*"
+        "|per transaction|per purchase|avg basket*|basket value*|typical basket*|avg spend|typical spend"
+        "|avg sale*|avg ticket|ticket size|avg transaction*|mean order*|average cart|avg cart|cart size"
+        "|cart value|spend per order|spent per order|usual order*|normal order*|order average|basket average"
+        "|mean basket*|typical purchase*|average purchase*|avg purchase*|typical transaction*",
     ):
         return [ToolCallPlan("average_order_value", dict(period))]
     ranks_customers = ranked or _any(msg, "who|which|most|spent|spend|vip*|loyal*|key")
@@ -552,6 +644,8 @@ def understand_merchant(
     are the store's, for questions about one of them; ``today`` is the run's day in the store's calendar
     (the periods are read on it; the system clock's UTC day when not given)."""
     msg = normalize(text).replace("'", "'")
+    greeted = GREETING.search(msg) is not None
+    msg = SMALL_TALK.sub(" ", msg).strip()  # a greeting is the answer only when nothing else is asked
     unavailable = _unavailable(msg)  # before any matcher: "how long does our supplier take" is not cover
     if unavailable is not None:
         return unavailable
@@ -565,9 +659,12 @@ def understand_merchant(
     order = ORDER_NUMBER.search(text)
     if order:
         return MerchantPlan([ToolCallPlan("order_details", {"number": order.group(1).upper()})])
-    if GREETING.search(msg):
+    if not msg or GREETING.search(msg) and not _any(msg, SALES, RANK, CUSTOMERS, "stock*|refund*|return*"):
         return MerchantPlan(decline=f"Hello! {CAN_DO}")
-    found = _periods(msg, today or store_today(None))
+    day = today or store_today(None)
+    found, unreadable = _periods(msg, day)
+    if len(found) > 1:  # "in total last month": the named period, not all time against it
+        found = [f for f in found if f.span.name != "all time"] or found
     phrases = [f.phrase for f in found]
     period = {"period": phrases[0]} if phrases else {}
     calls = _stock(msg, period) or _other(msg, period)
@@ -579,7 +676,15 @@ def understand_merchant(
     if calls and store_wide and (trend or (multi_day and calls[0].name == "sales_summary")):
         calls.append(ToolCallPlan("revenue_chart", dict(period)))  # sales over days come with their trend
     if not calls:
-        return _decline("")
+        return MerchantPlan(decline=f"Hello! {CAN_DO}") if greeted else _decline("")
+    dated = any(c.name in PERIOD_TOOLS for c in calls)
+    unread = unreadable or _unread_period(msg, found)
+    if dated and unread:  # never answered for another period (the default 7 days) than the one said
+        return _decline(
+            f"I couldn't read the period {unread}. I read periods such as 'last month', 'November',"
+            " 'since Monday', 'last 30 days', 'Q1 2031', 'Black Friday last year', 'all time' or"
+            " '2031-03-01 to 2031-03-14'."
+        )
     if not found and _any(msg, HAZY) and any(c.name in PERIOD_TOOLS for c in calls):
         return _decline(
             'I can\'t tell which days that period covers: name them, e.g. "from December 20 to January 2".'

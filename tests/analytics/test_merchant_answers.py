@@ -7,6 +7,7 @@ suppliers, lead times and costs (no data: declined, whatever else they mention).
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -89,7 +90,8 @@ async def test_stock_cover_leads_with_what_was_asked(
     [row] = await _rows(
         history,
         "SELECT sum(v.stock)::int AS stock, coalesce(sum(s.units), 0)::int AS units,"
-        " round(sum(v.stock) * 30::numeric / nullif(sum(s.units), 0), 1) AS cover"
+        " round(sum(v.stock) * 30::numeric / nullif(sum(s.units), 0), 1) AS cover,"
+        " round(sum(v.stock) * 30::numeric / nullif(sum(s.units), 0) / 7, 1) AS weeks"
         " FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN ("
         " SELECT l.sku, sum(l.quantity) AS units FROM order_lines l JOIN orders o ON o.id = l.order_id"
         f" WHERE {SALES} AND o.created_at >= %s AND o.created_at < %s GROUP BY l.sku) s ON s.sku = v.sku"
@@ -97,9 +99,12 @@ async def test_stock_cover_leads_with_what_was_asked(
         (start, end, pattern),
     )
     assert row["units"] > 0
+    cover = f"{float(row['cover']):.1f} days"
+    if "weeks" in question:  # answered in the unit asked, with the days
+        cover = f"{float(row['weeks']):.1f} weeks ({cover})"
     assert lead(reply.text).startswith(
         f"{asked}: {row['stock']} in stock, {row['units']} sold last 30 days {dates(LAST_30_DAYS)}:"
-        f" {float(row['cover']):.1f} days of stock at that rate."
+        f" {cover} of stock at that rate."
     )
     [table] = [p for p in reply.parts if isinstance(p, TablePart)]
     titles = await _rows(
@@ -247,6 +252,187 @@ async def test_periods_are_read_on_the_runs_day_not_the_machines(history: Conn) 
     ],
 )
 async def test_no_data_is_declined(history: Conn, question: str) -> None:
+    reply = await ask(history, question)
+    assert reply.text.startswith(CANNOT)
+    assert "I can tell you" in reply.text
+    assert reply.parts == []
+
+
+# --- the second held-out trial's kinds ----------------------------------------------------------------
+async def totals(conn: Conn, days: tuple[date, date]) -> tuple[int, int]:
+    [row] = await _rows(
+        conn,
+        f"SELECT coalesce(sum(o.total_minor), 0)::bigint AS r, count(*)::int AS n FROM orders o WHERE {SALES}"
+        " AND o.created_at >= %s AND o.created_at < %s",
+        (_utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    return int(row["r"]), int(row["n"])
+
+
+def orders(count: int) -> str:
+    return f"{count} order" + ("" if count == 1 else "s")
+
+
+def day(first: date) -> str:
+    return f"({first:%a %Y-%m-%d})"
+
+
+NOVEMBER, SEPTEMBER = (date(2030, 11, 1), date(2030, 11, 30)), (date(2030, 9, 1), date(2030, 9, 30))
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "days"),
+    [
+        # metrics said as merchants abbreviate them
+        ("yo whats rev for sept", "September 2030", SEPTEMBER),
+        ("rev in q4 2030?", "Q4 2030", (date(2030, 10, 1), date(2030, 12, 31))),
+        # month and weekday names misspelt
+        ("how much did we sell in Novmber?", "November 2030", NOVEMBER),
+        ("takings in Decmber 2030", "December 2030", (date(2030, 12, 1), date(2030, 12, 31))),
+        ("sales since wensday", "since wednesday", (date(2031, 3, 12), date(2031, 3, 15))),
+        # a greeting before the question; a holiday of last year is one day
+        (
+            "Hey! quick one - what were total sales on Cyber Monday last year?",
+            "cyber monday 2030",
+            (date(2030, 12, 2), date(2030, 12, 2)),
+        ),
+        ("what did we take on last year's Christmas Eve?", "christmas eve 2030", (date(2030, 12, 24),) * 2),
+        ("Black Friday 2029 orders", "black friday 2029", (date(2029, 11, 23),) * 2),
+        # the day (or weekend) after or before a day
+        (
+            "how many orders came in the day after thanksgiving?",
+            "day after thanksgiving",
+            (date(2030, 11, 29),) * 2,
+        ),
+        ("sales the day before Christmas", "day before christmas", (date(2030, 12, 24),) * 2),
+        (
+            "revenue the weekend after black friday",
+            "weekend after black friday",
+            (date(2030, 11, 30), date(2030, 12, 1)),
+        ),
+        # asked on a Saturday, "last weekend" is the one before (this one has not ended)
+        ("Total sales value for last weekend?", "last weekend", (date(2031, 3, 8), date(2031, 3, 9))),
+    ],
+)
+async def test_revenue_leads_with_the_period_said(
+    history: Conn, question: str, name: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    revenue, count = await totals(history, days)
+    label = day(days[0]) if days[0] == days[1] else dates(days)
+    assert lead(reply.text).startswith(f"Revenue {name} {label}: {money(revenue)} from {orders(count)}")
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "days"),
+    [
+        (
+            "What's the typical basket value over the past 60 days?",
+            "last 60 days",
+            (date(2031, 1, 15), date(2031, 3, 15)),
+        ),
+        ("avg basket in january", "January 2031", JANUARY),
+        ("mean basket for February", "February 2031", FEBRUARY),
+    ],
+)
+async def test_average_basket_said_otherwise(
+    history: Conn, question: str, name: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    revenue, count = await totals(history, days)
+    average = (revenue + count // 2) // count
+    assert lead(reply.text).startswith(
+        f"Average order value {name} {dates(days)}: {money(average)} over {orders(count)} ({money(revenue)})"
+    )
+
+
+async def first_sale(conn: Conn) -> date:
+    [row] = await _rows(conn, f"SELECT min(o.created_at) AS f FROM orders o WHERE {SALES}")
+    return row["f"].date()
+
+
+@pytest.mark.parametrize(
+    "question", ["who's our biggest customer of all time?", "Which customer has spent the most with us ever?"]
+)
+async def test_all_time_runs_from_the_first_sale(history: Conn, question: str) -> None:
+    reply = await ask(history, question)
+    days = (await first_sale(history), date(2031, 3, 15))
+    [top] = await _rows(
+        history,
+        "SELECT c.display_name AS n, sum(o.total_minor)::bigint AS r FROM orders o"
+        f" JOIN customers c ON c.id = o.customer_id WHERE {SALES} AND o.created_at < %s"
+        " GROUP BY c.id ORDER BY r DESC, count(*) DESC LIMIT 1",
+        (_utc(days[1] + ONE_DAY),),
+    )
+    assert f"all time {dates(days)}" in lead(reply.text)
+    assert top["n"] in reply.text
+    assert money(int(top["r"])) in reply.text
+
+
+async def test_all_time_revenue(history: Conn) -> None:
+    reply = await ask(history, "total revenue since we opened")
+    days = (await first_sale(history), date(2031, 3, 15))
+    revenue, count = await totals(history, days)
+    assert lead(reply.text).startswith(
+        f"Revenue all time {dates(days)}: {money(revenue)} from {orders(count)}"
+    )
+
+
+async def test_a_calendar_period_is_compared_with_the_previous_one(history: Conn) -> None:
+    """This quarter (to date) against the whole previous quarter, not the 74 days before it."""
+    reply = await ask(history, "how are sales this quarter compared with the period before?")
+    this, before = (date(2031, 1, 1), date(2031, 3, 15)), (date(2030, 10, 1), date(2030, 12, 31))
+    (revenue, count), (prev, n_prev) = await totals(history, this), await totals(history, before)
+    assert lead(reply.text).startswith(
+        f"Revenue this quarter {dates(this)}: {money(revenue)} from {orders(count)}; "
+        f"Q4 2030 {dates(before)}: {money(prev)} from {orders(n_prev)}"
+    )
+
+
+async def test_stock_cover_in_the_unit_asked(history: Conn) -> None:
+    reply = await ask(history, "weeks of stock left in Outdoor?")
+    first = lead(reply.text)
+    assert first.startswith("Outdoor: ")
+    assert re.search(r": \d+\.\d weeks \(\d+\.\d days\) of stock at that rate\.", first)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what did we sell in H1 2030?",
+        "revenue over the last few weeks",
+        "how have sales been lately?",
+        "orders on 31/02",
+    ],
+)
+async def test_a_period_not_read_is_said_not_replaced(history: Conn, question: str) -> None:
+    reply = await ask(history, question)
+    assert reply.text.startswith(f"{CANNOT} I couldn't read the period")
+    assert "last 7 days" not in reply.text.split("I read periods")[0]
+    assert reply.parts == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much did we actually clear after costs in december?",
+        "what was our take-home in january",
+        "how much did the boots cost us",
+        "how many ppl visited the site yesterday?",
+        "how many page visits yesterday",
+        "who on the team handled the most chats this week?",
+        "which rep closed the most chats last month?",
+        "are we cheaper than Decathlon on trail boots?",
+        "what's our market share in footwear?",
+        "how much GST do we owe for Q1?",
+        "how much HST did we collect this quarter?",
+        "did the storms affect our takings in january?",
+        "did the rain hurt our sales last weekend?",
+        "why were sales down last week?",
+        "did the snow affect orders in january?",
+    ],
+)
+async def test_no_data_is_declined_in_any_wording(history: Conn, question: str) -> None:
     reply = await ask(history, question)
     assert reply.text.startswith(CANNOT)
     assert "I can tell you" in reply.text
