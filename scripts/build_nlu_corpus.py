@@ -1039,6 +1039,11 @@ H_TRAIN_FIFTH: dict[str, list[str]] = {
         "that's too many, [2](quantity) is fine", "too many mugs, make it [1](quantity)", "a single one is enough",
         "i don't need that many, [two](quantity=2) is enough", "cut it down to [one](quantity=1)",
     ],
+    "checkout": [
+        "ring it up", "ring me up please", "that's all, charge me", "charge my card for these",
+        "ok i'm done shopping, how do i pay", "let me pay for this lot", "bill me for all of it",
+        "done, take my money", "finish the order for me", "i'm all set, time to pay",
+    ],
     "search": [
         "need a [toaster](product_type), [nothing over 80](max_price=80)", "after a [blender](product_type), [under 60](max_price=60) ideally",
         "want a [rug](product_type) but my limit is [150](max_price=150)", "[lamp](product_type) needed, cheap-ish",

@@ -115,7 +115,14 @@ def respond(text: str, state: ConversationState, nlu: Nlu) -> Plan:
     """The plan for one message: its requests in order, stopping at the first question asked."""
     understanding = nlu.understand(text, DialogueState(expecting=expectation(state)))
     steps = [part for step in _context_first(list(understanding.steps)) for part in _kinds_apart(step, nlu)]
+    if steps and state.last_request == "add_to_cart" and _GOING_ON.match(steps[0].text):
+        steps[0] = _carry_verb(Agenda(last_intent="add_to_cart"), steps[0])  # "and a charger in black"
+    if steps:
+        state.last_request = steps[-1].intent
     return proceed(Agenda(steps), state)
+
+
+_GOING_ON = re.compile(r"^\W*(?:and|also|plus|oh and|and also)\s+(?:a|an|the|some|one|two|\d+)\b", re.I)
 
 
 _KIND_JOIN = re.compile(r"\s*,?\s+(?:and|or|&|plus|as well as)\s+(?:also\s+)?|\s*,\s*", re.I)
@@ -204,13 +211,21 @@ def _carry_verb(agenda: Agenda, step: Step) -> Step:
 
 
 _ADD_START = re.compile(
-    r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:add|put|throw|pop|chuck"
-    r"|i'?d like the|i'?ll (?:take|have|get) the|gimme the|give me the)\b",
+    r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+|ok\s+|okay\s+)?(?:add|put|throw|pop|chuck"
+    r"|i'?d like the|i'?ll (?:take|have|get|pick) the|gimme the|give me the|i'?ll go (?:for|with) the"
+    r"|(?:i'?m|let'?s) go(?:ing)? (?:for|with) the)\b",
     re.I,
 )
 _POLICY_TOPICS = frozenset({"warranty", "shipping", "returns", "refunds", "exchanges", "payment", "privacy"})
 
 
+# a question the store's rules answer, whatever product it names: a fault and cover, or which size to pick
+_RULES_ASKED = re.compile(
+    r"\b(?:stopped working|not working|doesn'?t work|won'?t (?:turn on|work|charge)|broke|broken|faulty|"
+    r"defective|am i covered|is (?:it|that) covered|under warranty|between (?:sizes|\w{1,3} and \w{1,3})|"
+    r"which size should|what size should|size up|size down|runs? (?:small|large|big))\b",
+    re.I,
+)
 _BOUGHT = re.compile(
     r"\b(?:bought|purchased|ordered|paid for|did i (?:\w+ ){0,3}(?:buy|buying|order|ordering|get|pay for))\b",
     re.I,
@@ -223,14 +238,26 @@ def _reread(step: Step) -> Step:
     of a product is about the store's rules; what the shopper bought (past tense, no cart named) is about
     their orders; and a message naming a kind of product or a budget is shopping, however unsure the
     classifier was ("need a vacuum, nothing over 300")."""
-    if step.intent in ("search", "refine_search", "choose_variant", "product_question") and _ADD_START.match(
-        step.text
-    ):
+    if step.intent in (
+        "search", "refine_search", "choose_variant", "product_question", "out_of_scope", "compare"
+    ) and _ADD_START.match(step.text):  # fmt: skip
         return replace(step, intent="add_to_cart")
     if step.intent in ("search", "product_question") and topic_of(step.text) in _POLICY_TOPICS:
         return replace(step, intent="policy")
+    if step.intent in ("search", "product_question", "compare", "out_of_scope") and _RULES_ASKED.search(
+        step.text
+    ):
+        return replace(step, intent="policy")  # "it stopped working after 2 months, am i covered?"
     if step.intent == "view_cart" and _BOUGHT.search(step.text) and not _CART_WORD.search(step.text):
         return replace(step, intent="order_history")
+    if (
+        step.intent == "policy"
+        and "product_type" in step.slots
+        and step.slots.keys() & {"max_price", "min_price"}
+    ):
+        return replace(
+            step, intent="search"
+        )  # "a bluetooth speaker, between 280 and 300 dollars if possible"
     if step.intent == "out_of_scope" and (
         step.slots.keys() & {"max_price", "min_price"}
         or ("product_type" in step.slots and _WANT.search(step.text))
@@ -296,7 +323,14 @@ def _answers_variant(step: Step, state: ConversationState, asked: Question) -> b
     if product is None or step.intent != "search":
         return False
     named = _named_values(product, step)
-    return len(named) >= 2 or (len(named) == 1 and not step.slots.get("product_type"))
+    skus = set(asked.args.get("skus") or [])
+    asked_about = [v for v in product.variants if v.sku in skus] or product.variants
+    differing = {x for vals in _option_values(asked_about).values() if len(vals) > 1 for x in vals}
+    if named & differing and not _LEAD_IN.match(step.text.strip()):
+        return True  # "black frame" after "frame colour brown or black?"; "the one for a gas stove"
+    kind = step.slots.get("product_type", "")
+    other_kind = not {_stem(w) for w in _words(kind)} <= {_stem(w) for w in _words(product.title)}
+    return len(named) >= 2 or (len(named) == 1 and not other_kind)
 
 
 def _points_back(step: Step) -> bool:
@@ -343,6 +377,9 @@ def _name_score(text: str, title: str, product_type: str | None) -> int:
     said = {_stem(w) for w in _words(text)}
     title_words = {_stem(w) for w in _words(title) if w not in _TITLE_NOISE and len(w) > 2}
     score = len(said & title_words)
+    score += sum(
+        1 for t in title_words - said if len(t) >= 5 and any(_close(w, t) for w in said if len(w) >= 4)
+    )
     if product_type and all(_stem(w) in title_words for w in _words(product_type)):
         score += 2
     return score
@@ -350,16 +387,19 @@ def _name_score(text: str, title: str, product_type: str | None) -> int:
 
 _UNIT = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:-\s*)?(liters?|litres?|l|milliliters?|millilitres?|ml|feet|foot|ft|inches|inch|in|"
-    r"gb|tb|mm|cm|m|kg|g|oz|w|mah|hours?|hrs?|h)\b",
+    r"gb|gigs?|gigabytes?|tb|mm|cm|m|kg|g|oz|w|watts?|mah|hours?|hrs?|h|lbs?|pounds?|pieces?|pcs|pc)\b",
     re.I,
 )
 _UNITS = {"liter": "l", "liters": "l", "litre": "l", "litres": "l", "milliliter": "ml", "milliliters": "ml",
           "millilitre": "ml", "millilitres": "ml", "feet": "ft", "foot": "ft", "inches": "in", "inch": "in",
-          "hours": "h", "hour": "h", "hrs": "h", "hr": "h"}  # fmt: skip
+          "hours": "h", "hour": "h", "hrs": "h", "hr": "h", "gig": "gb", "gigs": "gb", "gigabyte": "gb",
+          "gigabytes": "gb", "watt": "w", "watts": "w", "lbs": "lb", "pound": "lb", "pounds": "lb",
+          "pieces": "piece", "pcs": "piece", "pc": "piece"}  # fmt: skip
 
 
 def _flat(text: str) -> str:
-    """Lower case, one space, measures written one way ("2 liters" = "2L", "25 ft" = "25ft")."""
+    """Lower case, one space, measures written one way ("2 liters" = "2L", "25 ft" = "25ft", "4-piece" =
+    "4piece", "5-25 lbs" = "5-25lb")."""
     text = " ".join(text.lower().replace("\u2019", "'").split())
     return _UNIT.sub(lambda m: f"{m.group(1)}{_UNITS.get(m.group(2).lower(), m.group(2).lower())}", text)
 
@@ -418,6 +458,9 @@ def refer(step: Step, state: ConversationState) -> Referred:
     named = _by_name(step, shown)
     if named.products:
         return named
+    kind = step.slots.get("product_type")
+    if kind and not any(_is_kind(p.title, kind) for p in [*shown, *state.earlier]):
+        return Referred([], False)  # "and a wireless charger" names another product than those shown
     if state.earlier and (step.slots.get("product_type") or _THE_NAME.search(step.text)):
         before = _by_name(step, state.earlier)  # "add the mat" after the hoses were shown
         if before.sure:
@@ -437,8 +480,12 @@ def refer(step: Step, state: ConversationState) -> Referred:
     return Referred([], False)
 
 
-_THE_ONE = re.compile(r"\b(?:the|that|this) (?:one|ones)\b", re.I)
+_THE_ONE = re.compile(r"\b(?:the|that|this)\s+(?:[\w-]+\s+){0,3}?(?:one|ones)\b", re.I)
 _THE_NAME = re.compile(r"\b(?:the|that|those|these)\s+(?!one\b|ones\b)[a-z]", re.I)
+
+
+def _is_kind(title: str, kind: str) -> bool:
+    return {_stem(w) for w in _words(kind)} <= {_stem(w) for w in _words(title)}
 
 
 def _at(shown: list[ShownProduct], position: int) -> ShownProduct | None:
@@ -524,9 +571,25 @@ def _compared(product: ShownProduct, step: Step, choice: Choice) -> Choice:
     return choice
 
 
+_RANKED = {"low": 1.0, "medium": 2.0, "mid": 2.0, "high": 3.0, "small": 1.0, "large": 3.0, "light": 1.0,
+           "heavy": 3.0, "basic": 1.0, "standard": 2.0, "premium": 3.0, "short": 1.0,
+           "long": 3.0}  # fmt: skip
+
+
 def _number(value: str) -> float | None:
+    """The size a value says: its number ("2L", "8GB"), or its rank in words ("low", "medium", "high")."""
     found = re.search(r"\d+(?:\.\d+)?", value)
-    return float(found.group(0)) if found else None
+    if found:
+        return float(found.group(0))
+    return _RANKED.get(value.strip().lower())
+
+
+def _ranks_by(step: Step, product: ShownProduct) -> bool:
+    """ "the one with the most ventilation": a comparison over an option the message names."""
+    if not (_MORE_WORDS.search(step.text) or _LESS_WORDS.search(step.text)):
+        return False
+    said = {_stem(w) for w in _words(step.text)}
+    return any(said & {_stem(w) for w in _words(key)} for key in _option_values(product.variants))
 
 
 def _ties(step: Step, variants: list[ShownVariant]) -> dict[str, str]:
@@ -579,7 +642,39 @@ def _choose_among(product: ShownProduct, step: Step, among: list[str] | None, na
 
 def _named_values(product: ShownProduct, step: Step) -> set[str]:
     values = {value for v in product.variants for value in v.options.values()}
-    return {value for value in values if _says_value(step.text, value, step.slots)}
+    named = {value for value in values if _says_value(step.text, value, step.slots)}
+    return named | _named_loosely(product, step, values - named)
+
+
+_NEGATED = r"(?:not|non|no|without)[\s-]+"
+
+
+def _named_loosely(product: ShownProduct, step: Step, values: set[str]) -> set[str]:
+    """Values said in part or by their option's name: "steel" for the one value with that word ("stainless
+    steel"), "the waterproof one" for waterproof: yes ("non-waterproof": no), "the quiet one" for "quiet
+    operation"; only when no other value of the product has that word."""
+    said = {_stem(w) for w in _words(step.text)}
+    text = " ".join(_words(step.text))
+    found: set[str] = set()
+    for key, choices in _option_values(product.variants).items():
+        lowered = {c.lower() for c in choices}
+        if lowered <= {"yes", "no", "true", "false"} and key.lower() not in {"yes", "no"}:
+            head = next((w for w in _words(key) if len(w) > 3), None)  # "water resistance": water...
+            if head is None:
+                continue
+            if re.search(rf"\b{_NEGATED}{re.escape(head)}", text):
+                found |= {c for c in choices if c.lower() in ("no", "false")}
+            elif re.search(rf"\b{re.escape(head)}", text):
+                found |= {c for c in choices if c.lower() in ("yes", "true")}
+            continue
+        for value in choices:
+            if value not in values:
+                continue
+            words = [w for w in _words(value) if len(w) > 3]
+            own = [w for w in words if not any(w in _words(o) for o in choices if o != value)]
+            if len(_words(value)) > 1 and any(_stem(w) in said for w in own):
+                found.add(value)
+    return found
 
 
 def _option_values(variants: list[ShownVariant]) -> dict[str, list[str]]:
@@ -606,9 +701,29 @@ def _or(values: list[str]) -> str:
 # --- shopping ----------------------------------------------------------------------------------------
 
 
+_MEASURE_WORDS = (
+    r"(?:l|liters?|litres?|ml|gb|tb|inch|inches|in|ft|feet|foot|cm|mm|m|kg|g|lbs?|pounds?|oz|w|watts?|pieces?|"
+    r"pcs?|hours?|h|mah|mp|x|percent|people|person|seater|years?|months?|days?|speed|port|slice|cup)"
+)
+
+
 def _quantity(step: Step, default: int = 1) -> int:
     raw = step.slots.get("quantity", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    kind = step.slots.get("product_type")
+    if kind:  # "put in two water bottles": a count just before the kind of product
+        head = re.escape(_words(kind)[0][:4])
+        count = re.search(
+            rf"(?<!size )(?<!sz )\b(\d{{1,2}}|two|three|four|five|six|a pair of|a couple of)\s+"
+            rf"(?!{_MEASURE_WORDS}\b)(?:[\w-]+\s+){{0,3}}?{head}",
+            step.text,
+            re.I,
+        )
+        if count:
+            word = count.group(1).lower().removesuffix(" of")
+            return int(word) if word.isdigit() else _COUNT_WORDS.get(word, default)
+    return default
 
 
 def _add(step: Step, state: ConversationState) -> Plan:
@@ -695,7 +810,11 @@ def _answer_choice(step: Step, state: ConversationState, asked: Question) -> Pla
     quantity = _quantity(step, int(asked.args.get("quantity", 1)))
     if asked.slot == "variant":
         product = state.product(str(asked.args.get("product_id")))
-        if product is None or not _named_values(product, step) and not step.slots.get("ordinal"):
+        if product is None or (
+            not _named_values(product, step)
+            and not step.slots.get("ordinal")
+            and not _ranks_by(step, product)
+        ):
             return None
         skus = [str(s) for s in asked.args.get("skus", [])] or None
         if step.slots.get("ordinal") and skus and not _named_values(product, step):
@@ -784,7 +903,12 @@ def _remove(step: Step, state: ConversationState) -> Plan:
         return _say(f"Which item should I remove: {_or([line.title for line in state.cart_lines])}?", "ask")
     if len(lines) > 1 and step.slots.get("reference") not in ("both", "all"):
         return _say(f"Which one should I remove: {_or([_line_name(line) for line in lines])}?", "ask")
+    if _ONE_OF.search(step.text) and len(lines) == 1 and lines[0].quantity > 1:  # "drop one of the shirts"
+        return _call("update_cart_item", sku=lines[0].sku, quantity=lines[0].quantity - 1)
     return _each("remove_from_cart", [{"sku": line.sku} for line in lines])
+
+
+_ONE_OF = re.compile(r"\b(?:one|1|a single one)\s+of\s+(?:the|those|these|my|them|\w+s)\b", re.I)
 
 
 def _line_name(line: CartLineRef) -> str:
@@ -859,10 +983,13 @@ def _change_quantity(step: Step, state: ConversationState) -> Plan:
     lines = _cart_lines(step, state) or [line for line in state.cart_lines if line.sku == state.last_sku]
     if not state.cart_lines:
         return _say("Your cart is empty, so there is nothing to change yet.", "ask")
+    said = _said_count(step.text)
+    wanted = _quantity(step) if "quantity" in step.slots else said
+    if len(lines) > 1 and step.slots.get("reference") in ("both", "all") and wanted:
+        return _each("update_cart_item", [{"sku": line.sku, "quantity": wanted} for line in lines])
     if len(lines) != 1:
         return _say(f"Which item do you mean: {_or([_line_name(line) for line in state.cart_lines])}?", "ask")
     line = lines[0]
-    said = _said_count(step.text)
     if "quantity" not in step.slots and said is not None and not _MORE.search(step.text):
         return _call("update_cart_item", sku=line.sku, quantity=said)
     if "quantity" not in step.slots and not _MORE.search(step.text):

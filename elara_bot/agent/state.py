@@ -91,6 +91,7 @@ class ConversationState(BaseModel):
     orders: list[OrderRef] = Field(default_factory=list)  # the shopper's recent orders, newest first
     details: list[ShownProduct] = Field(default_factory=list)  # products looked at this turn (not cards)
     handoff: str | None = None
+    last_request: str | None = None  # the intent of the last message's last request ("and a charger" adds)
     turns: int = 0
 
     @classmethod

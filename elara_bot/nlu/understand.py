@@ -50,6 +50,9 @@ READINGS_KEPT = 4096
 SPLIT_CONFIDENCE = 0.5  # both sides of a split must be at least this sure (logreg probability)
 _SEARCHES = frozenset({"search", "refine_search"})
 _MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows the request before it
+_ADDS = re.compile(
+    r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:add|put|throw|pop|buy|get me)\b", re.I
+)
 _THING = re.compile(r"^(?:the|a|an|some|one|two|three|four|five|\d+|my|that|this|those|these)\b", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|one|ones|in|with|size|only|just|for|without|made\s+of)\b", re.I)
 # a request of its own starts with what to do (or who asks)
@@ -281,7 +284,7 @@ class Nlu:
         if len(_WORD.findall(right)) < 2:
             return False
         a, b = self.predict([left, right])
-        if a.intent == "add_to_cart" and self._another_kind(left, right):
+        if (a.intent == "add_to_cart" or _ADDS.match(left)) and self._another_kind(left, right):
             return True  # "add the hard cover notebook and the pink yoga mat": two adds, however worded
         sure = all(
             p.intent in corpus.ACTIONABLE and p.confidence >= max(SPLIT_CONFIDENCE, self.threshold)
