@@ -265,6 +265,9 @@ def policy_answer(data: dict[str, Any], question: str) -> str:
     say (a place or a thing the question names is in no passage, or no sentence shares a word with it),
     it says so rather than guess, and offers a person."""
     passages = data.get("passages", [])
+    if not passages and data.get("topic"):
+        topic = data["topic"]
+        return f"Our policies don't say anything about {topic}. I can connect you with a person if you like."
     if not passages:
         return "I couldn't find that in our store policies. I can connect you with a person if you like."
     bodies = " ".join(f"{p['title']} {p['body']}" for p in passages).lower()
@@ -272,16 +275,16 @@ def policy_answer(data: dict[str, Any], question: str) -> str:
         n for n in _PROPER.findall(question) if n.lower() not in bodies and n.lower() not in _QUESTION_NOISE
     ]
     wanted = _content(question)
-    title, quote, overlap = _best_sentences(passages, wanted)
+    # the search ranks passages by meaning (and says when none covers the question): the first is the
+    # answer; another passage is quoted only when the first shares no word with the question and it does
+    title, quote, overlap = _best_sentences(passages[:1], wanted)
+    if not overlap and len(passages) > 1:
+        other = _best_sentences(passages[1:], wanted)
+        title, quote = (other[0], other[1]) if other[2] else (title, quote)
     if named:
         return (
             f"Our policies don't say anything about {', '.join(named)}. What they say on {title.lower()}: "
             f"{quote} I can connect you with a person to ask."
-        )
-    if wanted and not overlap:
-        return (
-            "I couldn't find that in our store policies. The closest I have is "
-            f"{title.lower()}: {quote} I can connect you with a person if you like."
         )
     return f"{title}: {quote}"
 
