@@ -324,7 +324,8 @@ def _periods(msg: str, today: date) -> tuple[list[Found], str]:
 
 # time words left once the periods read are taken out: a period said that could not be read
 UNREAD = re.compile(
-    r"\b(?:since|ago|between|until|till)\b|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b(?:19|20)\d{2}\b"
+    r"\b(?:since|ago|between)\b|\b(?:until|till)\b(?! now\b| today\b| date\b)"
+    r"|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b(?:19|20)\d{2}\b"
     r"|\bq[05-9]\b|\b(?:h[12]|first half|second half|fy\d*|financial year|fiscal year|half year)\b"
     r"|\b(?:last|past|previous|these|the) (?:few|couple(?: of)?|several|many) (?:days|weeks|months)\b"
     r"|\b(?:recently|lately|these days|the other day|a while (?:ago|back))\b"

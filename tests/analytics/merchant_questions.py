@@ -330,6 +330,7 @@ QUESTIONS: list[tuple[str, Expected]] = [
     ("revenue over the last few weeks", None),
     ("how have sales been lately?", None),
     ("orders on 31/02", None),
+    ("Please, what is the sales of this quarter until now?", ("sales_summary", {"period": "this quarter"})),
     # a greeting is the answer only when nothing else is asked; a holiday of last year is one period
     (
         "Hey! quick one - what were total sales on Cyber Monday last year?",
