@@ -19,9 +19,16 @@ numbers, pack counts) is a word of the query and stays in the text search. The c
   20000 mah below 40", "3 drawer dresser under 200") does not block, as a shopper who writes units on
   measures leaves them off prices; but "2x4 stud 8 ft under 10" and "wire 12/2 over 100" get no price: in
   hardware notation a bare number may be a measure, and a missing filter costs less than a wrong one.
-* never without a currency or a price word: ``max``/``min`` (product names: "air max 90", "z-max 4"),
-  ``from``, ``starting at``, ``within``, ``around``/``about``, and bare ranges (``50-100``, ``50 to 100``;
-  "the 50-100 range" has its price word);
+* shopping language around a bare number of ten or more, in a query not written in hardware notation: a
+  trailing cue closing its clause (``100 tops``, ``200 max``, ``150 at most``, ``90 or under``, ``100 and
+  no more``, ``70, not a penny more``, ``150 is my limit``, ``800 and up``, ``100 plus``); ``max``/``min``
+  opening a clause ("a kettle, max 60"); ``from``/``starting at`` with the number closing its clause and
+  no year ("bookshelves from 50", "from 50 to 120"). Not after a size or a count word ("size 10 tops",
+  "pack of 12 max", "need 20 or more"), not with what the number counts after it ("50 or more reviews",
+  "10 tops in red");
+* never without a currency or a price word otherwise: ``max``/``min`` inside a name ("air max 90",
+  "z-max 4"), ``within``, ``around``/``about``, and bare ranges (``50-100``, ``50 to 100``; "the 50-100
+  range" has its price word);
 * never without a currency: a bare number after a child or a rating ("kids under 10", "rated over 4.5"),
   a number in words under twenty ("at least two").
 
@@ -151,13 +158,27 @@ _LEFT = re.compile(
     re.I,
 )
 _RIGHT = re.compile(
-    r"(?P<dir>\s*(?:or|and)\s+(?:less|under|below|cheaper|lower|so|more|up|over|above|higher|greater)"
-    r"|\s+(?:max(?:imum)?|tops|at\s+(?:the\s+)?most|at\s+least|min(?:imum)?|or\s+thereabouts)"
+    r"(?P<dir>\s*(?:or|and)\s+(?:less|under|below|cheaper|lower|so|more|up|upwards|over|above|higher|greater)"
+    r"|\s*,?\s+(?:max(?:imum)?|tops|at\s+(?:the\s+(?:very\s+)?)?most|at\s+(?:the\s+(?:very\s+)?)?least"
+    r"|min(?:imum)?|or\s+thereabouts|upwards|plus)"
+    r"|\s*,?\s*(?:(?:and|but)\s+)?(?:no|nothing|not\s+(?:a|one)\s+(?:penny|cent|dollar|buck))\s+more"
+    r"|\s+is\s+(?:my|our|the)\s+(?:absolute\s+)?(?:max(?:imum)?|limit|top|ceiling|cap|budget|min(?:imum)?)"
     r"|\s*\+|\s*-?ish)(?!\w)(?!\s*(?:\$|€|£)?\s*\d)",  # not "under $50 or under $60"
     re.I,
 )
+# What may follow a trailing cue of a bare number ("100 tops", "50 and up"): the clause ends there. "10 tops
+# in red" (garments), "50 or more reviews", "4 or more people" go on with what the number counts.
+_CLAUSE_END = re.compile(
+    r"\s*(?:$|[,.;:!?)]|(?:please|pls|plz|thanks|thank\s+you|thx|but|and|for|if|though|ok|okay)\b)", re.I
+)
+# a number after these is a size or a count, not a price: "size 10 tops", "need 20 or more", "pack of 12 max"
+_NOT_PRICE_BEFORE = re.compile(
+    r"(?:\b(?:sizes?|sz|sized|of|pack|need|want|buy|get|order|take|add|x)|#)\s*(?:from\s+)?$", re.I
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_BARE_FLOOR = 10  # a bare number under this with only a trailing cue is a count ("4 or more")
 _RANGE = re.compile(
-    rf"(?:(?<![\w-])(?P<between>between)\s+|(?<![\w-])from\s+)?{_amount('a', first_of_range=True)}"
+    rf"(?:(?<![\w-])(?P<between>between)\s+|(?<![\w-])(?P<from>from)\s+)?{_amount('a', first_of_range=True)}"
     rf"\s*(?P<joiner>-|–|—|to|and|until|till)\s*{_amount('b', second_of_range=True)}",
     re.I,
 )
@@ -295,7 +316,9 @@ def _direction(cmp: str | None, negated: bool, right: str | None) -> Bound:
         return bound
     if right:
         words = right.strip().lower()
-        if re.search(r"more|up|over|above|higher|greater|least|min|\+", words):
+        if re.search(r"\b(?:no|nothing|not)\b", words):  # "and no more", "not a penny more"
+            return "max"
+        if re.search(r"more|up|over|above|higher|greater|least|min|plus|\+", words):
             return "min"
         if re.search(r"so|thereabouts|ish", words):
             return "around"
@@ -355,6 +378,39 @@ class _Reader:
             return False
         return not self.measured
 
+    def _counted(self, start: int) -> bool:
+        """The number at ``start`` follows a size or a count word ("size 10", "pack of 12", "need 20")."""
+        return _NOT_PRICE_BEFORE.search(self.text, max(0, start - _LEFT_WINDOW), start) is not None
+
+    def _bare_cue(
+        self, m: re.Match[str], value: int, left: _Left, right: re.Match[str] | None
+    ) -> Literal["right", "left", "floor"] | None:
+        """How a bare number is a price in shopping language without a currency or a price word, if it is:
+        a trailing cue closing its clause ("100 tops", "200 max", "50 and up", "100 or less", "100 and no
+        more", "80 is my limit": ``right``); ``max``/``min`` opening a clause ("kettle, max 100": ``left``);
+        ``from``/``starting at`` with the number closing its clause ("bookshelves from 50": ``floor``).
+        Never in hardware notation, after a size or a count word ("size 10 tops", "pack of 12 max"), for a
+        number under ten ("4 or more") or with a unit ("50 or more watts")."""
+        if self.measured or left.price_word or value < _BARE_FLOOR * 100 or m.group("num")[0].isalpha():
+            return None
+        if _UNIT_AFTER.match(self.text, m.end()) or self._counted(left.start if left.cmp else m.start()):
+            return None
+        if left.cmp is None:
+            if right is None or _direction(None, False, right.group("dir")) == "around":
+                return None
+            if _UNIT_AFTER.match(self.text, right.end()) or not _CLAUSE_END.match(self.text, right.end()):
+                return None
+            return "right"
+        word = " ".join(left.cmp.lower().split())
+        if word in ("max", "maximum", "min", "minimum"):
+            opening = re.search(r"(?:^|[,;:(]|\b(?:and|but))\s*$", self.text[: left.start]) is not None
+            return "left" if opening else None
+        upward = right is not None and _direction(None, False, right.group("dir")) == "min"
+        closing = upward or _CLAUSE_END.match(self.text, m.end()) is not None
+        if word.startswith(("from", "starting")) and closing and not _YEAR.fullmatch(m.group("num")):
+            return "floor"
+        return None  # a plain comparative (the usual rule reads it), "within", "around"
+
     def _count_or_age(self, number: str, value: int, left: _Left, cued: bool) -> bool:
         """A bare small number in words ("at least two"), after a child ("kids under 10") or a rating ("rated
         over 4.5") is no price."""
@@ -380,11 +436,17 @@ class _Reader:
             ranged = _RANGE_WORD.match(self.text, m.end())  # "the 50-100 range"
             if ranged:
                 left.price_word = True
-            if not self._is_price(cued, left, unit, between) or not (cued or between or left.price_word):
-                continue
             low, high = sorted(
                 (_minor(m.group("anum"), m.group("ak")), _minor(m.group("bnum"), m.group("bk")))
             )
+            # "from 50 to 100": a range as "between" is one, when nothing says the numbers are sizes or counts
+            spanned = m.group("from") is not None and not cued and not left.price_word
+            if spanned and (high < _BARE_FLOOR * 100 or self._counted(m.start())):
+                continue
+            if not self._is_price(cued, left, unit, between or spanned) or not (
+                cued or between or spanned or left.price_word
+            ):
+                continue
             if self._count_or_age(m.group("anum"), low, left, cued):
                 continue
             start = left.start if left.price_word else m.start()
@@ -399,11 +461,12 @@ class _Reader:
             left = self._left(m.start())
             right = _RIGHT.match(self.text, m.end())
             unit = right is None and _UNIT_AFTER.match(self.text, m.end()) is not None
-            if not self._is_price(cued, left, unit):
-                continue
-            trailing = right.group("dir") if right and (cued or left.price_word) else None
-            bound = _direction(left.cmp, left.negated, trailing)
             value = _minor(m.group("num"), m.group("k"))
+            bare = None if cued else self._bare_cue(m, value, left, right)
+            if bare is None and not self._is_price(cued, left, unit):
+                continue
+            trailing = right.group("dir") if right and (cued or left.price_word or bare) else None
+            bound = _direction(left.cmp, left.negated, trailing)
             if self._count_or_age(m.group("num"), value, left, cued):
                 continue
             low, high = _bounds(bound, value)

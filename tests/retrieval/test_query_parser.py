@@ -95,3 +95,34 @@ def test_a_word_of_two_option_kinds_is_no_option() -> None:
     parsed = parse_query("red stainless steel kettle", vocab)
     assert parsed.options == {"color": ["red"]}  # not "steel" inside "stainless steel" either
     assert parsed.text == "red stainless steel kettle"
+
+
+def test_a_trailing_cue_makes_a_budget_of_a_bare_number_only() -> None:
+    """ "100 tops", "200 max", "50 and up" are budgets in shopping language (issue 13); a size, a count, a
+    year, an age, a model name or a garment are not, with the same words around them."""
+    budgets = {
+        "kettle for the stove, 100 tops": (None, 10000),
+        "headphones 200 max": (None, 20000),
+        "a laptop 800 and up": (80000, None),
+        "a watch from 150": (15000, None),
+    }
+    for text, bounds in budgets.items():
+        parsed = parse_query(text, VOCAB)
+        assert (parsed.min_price_minor, parsed.max_price_minor) == bounds, text
+    no_price = [
+        "size 10 tops",
+        "womens tops size 12",
+        "need 20 or more",
+        "pack of 12 max",
+        "50 or more reviews",
+        "10 tops in red",
+        "a poster from 1999",
+        "kids from 5 to 10",
+        "air max 90 max",
+        "iphone 15 pro max",
+        "4 or more",
+        "lamp 60 or so",
+    ]
+    for text in no_price:
+        parsed = parse_query(text, VOCAB)
+        assert (parsed.min_price_minor, parsed.max_price_minor, parsed.text) == (None, None, text), text
