@@ -44,28 +44,35 @@ of 60") is a ceiling. Several bounds combine to the narrowest; a reversed pair i
 **Text.** Only a recognised price phrase (with its negation and price words: "don't want to spend more than
 $80") and a stock phrase ("in stock", "available now") leave the text. Option words stay in it.
 
-**Options** (returned in :attr:`Parsed.options`, kept in the text; the search treats them as soft, see
-``elara_bot.catalog.service.search_products``):
+**Options** (returned in :attr:`Parsed.options` by option key, kept in the text; the search treats them as
+soft, see ``elara_bot.catalog.service.search_products``), read as the catalog writes them by
+:mod:`retrieval.options`:
 
-* "size 10", "size XL", "size medium" -> {"size": ["10"]}
-* colour and material words the catalog knows (red, navy, space grey, leather ...), unless negated
-  ("no leather", "not red", "non-leather")
+* "size 10", "size XL", "size medium" -> {"size": ["10"]}; "t-shirts in M?", "an XL", "M" (an answer) ->
+  {"size": ["M"]} where the catalog has that size;
+* the catalog's values whole, longest first, tied to their key by the key word next to them or by the
+  products named: "the 100W warm white bulb" -> {"brightness": ["100w equivalent"], "color temperature":
+  ["warm white"]}; "brown frame" -> {"frame color": ["brown"]}; "gaming mouse, wireless" ->
+  {"connectivity": ["wireless"]}; "1.5 litre kettle" -> {"capacity": ["1.5 liters", "1.5l"]};
+* not negated ("no leather", "not red", "non-leather");
 * "in stock", "available now" -> in_stock = True
 
-:attr:`Parsed.applied` lists the phrases read as constraints, in text order. Prices come back as minor units
-(cents). The option vocabulary is loaded from the variants table by the caller (:func:`load_vocabulary`) and
-cached for ten minutes.
+:attr:`Parsed.applied` lists the phrases read as constraints, in text order ("brown frame" with the key word
+that tied it). Prices come back as minor units (cents). The option vocabulary is loaded from the catalog by
+the caller (:func:`load_vocabulary`) and cached for ten minutes.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from psycopg import AsyncConnection
+
+from retrieval.options import EXPLICIT_SIZE, OptionIndex, Reading, build_offered_by, kind_of, product_words
 
 Bound = Literal["max", "min", "around", "none"]
 
@@ -192,9 +199,6 @@ _RANGE_WORD = re.compile(r"\s+(?:price\s+)?range\b", re.I)
 _LEAD = re.compile(r"(?<![\w-])(?:at|for)\s+$", re.I)
 _SINGLE = re.compile(_amount(""), re.I)
 _CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\b(?:but|though|although)\b", re.I)
-_SIZE = re.compile(
-    r"\bsize\s+(\d+(?:\.5)?|x{0,3}s|x{0,4}l|[2-5]xl|m|small|medium|large|x-?large|x-?small)(?![\w-])", re.I
-)
 _STOCK = re.compile(r"\b(?:in\s+stock|available\s+now|available)\b", re.I)
 _OPTION_NEGATION = re.compile(rf"(?:(?<![\w-]){_NEG}\s+(?:\w+\s+)?|\bnon-?\s*)$", re.I)
 _VOCAB_TTL_S = 600.0  # a catalog import rarely brings new colours; the query reads every variant
@@ -204,9 +208,33 @@ _LEFT_WINDOW = 60  # characters before a number that may belong to its phrase (b
 
 @dataclass
 class Vocabulary:
-    """Lower-cased option values per filter key ("color", "material")."""
+    """The catalog's option values, lower-cased, per option key ("color", "frame color", "capacity"), and
+    where known the product words of the products offering each (key, value) (``offered_by``: the last two
+    words of their titles and their category's last level, singular). Read whole by
+    :mod:`retrieval.options`; not changed after its first parse (the arranged index is kept)."""
 
     values: dict[str, set[str]] = field(default_factory=dict)
+    offered_by: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    kinds: frozenset[str] = frozenset()  # words naming kinds of product: titles' last words, category leaves
+    _index: OptionIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    def index(self) -> OptionIndex:
+        if self._index is None:
+            self._index = OptionIndex(self.values, self.offered_by, self.kinds)
+        return self._index
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str, str, str]]) -> Vocabulary:
+        """From (option key, value, product words, kind words) rows, one per value and the products offering
+        it: the last two words of their titles and their category's last level, and of those the words
+        that name a kind of product (the title's last word, the category's)."""
+        kept = list(rows)
+        values: dict[str, set[str]] = {}
+        kinds: set[str] = set()
+        for key, value, _, kind_words in kept:
+            values.setdefault(" ".join(key.lower().split()), set()).add(" ".join(value.lower().split()))
+            kinds |= product_words(kind_words)
+        return cls(values, build_offered_by((k, v, w) for k, v, w, _ in kept), frozenset(kinds))
 
 
 @dataclass
@@ -239,22 +267,48 @@ class VocabularyCache:
         self._items.clear()
 
 
+# each option value offered by a product (its "key=value" terms, migration 0007: those of its active variants;
+# a term the key's last word made, "color=brown" beside "frame color=brown", is left out), with the words
+# naming the product: the last two words of its title ("Gaming Mouse") and its category's last level
+# ("Computer Accessories"), and of those the kind of product (the title's last word, the category's)
+_VOCABULARY_SQL = r"""
+WITH offering AS MATERIALIZED (
+    SELECT p.option_terms AS terms, regexp_split_to_array(btrim(lower(p.title)), '\s+') AS title,
+           lower(regexp_replace(coalesce(p.category, ''), '^.*>\s*', '')) AS leaf
+    FROM products p
+    WHERE cardinality(p.option_terms) > 0
+), named AS (
+    SELECT DISTINCT t.term,
+           array_to_string(o.title[greatest(cardinality(o.title) - 1, 1):], ' ') || ' ' || o.leaf AS words,
+           o.title[cardinality(o.title)] || ' ' || o.leaf AS kinds
+    FROM offering o
+    CROSS JOIN LATERAL unnest(o.terms) t(term)
+    WHERE strpos(t.term, '=') > 0
+      AND NOT EXISTS (
+          SELECT 1 FROM unnest(o.terms) u(term) WHERE right(u.term, length(t.term) + 1) = ' ' || t.term
+      )
+)
+SELECT split_part(term, '=', 1) AS key, substr(term, strpos(term, '=') + 1) AS value,
+       string_agg(words, ' ') AS words, string_agg(kinds, ' ') AS kinds
+FROM named
+GROUP BY term
+"""
+
+
 async def load_vocabulary(
     conn: AsyncConnection[dict[str, object]], cache: VocabularyCache | None = None
 ) -> Vocabulary:
-    """Colour and material values offered by any variant; kept per database by ``cache`` if one is given."""
+    """Every option value offered by an active variant and the products offering it; kept per database by
+    ``cache`` if one is given."""
     key = conn.info.dbname
     if cache is not None and (kept := cache.get(key)) is not None:
         return kept
-    cur = await conn.execute(
-        "SELECT DISTINCT o.key AS key, lower(o.value) AS value FROM variants v, jsonb_each_text(v.options) o"
-    )
-    vocab = Vocabulary()
-    for row in await cur.fetchall():
-        name = str(row["key"]).lower()
-        for kind in ("color", "material"):
-            if name == kind or name.endswith(" " + kind):
-                vocab.values.setdefault(kind, set()).add(str(row["value"]))
+    cur = await conn.execute(_VOCABULARY_SQL)
+    rows = [
+        (str(r["key"]), str(r["value"]), str(r["words"] or ""), str(r["kinds"] or ""))
+        for r in await cur.fetchall()
+    ]
+    vocab = Vocabulary.from_rows(rows)
     if cache is not None:
         cache.put(key, vocab)
     return vocab
@@ -494,39 +548,31 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < e and end > s for s, e in spans)
 
 
-@functools.lru_cache(maxsize=32)
-def _vocabulary_pattern(values: frozenset[str]) -> re.Pattern[str]:
-    """One alternation of the values, longest first ("rose gold" before "gold")."""
-    ordered = sorted(values, key=lambda v: (-len(v), v))
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(v) for v in ordered)})(?![\w-])", re.I)
-
-
-def _options(
-    text: str, vocab: Vocabulary | None, taken: list[tuple[int, int]]
-) -> list[tuple[int, int, str, str]]:
-    """(start, end, key, value) of each size, colour and material phrase outside ``taken``. A negated word
-    ("no leather", "non-leather") is no wish, and a word of two kinds ("stainless steel": a kettle's
-    material, a thermostat's colour) says nothing sure about either: both stay words of the text alone."""
+def _options(text: str, vocab: Vocabulary | None, taken: list[tuple[int, int]]) -> list[Reading]:
+    """The option readings of ``text`` outside ``taken`` (see :mod:`retrieval.options`); without a
+    vocabulary only "size ..." is read. A negated value ("no leather", "non-leather", "not red") is no
+    wish; a negated size still names the size asked about."""
     used = bytearray(len(text))
     for start, end in taken:
         used[start:end] = b"\x01" * (end - start)
-    found: list[tuple[int, int, str, str]] = []
-    kinds: dict[str, set[str]] = {}
-    for kind, values in (vocab.values if vocab else {}).items():
-        for value in values:
-            kinds.setdefault(value, set()).add(kind)
-    matches = [(m, "size", m.group(1)) for m in _SIZE.finditer(text)]
-    if kinds:
-        matches += [(m, "", m.group(0).lower()) for m in _vocabulary_pattern(frozenset(kinds)).finditer(text)]
-    for m, kind, value in matches:
-        if any(used[m.start() : m.end()]):
-            continue
-        used[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-        key = kind or (next(iter(kinds[value])) if len(kinds.get(value, ())) == 1 else "")
-        negated = _OPTION_NEGATION.search(text, max(0, m.start() - _LEFT_WINDOW), m.start())
-        if key and (kind == "size" or not negated):
-            found.append((m.start(), m.end(), key, value))
-    return sorted(found)
+    if vocab is None:
+        readings = [
+            Reading(m.start(), m.end(), "size", (_shown_size(m.group("size")),))
+            for m in EXPLICIT_SIZE.finditer(text)
+            if not any(used[m.start() : m.end()])
+        ]
+    else:
+        readings = vocab.index().read(text, used)
+    return [
+        r
+        for r in readings
+        if kind_of(r.key) == "size"
+        or not _OPTION_NEGATION.search(text, max(0, r.start - _LEFT_WINDOW), r.start)
+    ]
+
+
+def _shown_size(said: str) -> str:
+    return said.upper() if re.fullmatch(r"[2-4]?x{0,4}[sml]", said, re.I) else said
 
 
 def parse_query(text: str, vocab: Vocabulary | None = None) -> Parsed:
@@ -542,11 +588,10 @@ def parse_query(text: str, vocab: Vocabulary | None = None) -> Parsed:
             parsed.in_stock = True
             cut.append((m.start(), m.end()))
     phrases = list(cut)
-    for start, end, key, value in _options(text, vocab, cut):
-        values = parsed.options.setdefault(key, [])
-        if value not in values:
-            values.append(value)
-        phrases.append((start, end))
+    for reading in _options(text, vocab, cut):
+        values = parsed.options.setdefault(reading.key, [])
+        values += [v for v in reading.values if v not in values]
+        phrases.append((reading.start, reading.end))
     parsed.applied = [text[s:e].strip() for s, e in sorted(phrases)]
     rest = text
     for start, end in sorted(cut, reverse=True):

@@ -2,7 +2,9 @@
 
 Each row of the table gives the query, the price bounds it must yield (minor units, null for none), the
 text left for the search and, where given, the options and the stock flag. Hardware and electronics queries
-(gauges, fractions, dimensions, model numbers, sizes, packs) must yield no price and keep every word.
+(gauges, fractions, dimensions, model numbers, sizes, packs) must yield no price and keep every word. A row
+with ``"vocab": "demo"`` is read with the demo store's own options (every key, the products offering each
+value), as the search reads them from its database; the others with a few colours and materials.
 """
 
 from __future__ import annotations
@@ -26,17 +28,39 @@ CASES = [
     for line in (Path(__file__).parent / "query_parser_cases.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
+DEMO_CATALOG = Path(__file__).resolve().parents[2] / "elara_bot" / "data" / "demo" / "catalog.jsonl"
+
+
+def demo_vocabulary() -> Vocabulary:
+    """The demo store's options as ``load_vocabulary`` reads them from its database (the search's own
+    vocabulary; tests/retrieval/test_shopper_language.py checks the two agree): every value of every key,
+    with the last two words of the titles offering it and their category's last level."""
+    rows = []
+    for line in DEMO_CATALOG.read_text(encoding="utf-8").splitlines():
+        product = json.loads(line)
+        title = product["title"].lower().split()
+        leaf = product["category"].split(">")[-1].strip().lower()
+        for variant in product["variants"]:
+            for key, value in variant["options"].items():
+                rows.append((key, value, f"{' '.join(title[-2:])} {leaf}", f"{title[-1]} {leaf}"))
+    return Vocabulary.from_rows(rows)
+
+
+DEMO = demo_vocabulary()
 
 
 def test_the_table_is_wide() -> None:
     assert len(CASES) >= 120
     assert sum(1 for c in CASES if c["min"] is None and c["max"] is None) >= 60  # no money cue
     assert sum(1 for c in CASES if c["min"] is not None and c["max"] is not None) >= 15  # ranges
+    demo = [c for c in CASES if c.get("vocab") == "demo"]
+    assert len(demo) >= 50  # the store's own options: sizes, values of several words, measures, key words
+    assert sum(1 for c in demo if len(c["options"]) >= 2) >= 10  # several in one query
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["text"] for c in CASES])
 def test_table(case: dict[str, Any]) -> None:
-    parsed = parse_query(case["text"], VOCAB)
+    parsed = parse_query(case["text"], DEMO if case.get("vocab") == "demo" else VOCAB)
     assert (parsed.min_price_minor, parsed.max_price_minor) == (case["min"], case["max"])
     assert parsed.text == case["rest"]
     if "options" in case:
@@ -126,3 +150,43 @@ def test_a_trailing_cue_makes_a_budget_of_a_bare_number_only() -> None:
     for text in no_price:
         parsed = parse_query(text, VOCAB)
         assert (parsed.min_price_minor, parsed.max_price_minor, parsed.text) == (None, None, text), text
+
+
+def test_a_word_is_an_option_only_where_the_product_named_has_it() -> None:
+    """A common word of another kind than colour or material ("large", "wireless", "laptop", a letter)
+    is an option when the product named has it, and a word of the text otherwise."""
+    options = {
+        "a large backpack": {"size": ["large"]},
+        "a wireless mouse": {"connectivity": ["wireless"]},
+        "laptop backpack": {"compartment": ["laptop"]},
+        "t-shirt in L": {"size": ["L"]},
+        "cycling helmet size S": {"size": ["S"]},
+        "rose gold smartphone": {"color": ["rose gold"]},
+        "memory foam pet bed": {"material": ["memory foam"]},
+    }
+    for text, expected in options.items():
+        assert parse_query(text, DEMO).options == expected, text
+    for text in (
+        "a large kettle",
+        "kettle in L",
+        "a bag for my laptop",
+        "wireless earbuds",
+        "bluetooth speaker",
+    ):
+        assert parse_query(text, DEMO).options == {}, text
+    assert parse_query("stainless steel", DEMO).options == {}  # a colour or a material: said alone, neither
+
+
+@pytest.mark.parametrize(
+    ("text", "applied"),
+    [
+        ("kettle for the stove, 100 tops", ["100 tops"]),
+        ("sunglasses with a brown frame", ["brown frame"]),
+        ("frame in brown, lenses in green", ["frame in brown", "lenses in green"]),
+        ("add the 100W warm white bulb", ["100W", "warm white"]),
+        ("a half-zip fleece jacket in M", ["half-zip", "fleece", "M"]),
+    ],
+)
+def test_applied_phrases_hold_the_key_word_that_tied_a_value(text: str, applied: list[str]) -> None:
+    """The constraint's phrase is what the shopper said of it ("brown frame"), so a note can repeat it."""
+    assert parse_query(text, DEMO).applied == applied

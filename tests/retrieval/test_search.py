@@ -232,9 +232,17 @@ async def test_a_negated_floor_is_a_ceiling(conn: Conn, embedder: Embedder) -> N
 
 
 async def test_a_word_that_is_a_colour_and_a_material_filters_neither(conn: Conn, embedder: Embedder) -> None:
-    """Stainless steel is the coffee maker's colour and the water bottle's material: read as either, it
-    would rule out the products that offer it as the other."""
-    for query, title in (("stainless steel water bottle", "Water Bottle"), ("wood bookshelf", "Bookshelf")):
-        result = await search_products(conn, embedder, query, log=False, settings=TUNING)
+    """Stainless steel is the coffee maker's colour and the water bottle's material: read alone as either, it
+    would rule out the products that offer it as the other. With the product named, it is that product's
+    option (issue 13: "stainless steel kettle" is a kettle's material)."""
+    for query, title in (("stainless steel", "Water Bottle"), ("wood", "Bookshelf")):
+        result = await search_products(conn, embedder, query, limit=20, log=False, settings=TUNING)
         assert result.filters.options == {}, query
+        assert title in [h.product.title for h in result.hits], query
+    for query, title, option in (
+        ("stainless steel water bottle", "Water Bottle", {"material": ["stainless steel"]}),
+        ("wood bookshelf", "Bookshelf", {"material": ["wood"]}),
+    ):
+        result = await search_products(conn, embedder, query, log=False, settings=TUNING)
+        assert result.filters.options == option, query
         assert result.hits[0].product.title == title, query
