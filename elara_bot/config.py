@@ -109,6 +109,13 @@ class SearchSettings(BaseModel):
         " last word, a category) matches only products of that kind ('laptop under $500' is no backpack;"
         " 'the cheaper one' is one of the laptops); the search API ranks as before",
     )
+    unknown_kind: bool = Field(
+        default=True,
+        description="a query naming its product by a noun the catalog does not have (nor a word one or two"
+        " typos from it) while its other words name one it has matches nothing, instead of that one ('a"
+        " mattress for a queen size bed' found the pet bed); off with the relevance floor (min_similarity"
+        " -1)",
+    )
     min_similarity: float = Field(
         default=0.30,
         ge=-1,

@@ -230,6 +230,65 @@ async def corrections(conn: Conn, text: str, threshold: float) -> dict[str, str]
     return {str(r["word"]): str(r["fix"]) for r in await cur.fetchall()}
 
 
+def _forms(word: str) -> list[str]:
+    """The word as written, singular and plural ("bag", "bags"; "batteries", "battery")."""
+    forms = {word, word + "s", word + "es"}
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("s"):
+        forms.add(word[:-1])
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    return sorted(forms)
+
+
+def edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether ``a`` becomes ``b`` in at most ``limit`` insertions, deletions, substitutions or swaps of
+    neighbours ("cehst" -> "chest": one)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return False
+        previous2, previous = previous, row
+    return previous[-1] <= limit
+
+
+def typo_limit(word: str) -> int:
+    """Edits a misspelling of a word this long may carry: none under four letters, one to seven, then two
+    ("headfones")."""
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+async def is_unknown_word(conn: Conn, word: str) -> bool:
+    """Whether no product's title, category, brand or description has ``word`` (singular or plural) or a
+    word it could be a misspelling of (``typo_limit`` edits away, same first letter or same last two): a
+    kind of product the catalog does not have ("mattress"), not a typo of one it has ("matress", "kettel")."""
+    word = word.lower()
+    cur = await conn.execute("SELECT 1 FROM search_lexicon WHERE word = ANY(%s) LIMIT 1", [_forms(word)])
+    if await cur.fetchone() is not None:
+        return False
+    limit = typo_limit(word)
+    if limit == 0:
+        return True
+    cur = await conn.execute(
+        "SELECT word FROM search_lexicon WHERE length(word) BETWEEN %s AND %s"
+        " AND (left(word, 1) = %s OR right(word, 2) = %s)",
+        [len(word) - limit, len(word) + limit, word[:1], word[-2:]],
+    )
+    return not any(edits_within(word, str(r["word"]), limit) for r in await cur.fetchall())
+
+
 def _is_selective(flt: Filter) -> bool:
     priced = flt.min_price_minor is not None or flt.max_price_minor is not None
     return bool(flt.category or flt.options or flt.named or priced)

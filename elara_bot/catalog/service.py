@@ -26,8 +26,8 @@ from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput, NotFound
 from elara_bot.observability import observe_search
 from retrieval.embedding import Embedder, embed_query_async
-from retrieval.query_parser import load_vocabulary, parse_query
-from retrieval.search import Filter, Ranked, Tuning, search_ranked
+from retrieval.query_parser import Vocabulary, load_vocabulary, parse_query
+from retrieval.search import Filter, Ranked, Tuning, is_unknown_word, search_ranked
 
 MAX_LIMIT = 100
 
@@ -123,6 +123,65 @@ _GENERIC = re.compile(
 def is_generic(text: str) -> bool:
     """Whether ``text`` names no kind of product, only that the shopper wants something."""
     return all(_GENERIC.fullmatch(word) for word in re.findall(r"[\w']+", text))
+
+
+# How a request opens before the thing asked for ("I'm looking for", "do you have", "can you show me")
+_ASKING = re.compile(
+    r"^(?:(?:hi|hello|hey|ok|okay|so|well|um|uh|please)\b[\s,!.]*)*"
+    r"(?:(?:(?:i'?m|i\s+am|we'?re|we\s+are)\s+)?(?:looking|searching|shopping|hunting)\s+for"
+    r"|(?:i|we)\s+(?:want|need|would\s+like|'d\s+like)(?:\s+to\s+(?:buy|get|find|order))?"
+    r"|(?:can|could)\s+(?:you|i)\s+(?:show|find|get|see|buy)(?:\s+me)?"
+    r"|do\s+you\s+(?:have|sell|carry|stock)|show\s+me|find\s+me|get\s+me|got\s+any|have\s+you\s+got"
+    r"|is\s+there|are\s+there)\s+",
+    re.I,
+)
+# Determiners and praise before it ("a", "some good", "a pair of")
+_DETERMINERS = re.compile(
+    r"^(?:(?:a|an|the|some|any|new|good|nice|cheap|cheaper|best|great|decent|pair\s+of|set\s+of|couple\s+of"
+    r"|kind\s+of|sort\s+of)\s+)+",
+    re.I,
+)
+# Where the thing asked for ends: a preposition, a clause ("a mattress | for a queen size bed", "a water
+# bottle | I can take to the gym")
+_HEAD_END = re.compile(
+    r"[,;:.!?()]|\s(?:for|with|without|to|that|which|who|in|on|under|over|from|by|at|near|like|so|because"
+    r"|when|while|if|but|or|and|made|of|please|i|you|we|it|is|are|can|will|would|should)(?=\s|$)",
+    re.I,
+)
+# A phrase with these is a sentence about the shopper ("protect my head", "keep an eye on", "my kid just
+# started skating", "block out noise"), not the name of a product: its last word is no kind of product.
+_NOT_A_NAME = re.compile(
+    r"\b(?:my|our|your|his|her|their|its|a|an|the|this|that|these|those|i|we|you|he|she|they|me|us|him|them"
+    r"|is|are|am|was|were|be|been|has|have|had|do|does|did|just|out|up|off|down|away|back)\b",
+    re.I,
+)
+_NO_HEAD = frozenset(
+    "something anything stuff thing things item items product products gift gifts present presents idea ideas"
+    " one ones option options recommendation recommendations suggestion suggestions deal deals sale sales"
+    " somewhere someplace way ways hello hi hey yes no yeah yep nope thanks thank ok okay please".split()
+)
+# a phrase opening with these asks or says something else ("can I return shoes", "where is my order")
+_NOT_A_REQUEST = re.compile(
+    r"^(?:can|could|would|will|should|do|does|did|is|are|was|what|what's|whats|how|when|where|why|who|which)\b",
+    re.I,
+)
+
+
+def head_noun(text: str) -> tuple[str, str] | None:
+    """The kind of product a query names by a noun phrase, and what the query says after that phrase: the
+    phrase's last word ("a mattress for a queen size bed" -> ("mattress", "for a queen size bed"); "queen
+    size mattresses" -> ("mattresses", "")); None for a sentence ("protect my head when biking"), a
+    question, a generic wish ("something for my dog") or a phrase ending in a number or a code."""
+    rest = _DETERMINERS.sub("", _ASKING.sub("", text.strip(), count=1))
+    end = _HEAD_END.search(rest)
+    phrase = rest[: end.start()] if end else rest
+    words = re.findall(r"[\w'’-]+", phrase.lower())
+    if not words or len(words) > 4 or _NOT_A_NAME.search(phrase) or _NOT_A_REQUEST.match(phrase):
+        return None
+    if any(w in _NO_HEAD for w in words):
+        return None
+    last = words[-1]
+    return (last, rest[end.start() :].strip() if end else "") if re.fullmatch(r"[a-z]{3,}", last) else None
 
 
 def above_floor(ranked: list[Ranked], settings: SearchSettings) -> list[Ranked]:
@@ -265,11 +324,20 @@ async def search_products(
     if only_named_type and settings.type_gate and text and not is_generic(text):
         finder.product_type = named_type(text, await _type_terms(conn, caches))
     hits = await finder.hits(flt, soft)
+    judged = (
+        parsed is not None and settings.unknown_kind and settings.min_similarity > -1
+    )  # off with the floor
+    unsold = judged and bool(hits) and await _found_what_it_is_for(conn, text, hits, vocabulary, finder)
+    if unsold:
+        hits = []
     result = SearchResult(query=text, filters=flt, hits=hits)
     phrases = parsed.applied if parsed else []
     constraints = read_constraints(explicit, flt, phrases, currency or _currency(hits), vocabulary)
     result.constraints.applied = constraints
-    if not hits and text:
+    if unsold:  # nothing of the kind asked for; its modifiers' products ("a pet bed") are no alternative
+        result.constraints.unmatched = [result.query]
+        result.note = unmatched_note(result.query)
+    elif not hits and text:
         await relax(finder, result, soft, constraints)
     if log:
         await repo.log_search(
@@ -282,6 +350,48 @@ async def search_products(
         )
     observe_search(time.perf_counter() - started)
     return result
+
+
+_FOR = re.compile(
+    r"^(?:for|to\s+go\s+with|that\s+goes\s+with|to\s+use\s+with|to\s+fit)\s+(?:(?:my|our|your|his|her|their)\s+)?",
+    re.I,
+)
+FOR_KIND_HITS = (
+    3  # the top hits looked at: one of the kind the query's "for ..." names gives the ranking away
+)
+
+
+async def _found_what_it_is_for(
+    conn: Conn, text: str, hits: list[SearchHit], vocabulary: Vocabulary | None, finder: _Finder
+) -> bool:
+    """Whether the search found what the asked-for product is for instead of the product: the query asks
+    for "X for Y", X (``head_noun``) is no word of the catalog's products or options nor a misspelling of
+    one (``is_unknown_word``), and a top hit is a Y by its title ("a mattress for a queen size bed": Pet
+    Bed; "a duvet for the bed", "a stand for my laptop" in a store selling neither), or the chat's kind
+    gate kept Ys only ("a hammock for the patio": the patio umbrella). A synonym of a catalog word is no
+    such case: "a tap for the kitchen sink" finds faucets, not sinks."""
+    found = head_noun(text)
+    if found is None:
+        return False
+    head, modifiers = found
+    purpose = _FOR.match(modifiers)
+    target = head_noun(modifiers[purpose.end() :]) if purpose else None
+    if target is None:
+        return False
+    kind = _normal(target[0])
+    gated = finder.product_type is not None and finder.product_type.split()[-1] == kind
+    if not gated and not any(_kind_word(hit.product.title) == kind for hit in hits[:FOR_KIND_HITS]):
+        return False
+    option_words = {
+        w for values in (vocabulary.values if vocabulary else {}).values() for v in values for w in v.split()
+    }
+    return head not in option_words and await is_unknown_word(conn, head)
+
+
+def _kind_word(title: str) -> str:
+    """The kind of product a title names: its last word ("Pet Bed" -> "bed")."""
+    words = _normal(title).split()
+    return words[-1] if words else ""
 
 
 async def relax(
@@ -449,14 +559,24 @@ def named_type(text: str, terms: frozenset[str]) -> str | None:
     head = re.split(r"\s(?:for|to go with|that goes with|to use with)\s", text, maxsplit=1, flags=re.I)[0]
     if head != text and (found := named_type(head, terms)) is not None:
         return found  # "a charger for my phone" is a charger
-    flat = f" {_normal(text)} "
+    words = _normal(text).split()
+    # two words written apart name a one-word kind too ("t shirts" is a t-shirt), ending where the second does
+    joined = {
+        i + 2: _normal(a + b) for i, (a, b) in enumerate(zip(_words(text), _words(text)[1:], strict=False))
+    }
     best: tuple[int, int, str] | None = None
     for term in terms:
-        at = flat.rfind(f" {term} ")
-        if at >= 0:
-            candidate = (at + len(term), len(term), term)
+        parts = term.split()
+        ends = [i + len(parts) for i in range(len(words)) if words[i : i + len(parts)] == parts]
+        ends += [end for end, word in joined.items() if word == term]
+        if ends:
+            candidate = (max(ends), len(term), term)
             best = candidate if best is None or candidate > best else best
     return best[2] if best else None
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
 
 
 def is_of_type(title: str, category: str, term: str) -> bool:
