@@ -7,6 +7,12 @@ product types (the vocabulary's longest match, plural or singular), a policy top
 
 Values are strings (the corpus's format): prices in major units ("60"), quantities and ordinals as digits
 ("2"; the last one is "-1"; several ordinals are joined with ","), sizes canonical ("M", "XL", "10").
+
+With the catalog's options learnt (``NluVocabulary.with_options``), ``options`` holds every option value read
+with its key as the catalog writes them, ``key=value`` joined by ";" and a key's several values by "|":
+"add the 100W warm white bulb" -> "brightness=100w equivalent;color temperature=warm white"; "sunglasses
+with a brown frame" -> "frame color=brown" (and color "brown"); "gaming mouse, wireless" ->
+"connectivity=wireless"; "the 1.5 litre one" -> "capacity=1.5 liters|1.5l". Sizes stay in ``size``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import re
 from collections.abc import Iterable
 
 from elara_bot.nlu.vocabulary import COUNTRIES, NluVocabulary
-from retrieval.query_parser import Vocabulary, parse_query
+from retrieval.options import kind_of, measure_spans
+from retrieval.query_parser import parse_query
 
 Span = tuple[int, int]
 
@@ -141,16 +148,21 @@ def _major(minor: int) -> str:
 
 
 def _prices(t: _Text, vocab: NluVocabulary, slots: dict[str, str]) -> None:
-    parsed = parse_query(t.text, Vocabulary({"color": set(vocab.colors), "material": set(vocab.materials)}))
+    parsed = parse_query(t.text, vocab.parser_vocabulary)
     if parsed.max_price_minor is not None:
         slots["max_price"] = _major(parsed.max_price_minor)
     if parsed.min_price_minor is not None:
         slots["min_price"] = _major(parsed.min_price_minor)
     if parsed.currency and ("max_price" in slots or "min_price" in slots):
         slots["currency"] = parsed.currency
-    for key in ("color", "material"):
-        if parsed.options.get(key):
-            slots[key] = ",".join(parsed.options[key])
+    for kind in ("color", "material"):  # "brown frame" is a colour too, of the frame
+        values = [v for key, found in parsed.options.items() if kind_of(key) == kind for v in found]
+        if values:
+            slots[kind] = ",".join(dict.fromkeys(values))
+    if vocab.options is not None and (named := [(k, v) for k, v in parsed.options.items() if k != "size"]):
+        slots["options"] = ";".join(f"{key}={'|'.join(values)}" for key, values in named)
+    for start, end in measure_spans(t.text):  # "the 1.5 litre one": a capacity, not size 1
+        t.take(start, end)
     for phrase in parsed.applied:  # keep the price phrases' numbers from other readers
         at = t.text.find(phrase)
         if at >= 0 and re.search(r"\d", phrase) and not phrase.lower().startswith("size"):

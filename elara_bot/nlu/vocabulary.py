@@ -6,8 +6,11 @@ types (`NluVocabulary.with_catalog`); these lists are what the extractor knows w
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from retrieval.query_parser import Vocabulary
 
 PRODUCT_TYPES = (
     "kettle", "toaster", "blender", "coffee maker", "frying pan", "saucepan", "knife set", "cutting board",
@@ -36,6 +39,7 @@ COLORS = (
     "black", "white", "red", "blue", "navy", "green", "grey", "gray", "pink", "beige", "brown", "yellow",
     "purple", "orange", "silver", "gold", "olive", "teal", "burgundy", "cream", "khaki", "tan", "charcoal",
     "ivory", "turquoise", "maroon", "lavender", "rose gold", "space grey", "dark blue", "light blue",
+    "warm white", "cool white", "soft white", "off white", "off-white",
 )  # fmt: skip
 MATERIALS = (
     "leather", "cotton", "wool", "linen", "stainless steel", "wood", "bamboo", "silk", "denim", "ceramic",
@@ -65,11 +69,30 @@ def plural(word: str) -> str:
 
 @dataclass(frozen=True)
 class NluVocabulary:
-    """Surface form -> canonical value, per slot."""
+    """Surface form -> canonical value, per slot; ``options``: the catalog's option values as the query
+    parser reads them (``retrieval.query_parser.load_vocabulary``), once learnt (``with_options``)."""
 
     product_types: dict[str, str] = field(default_factory=dict)
     colors: frozenset[str] = frozenset()
     materials: frozenset[str] = frozenset()
+    options: Vocabulary | None = None
+
+    @functools.cached_property
+    def parser_vocabulary(self) -> Vocabulary:
+        """What the query parser reads options with: the catalog's options and the base colours and
+        materials (a shopper names colours the catalog does not have; the answer then says so)."""
+        if self.options is None:
+            return Vocabulary({"color": set(self.colors), "material": set(self.materials)})
+        values = {key: set(found) for key, found in self.options.values.items()}
+        values.setdefault("color", set()).update(self.colors)
+        values.setdefault("material", set()).update(self.materials)
+        return Vocabulary(values, dict(self.options.offered_by), self.options.kinds)
+
+    def with_options(self, options: Vocabulary) -> NluVocabulary:
+        """This vocabulary reading the catalog's options ("100W", "warm white", "brown frame", "wireless"):
+        the slots then carry them as ``options`` ("brightness=100w equivalent;color temperature=warm
+        white")."""
+        return replace(self, options=options)
 
     def key(self) -> str:
         """A short hash of the vocabulary (the delexicalised corpus depends on it)."""
@@ -96,4 +119,5 @@ class NluVocabulary:
             types,
             self.colors | {c.lower() for c in colors},
             self.materials | {m.lower() for m in materials},
+            self.options,
         )
