@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
+from elara_bot.catalog.cache import SearchCaches
 from elara_bot.catalog.service import search_products
 from elara_bot.config import SearchSettings
 from elara_bot.db import Conn
@@ -186,8 +187,11 @@ async def evaluate(
     progress: bool = False,
 ) -> ModeReport:
     """Run every judged query through the API's search pipeline (parse on, no logging) with the search
-    ``settings`` (the operator's ``ELARA_SEARCH__*``), never from the ranking cache."""
+    ``settings`` (the operator's ``ELARA_SEARCH__*``), never from the ranking cache. Like the service, the
+    run keeps the catalog's option vocabulary and product types between queries (a runtime reads them once
+    in ten minutes): the latency is a cold query's, not a catalog reload's."""
     uncached = (settings or SearchSettings()).model_copy(update={"result_cache_s": 0})
+    caches = SearchCaches()  # rankings are kept for result_cache_s seconds: 0, never
     scores = _Scores()
     judged = [q for q in queries if q.id in qrels]
     clear = getattr(embedder, "cache_clear", None)
@@ -197,7 +201,7 @@ async def evaluate(
     for query in tqdm(judged, desc=f"eval {mode}", disable=not progress):
         start = time.perf_counter()
         result = await search_products(
-            conn, embedder, query.text, limit=100, mode=mode, settings=uncached, log=False
+            conn, embedder, query.text, limit=100, mode=mode, settings=uncached, caches=caches, log=False
         )
         ms = (time.perf_counter() - start) * 1000
         scores.add(query, [hit.product.id for hit in result.hits], qrels[query.id], ms)
