@@ -177,7 +177,7 @@ def proceed(agenda: Agenda, state: ConversationState) -> Plan:
     one"). The plan's `agenda` is what is left."""
     plan = Plan(kind="")
     while agenda.steps:
-        step = _carry_verb(agenda, agenda.steps.pop(0))
+        step = _carry_verb(agenda, _reread(agenda.steps.pop(0)))  # "add ..." read first: what follows adds
         searched = step.text in agenda.searched
         if searched and step.intent in ("add_to_cart", "choose_variant"):
             part = _add_found(step, state)
@@ -301,11 +301,16 @@ _SHOW = re.compile(
 )
 
 
+_SOCIAL = frozenset({"thanks", "goodbye", "greeting", "help"})
+
+
 def _takes_offer(step: Step) -> bool:
     """A message after "want to see it?" that takes the offer in other words than yes: it points back,
     names a size or colour of it, or asks to be shown, without starting something else."""
-    if step.intent in ("deny", "out_of_scope", "abuse", "policy", "human_handoff") or (
-        step.intent in _NEW_REQUESTS and step.intent not in ("search", "view_cart")
+    if (
+        step.intent in _SOCIAL
+        or step.intent in ("deny", "out_of_scope", "abuse", "policy", "human_handoff")
+        or (step.intent in _NEW_REQUESTS and step.intent not in ("search", "view_cart"))
     ):
         return False
     if step.intent == "view_cart" and _CART_WORD.search(step.text):
@@ -329,7 +334,7 @@ def _answers_variant(step: Step, state: ConversationState, asked: Question) -> b
     if named & differing and not _LEAD_IN.match(step.text.strip()):
         return True  # "black frame" after "frame colour brown or black?"; "the one for a gas stove"
     kind = step.slots.get("product_type", "")
-    other_kind = not {_stem(w) for w in _words(kind)} <= {_stem(w) for w in _words(product.title)}
+    other_kind = bool(kind) and not _is_kind(product.title, kind)
     return len(named) >= 2 or (len(named) == 1 and not other_kind)
 
 
@@ -380,7 +385,7 @@ def _name_score(text: str, title: str, product_type: str | None) -> int:
     score += sum(
         1 for t in title_words - said if len(t) >= 5 and any(_close(w, t) for w in said if len(w) >= 4)
     )
-    if product_type and all(_stem(w) in title_words for w in _words(product_type)):
+    if product_type and _is_kind(title, product_type):
         score += 2
     return score
 
@@ -459,7 +464,7 @@ def refer(step: Step, state: ConversationState) -> Referred:
     if named.products:
         return named
     kind = step.slots.get("product_type")
-    if kind and not any(_is_kind(p.title, kind) for p in [*shown, *state.earlier]):
+    if kind and not any(_is_kind(p.title, kind) or _describes(p, kind) for p in [*shown, *state.earlier]):
         return Referred([], False)  # "and a wireless charger" names another product than those shown
     if state.earlier and (step.slots.get("product_type") or _THE_NAME.search(step.text)):
         before = _by_name(step, state.earlier)  # "add the mat" after the hoses were shown
@@ -485,7 +490,17 @@ _THE_NAME = re.compile(r"\b(?:the|that|those|these)\s+(?!one\b|ones\b)[a-z]", re
 
 
 def _is_kind(title: str, kind: str) -> bool:
-    return {_stem(w) for w in _words(kind)} <= {_stem(w) for w in _words(title)}
+    """ "the kettle" in "Tea Kettle"; "tshirt" in "T-Shirt" (written apart or together)."""
+    if {_stem(w) for w in _words(kind)} <= {_stem(w) for w in _words(title)}:
+        return True
+    compact = _stem(re.sub(r"[^a-z0-9]", "", kind.lower()))
+    return len(compact) > 3 and compact in re.sub(r"[^a-z0-9]", "", title.lower())
+
+
+def _describes(product: ShownProduct, kind: str) -> bool:
+    """Whether ``kind`` is a word of the product's options ("the brown frame", "a laptop compartment")."""
+    words = {_stem(w) for v in product.variants for k, x in v.options.items() for w in _words(f"{k} {x}")}
+    return bool({_stem(w) for w in _words(kind)} & words)
 
 
 def _at(shown: list[ShownProduct], position: int) -> ShownProduct | None:
@@ -668,11 +683,13 @@ def _named_loosely(product: ShownProduct, step: Step, values: set[str]) -> set[s
                 found |= {c for c in choices if c.lower() in ("yes", "true")}
             continue
         for value in choices:
-            if value not in values:
+            if value not in values or any(c.isdigit() for c in value):  # measures: _flat reads them
                 continue
-            words = [w for w in _words(value) if len(w) > 3]
-            own = [w for w in words if not any(w in _words(o) for o in choices if o != value)]
-            if len(_words(value)) > 1 and any(_stem(w) in said for w in own):
+            words = [_stem(w) for w in _words(value) if len(w) > 3]
+            own = [
+                w for w in words if not any(w in {_stem(x) for x in _words(o)} for o in choices if o != value)
+            ]
+            if len(_words(value)) > 1 and any(w in said for w in own):
                 found.add(value)
     return found
 
