@@ -112,9 +112,9 @@ class SearchSettings(BaseModel):
     unknown_kind: bool = Field(
         default=True,
         description="a query naming its product by a noun the catalog does not have (nor a word one or two"
-        " typos from it) while its other words name one it has matches nothing, instead of that one ('a"
-        " mattress for a queen size bed' found the pet bed); off with the relevance floor (min_similarity"
-        " -1)",
+        " typos from it) matches nothing when what it is for is what was found ('a mattress for a queen size"
+        " bed' found the pet bed) or, said alone, when no product is near it in meaning"
+        " (unknown_kind_similarity); off with the relevance floor (min_similarity -1)",
     )
     min_similarity: float = Field(
         default=0.30,
@@ -130,6 +130,15 @@ class SearchSettings(BaseModel):
         le=1,
         description="a product below this cosine similarity that does not match every query word in full"
         " text is no match (dev set: lowest relevant product 0.085). -1: off",
+    )
+    unknown_kind_similarity: float = Field(
+        default=0.40,
+        ge=-1,
+        le=1,
+        description="a query that is only a noun the catalog does not have ('a mattress', 'socks') needs a"
+        " product this near to match anything: its meaning alone must carry it (synonyms do: 'headset' 0.50"
+        " to the headphones, 'kindle' 0.56; unsold kinds do not: 'a mattress' 0.35 to the pet bed, 'socks'"
+        " 0.38, 'a mug' 0.39). With unknown_kind",
     )
 
 

@@ -26,6 +26,7 @@ from elara_bot.db import Conn
 from elara_bot.errors import InvalidInput, NotFound
 from elara_bot.observability import observe_search
 from retrieval.embedding import Embedder, embed_query_async
+from retrieval.options import kind_of
 from retrieval.query_parser import Vocabulary, load_vocabulary, parse_query
 from retrieval.search import Filter, Ranked, Tuning, is_unknown_word, search_ranked
 
@@ -92,7 +93,11 @@ def _soft_match(
     An option word also names products ("fleece jacket", "leather wallet", "wool socks"), so it is soft: a
     product offering the value keeps only those variants; one that does not is still kept, whole, when its
     title has the word, or when it has no such option at all and its description has the word (a wallet
-    "made of leather" with no material choice). Anything else is ruled out, as a filter would.
+    "made of leather" with no material choice). Anything else is ruled out, as a filter would. An option of
+    another kind than colour, material or size ("connectivity", "capacity", "zipper") chooses among the
+    variants of the products that have it and leaves the others as they are ("wireless" keeps the mouse's
+    wireless variants and the earbuds, which have no such choice; it rules out a bulb that is only
+    Bluetooth or Wi-Fi).
     """
     for key, values in soft.items():
         wanted = {v.lower() for v in values}
@@ -103,10 +108,18 @@ def _soft_match(
         if _mentions(product.title, wanted):
             continue
         offered = any(_option_values(v, key) for v in product.variants)
+        if not offered and not filters_products(key):
+            continue
         words = {w for w in wanted if sum(c.isalpha() for c in w) >= 3}  # not "10" or "M" of a size
         if offered or not _mentions(product.description, words):
             return None
     return variants
+
+
+def filters_products(key: str) -> bool:
+    """Whether an option read from a query narrows the products (colour, material, size: a product offering
+    or naming it) or only the variants of those that have it (every other kind)."""
+    return kind_of(key) in ("color", "material", "size")
 
 
 # Words that ask for no kind of product ("a gift", "something nice", "any deals?"): a query of these alone
@@ -327,11 +340,15 @@ async def search_products(
     judged = (
         parsed is not None and settings.unknown_kind and settings.min_similarity > -1
     )  # off with the floor
-    unsold = judged and bool(hits) and await _found_what_it_is_for(conn, text, hits, vocabulary, finder)
+    phrases = parsed.applied if parsed else []
+    unsold = (
+        judged
+        and bool(hits)
+        and await _asks_for_an_unsold_kind(conn, text, phrases, hits, vocabulary, finder)
+    )
     if unsold:
         hits = []
     result = SearchResult(query=text, filters=flt, hits=hits)
-    phrases = parsed.applied if parsed else []
     constraints = read_constraints(explicit, flt, phrases, currency or _currency(hits), vocabulary)
     result.constraints.applied = constraints
     if unsold:  # nothing of the kind asked for; its modifiers' products ("a pet bed") are no alternative
@@ -361,8 +378,36 @@ FOR_KIND_HITS = (
 )
 
 
+async def _asks_for_an_unsold_kind(
+    conn: Conn,
+    text: str,
+    phrases: list[str],
+    hits: list[SearchHit],
+    vocabulary: Vocabulary | None,
+    finder: _Finder,
+) -> bool:
+    """Whether the hits are no answer because the query asks for a kind of product the catalog does not
+    have: it is for something the catalog has (``_found_what_it_is_for``), or it is that noun alone and
+    no product is near enough in meaning (``SearchSettings.unknown_kind_similarity``: "a mattress", not
+    "a headset")."""
+    found = head_noun(text)
+    if found is None:
+        return False
+    head, modifiers = found
+    option_words = {
+        w for values in (vocabulary.values if vocabulary else {}).values() for v in values for w in v.split()
+    }
+    said = {w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower())}
+    if head in option_words or head in said:  # "full zip", "brown lenses": an option and its key word
+        return False
+    if not modifiers:
+        best = max(finder.similarity.values(), default=1.0)
+        return best < finder.settings.unknown_kind_similarity and await is_unknown_word(conn, head)
+    return await _found_what_it_is_for(conn, head, modifiers, hits, finder)
+
+
 async def _found_what_it_is_for(
-    conn: Conn, text: str, hits: list[SearchHit], vocabulary: Vocabulary | None, finder: _Finder
+    conn: Conn, head: str, modifiers: str, hits: list[SearchHit], finder: _Finder
 ) -> bool:
     """Whether the search found what the asked-for product is for instead of the product: the query asks
     for "X for Y", X (``head_noun``) is no word of the catalog's products or options nor a misspelling of
@@ -370,10 +415,6 @@ async def _found_what_it_is_for(
     Bed; "a duvet for the bed", "a stand for my laptop" in a store selling neither), or the chat's kind
     gate kept Ys only ("a hammock for the patio": the patio umbrella). A synonym of a catalog word is no
     such case: "a tap for the kitchen sink" finds faucets, not sinks."""
-    found = head_noun(text)
-    if found is None:
-        return False
-    head, modifiers = found
     purpose = _FOR.match(modifiers)
     target = head_noun(modifiers[purpose.end() :]) if purpose else None
     if target is None:
@@ -382,10 +423,7 @@ async def _found_what_it_is_for(
     gated = finder.product_type is not None and finder.product_type.split()[-1] == kind
     if not gated and not any(_kind_word(hit.product.title) == kind for hit in hits[:FOR_KIND_HITS]):
         return False
-    option_words = {
-        w for values in (vocabulary.values if vocabulary else {}).values() for v in values for w in v.split()
-    }
-    return head not in option_words and await is_unknown_word(conn, head)
+    return await is_unknown_word(conn, head)
 
 
 def _kind_word(title: str) -> str:
@@ -457,7 +495,7 @@ async def _rank(
             conn,
             embedding,
             text,
-            Filter(**flt.model_dump(), named=soft),
+            Filter(**flt.model_dump(), named={k: v for k, v in soft.items() if filters_products(k)}),
             limit,
             mode,
             Tuning(

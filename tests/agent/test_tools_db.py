@@ -42,10 +42,10 @@ async def test_search_add_by_ordinal_checkout(
     conn: Conn, shared_db_url: str, tmp_path: Path, embedder: Any
 ) -> None:
     ctx = await _context(conn, shared_db_url, tmp_path, embedder, "tools-1")
-    found = await _turn(ctx, "mugs")
+    found = await _turn(ctx, "water bottles")
     assert found[1].tool_calls[0]["name"] == "search_products"
     shown = _shown(found)
-    assert shown, "the demo store has mugs"
+    assert shown, "the demo store has water bottles"  # and no mugs: a search for them matches nothing
     added = await _turn(ctx, "add 2 of the first one", ConversationState(shown=shown))
     cart = json.loads(added[2].text)["cart"]
     assert [(line["sku"], line["quantity"]) for line in cart["lines"]] == [

@@ -46,7 +46,7 @@ class TestRelevanceFloor:
                 assert result.constraints.unmatched == [result.query]
                 assert result.note
                 assert "Nothing in this store matches" in result.note
-        assert len(empty) / len(queries) >= 0.75  # measured: 28 of 36
+        assert len(empty) / len(queries) >= 0.75  # measured: 28 of 36; 33 since issue 13's unknown kinds
         assert {"piano lessons", "dog food", "a tent", "insurance", "mortgage rates"} <= set(empty)
 
     async def test_dev_queries_keep_every_relevant_product(self, conn: Conn, embedder: Embedder) -> None:

@@ -70,14 +70,14 @@ class TestSearchCaches:
 
     async def test_without_caches_nothing_is_remembered(self, conn: Conn, embedder: Embedder) -> None:
         """The CLI and the evaluation pass none: each search ranks afresh, whatever ``result_cache_s``."""
-        first = await search_products(
-            conn, embedder, "mug", settings=SearchSettings(result_cache_s=60), log=False
+        first = await search_products(  # the demo store sells no mugs: a search for one matches nothing
+            conn, embedder, "kettle", settings=SearchSettings(result_cache_s=60), log=False
         )
         await conn.execute(
             "UPDATE variants SET active = false WHERE product_id = %s", [first.hits[0].product.id]
         )
         await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
         again = await search_products(
-            conn, embedder, "mug", settings=SearchSettings(result_cache_s=60), log=False
+            conn, embedder, "kettle", settings=SearchSettings(result_cache_s=60), log=False
         )
         assert first.hits[0].product.id not in [h.product.id for h in again.hits]

@@ -152,6 +152,28 @@ class TestOptionsInTheShoppersWords:
         for key, value in wanted.items():
             assert all(value in _values(v, key) for v in variants), (key, value)
 
+    async def test_an_option_of_another_kind_chooses_only_among_the_products_that_have_it(
+        self, conn: Conn, embedder: Embedder
+    ) -> None:
+        """ "wireless" (connectivity) keeps the wireless headphones and the speaker and earbuds, which have no
+        such choice, whole; a 1.5 litre wish rules out the water bottle, whose capacities are others."""
+        result = await search_products(
+            conn, embedder, "a wireless speaker or headphones", limit=10, settings=TUNING, log=False
+        )
+        assert result.filters.options == {"connectivity": ["wireless"]}
+        by_title = {hit.product.title: hit for hit in result.hits}
+        assert {v.options["connectivity"] for v in by_title["Headphones"].matching_variants} == {"wireless"}
+        speaker = by_title["Bluetooth Speaker"]
+        assert len(speaker.matching_variants) == len(speaker.product.variants)
+        assert "Wireless Earbuds" in by_title
+        assert "LED Light Bulb" not in by_title  # Bluetooth, Wi-Fi or none
+        litres = await search_products(
+            conn, embedder, "a 1.5 litre kettle", limit=20, settings=TUNING, log=False
+        )
+        titles = [hit.product.title for hit in litres.hits]
+        assert {"Electric Kettle", "Tea Kettle"} <= set(titles[:3])
+        assert "Water Bottle" not in titles
+
     async def test_warm_white_is_no_white(self, conn: Conn, embedder: Embedder) -> None:
         """ "white" inside "warm white" is no colour: the bulb, which has no colour option, is found by its
         colour temperature and the chosen variants are all 100W warm white ones."""
@@ -214,6 +236,35 @@ class TestWhatItIsForIsNoMatch:
                 conn, embedder, sold, settings=TUNING, log=False, only_named_type=only_named_type
             )
             assert title in [hit.product.title for hit in found.hits][:3], (sold, only_named_type)
+
+    @pytest.mark.parametrize(
+        ("unsold", "synonym", "title"),
+        [
+            ("a mattress", "a headset", "Headphones"),
+            ("socks", "a kindle", "E-Reader"),
+            ("a mug", "a notepad", "Notebook"),
+            ("jeans", "a webcam", "Indoor Security Camera"),
+            ("a microwave", "a bbq", "Grill"),
+            ("queen size mattresses", "a cellphone", "Smartphone"),
+            ("a new printer", "a camcorder", "Digital Camera"),
+        ],
+    )
+    async def test_a_noun_the_store_does_not_sell_matches_nothing_unless_its_meaning_is_near(
+        self, conn: Conn, embedder: Embedder, unsold: str, synonym: str, title: str
+    ) -> None:
+        """A query that is only a noun no product has must be near a product in meaning: a synonym is ("a
+        headset" finds the headphones), a kind the store does not sell is not ("a mattress" found the pet
+        bed, "socks" the sneakers)."""
+        for only_named_type in (True, False):
+            result = await search_products(
+                conn, embedder, unsold, settings=TUNING, log=False, only_named_type=only_named_type
+            )
+            assert result.hits == [], (unsold, only_named_type)
+            assert result.constraints.unmatched == [result.query]
+            found = await search_products(
+                conn, embedder, synonym, settings=TUNING, log=False, only_named_type=only_named_type
+            )
+            assert [h.product.title for h in found.hits][:1] == [title], (synonym, only_named_type)
 
     async def test_in_the_chat_the_kind_gate_keeps_no_modifier(self, conn: Conn, embedder: Embedder) -> None:
         """The chat keeps only products of the kind a query names; a hammock "for the garden patio" named
