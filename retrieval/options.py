@@ -84,6 +84,9 @@ EXPLICIT_SIZE = re.compile(
     rf"(?!\s?(?:{_UNIT_ALTERNATION})(?!\w))",  # "size 60%", "size 6 ft", "size 5.8-inch": a value, read whole
     re.I,
 )
+# "M size", "XL size"; "t-shirt, M": a letter before "size", or a capital letter that is its own clause
+_SIZE_BEFORE = re.compile(r"(?<![\w-])(?P<size>xxxxl|xxxl|xxl|xxs|xs|xl|[2-4]xl|2xs|[sml])\s+size\b", re.I)
+_SIZE_CLAUSE = re.compile(r"(?:^|[,;:(])\s*(?P<size>[SML])(?=\s*(?:$|[,.;:!?)]|(?:please|pls|thanks)\b))")
 _SIZE_CUE = re.compile(rf"(?<![\w-])(?P<cue>in|an?)\s+(?P<size>{_SIZE_WORD})(?![\w'’-])(?!\.\d)", re.I)
 _SIZE_ANYWHERE = re.compile(r"(?<![\w-])(?P<size>xxxxl|xxxl|xxl|xxs|xs|xl|[2-4]xl|2xs)(?![\w-])", re.I)
 _SIZE_ALONE = re.compile(
@@ -99,9 +102,15 @@ _LETTER_SIZE = re.compile(r"[2-4]?x{0,4}[sml]", re.I)
 @functools.lru_cache(maxsize=32)
 def _alternation(values: frozenset[str]) -> re.Pattern[str]:
     """One pattern of the values, longest first ("rose gold" before "gold"), each a whole word (a hyphen
-    may follow: "half-zip")."""
+    may follow: "half-zip"), a space and a hyphen inside one the same ("warm-white", "v neck")."""
     ordered = sorted(values, key=lambda v: (-len(v), v))
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(v) for v in ordered)})(?!\w|-(?!\w))", re.I)
+    forms = [re.sub(r"\\[ -]", r"[\\s-]", re.escape(v)) for v in ordered]
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(forms)})(?!\w|-(?!\w))", re.I)
+
+
+def _form(value: str) -> str:
+    """A value with its spaces and hyphens alike ("warm-white" = "warm white")."""
+    return re.sub(r"[\s-]+", " ", value.lower())
 
 
 class _Token(NamedTuple):
@@ -212,6 +221,7 @@ class OptionIndex:
                 if len(value) >= 2 and not re.fullmatch(r"[\d.,]+", value):  # "80%", not "500"
                     self.keys_of.setdefault(value, set()).add(key)
         self.pattern = _alternation(frozenset(self.keys_of)) if self.keys_of else None
+        self.forms = {_form(v): v for v in sorted(self.keys_of)}  # as written in a query -> as in the catalog
 
     def read(self, text: str, used: bytearray) -> list[Reading]:
         """The options of ``text`` outside the spans marked in ``used`` (marked in turn)."""
@@ -247,6 +257,10 @@ class OptionIndex:
                 yield _Candidate(
                     m.start("size"), m.end(), pairs, True, said, needs_product=word and not after_in
                 )
+        for pattern in (_SIZE_BEFORE, _SIZE_CLAUSE):
+            for m in pattern.finditer(text):
+                if pairs := self._size_pairs(m.group("size")):
+                    yield _Candidate(m.start("size"), m.end(), pairs, True, m.group("size"))
         for m in _SIZE_ANYWHERE.finditer(text):
             if pairs := self._size_pairs(m.group("size")):
                 yield _Candidate(m.start(), m.end(), pairs, True, m.group("size"))
@@ -268,8 +282,10 @@ class OptionIndex:
             yield _Candidate(m.start(), end, [pair for pair, _ in entries], unit != "x")
         if self.pattern is not None:
             for m in self.pattern.finditer(text):
-                value = m.group(0).lower()
-                keys = self.keys_of[value]
+                value = self.forms.get(_form(m.group(0)), m.group(0).lower())
+                keys = self.keys_of.get(value, set())
+                if not keys:
+                    continue
                 alone = bool(re.search(r"[\s-]", value)) or any(kind_of(k) in _PREFERRED for k in keys)
                 yield _Candidate(m.start(), m.end(), [(k, value) for k in sorted(keys)], alone)
 
