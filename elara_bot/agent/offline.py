@@ -292,8 +292,23 @@ def _handle(step: Step, state: ConversationState, *, again: bool = False) -> Pla
         answered = _answer_choice(step, state, asked)
         if answered is not None:
             return answered
+    if step.intent in ("out_of_scope", "product_question") and _picks_a_variant(step, state):
+        return _choose(step, state)  # "the ceramic one for induction, 1.5 liters" under the one card shown
     handler = HANDLERS.get(step.intent, HANDLERS["out_of_scope"])
     return handler(step, state)
+
+
+def _picks_a_variant(step: Step, state: ConversationState) -> bool:
+    """A message that only names options of the one product shown ("the ceramic one for induction"):
+    no other kind of product, no question word, two values or "the ... one" and a value."""
+    if len(state.shown) != 1 or _LEAD_IN.match(step.text.strip()) or "?" in step.text:
+        return False
+    product = state.shown[0]
+    kind = step.slots.get("product_type")
+    if kind and not _is_kind(product.title, kind) and not _describes(product, kind):
+        return False
+    named = _named_values(product, step)
+    return len(named) >= 2 or (len(named) == 1 and _THE_ONE.search(step.text) is not None)
 
 
 _SHOW = re.compile(
@@ -406,7 +421,15 @@ def _flat(text: str) -> str:
     """Lower case, one space, measures written one way ("2 liters" = "2L", "25 ft" = "25ft", "4-piece" =
     "4piece", "5-25 lbs" = "5-25lb")."""
     text = " ".join(text.lower().replace("\u2019", "'").split())
-    return _UNIT.sub(lambda m: f"{m.group(1)}{_UNITS.get(m.group(2).lower(), m.group(2).lower())}", text)
+    return _UNIT.sub(_one_unit, text)
+
+
+def _one_unit(m: re.Match[str]) -> str:
+    """A measure in one spelling; litres as millilitres ("1 litre" = "1000ml" = "1L")."""
+    amount, unit = m.group(1), _UNITS.get(m.group(2).lower(), m.group(2).lower())
+    if unit == "l":
+        amount, unit = f"{float(amount) * 1000:g}", "ml"
+    return f"{amount}{unit}"
 
 
 def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
@@ -418,6 +441,9 @@ def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
         return False
     flat, wanted = _flat(text), _flat(norm)
     if re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None:
+        return True
+    joined = re.sub(r"[\s-]+", "", wanted)  # "hard cover" said "hardcover", "v-neck" said "vneck"
+    if joined != wanted and len(joined) >= 5 and joined in {w.replace("-", "") for w in _words(flat)}:
         return True
     head = wanted.split(" ")[0]  # "100W equivalent", "500 pieces": the measure says it
     if head != wanted and any(c.isdigit() for c in head) and any(c.isalpha() for c in head):
@@ -743,7 +769,15 @@ def _quantity(step: Step, default: int = 1) -> int:
     return default
 
 
+_OF_THAT = re.compile(
+    r"\b(?:of|of\s+the)\s+(?:those|these|them|that|it)\b|\bmore of (?:those|them|it)\b", re.I
+)
+
+
 def _add(step: Step, state: ConversationState) -> Plan:
+    added = [line for line in state.cart_lines if line.sku == state.last_sku]
+    if added and "quantity" in step.slots and _OF_THAT.search(step.text):  # "I'll need two of those"
+        return _call("update_cart_item", sku=added[0].sku, quantity=_quantity(step))
     referred = refer(step, state)
     if not state.shown and step.slots.get("reference") in ("both", "all") and state.cart_lines:
         quantity = _quantity(step)  # "I want two of both": the cart's lines

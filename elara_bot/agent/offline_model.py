@@ -306,6 +306,8 @@ def _best_sentences(passages: list[dict[str, Any]], wanted: set[str]) -> tuple[s
                 best = (score, i, j)
     score, i, j = best
     quote = concise(" ".join(split[i][j:]))
+    if j > 0:  # a passage leads with its rule ("within 30 days of delivery"): it goes first
+        quote = f"{split[i][0]} {quote}"
     return str(passages[i]["title"]), quote, int(score > 0)
 
 

@@ -53,6 +53,10 @@ _MODIFIERS = frozenset({"choose_variant", "refine_search"})  # what only narrows
 _ADDS = re.compile(
     r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:add|put|throw|pop|buy|get me)\b", re.I
 )
+_ASKS = re.compile(
+    r"^\W*(?:also\s+)?(?:what|what's|whats|how|when|where|do you|does|can i|could i|is there|are there)\b",
+    re.I,
+)
 _THING = re.compile(r"^(?:the|a|an|some|one|two|three|four|five|\d+|my|that|this|those|these)\b", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|one|ones|in|with|size|only|just|for|without|made\s+of)\b", re.I)
 # a request of its own starts with what to do (or who asks)
@@ -286,6 +290,11 @@ class Nlu:
         a, b = self.predict([left, right])
         if (a.intent == "add_to_cart" or _ADDS.match(left)) and self._another_kind(left, right):
             return True  # "add the hard cover notebook and the pink yoga mat": two adds, however worded
+        if a.intent in corpus.ACTIONABLE and _ASKS.match(right) and topic_of(right) and not topic_of(left):
+            return True  # "tea kettles under 100, and also what's your return window?"
+        if topic_of(left) and _ASKS.match(right):
+            if "product_type" in extract_slots(right, self.vocabulary):
+                return True  # "what's your return window, and do you have hiking boots in size 11?"
         sure = all(
             p.intent in corpus.ACTIONABLE and p.confidence >= max(SPLIT_CONFIDENCE, self.threshold)
             for p in (a, b)

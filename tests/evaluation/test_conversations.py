@@ -34,7 +34,8 @@ SHOPPER = HERE.parents[1] / "bench" / "data" / "conversations" / "shopper.jsonl"
 # 96 conversations written apart from the assistant's work, as a trial of it (the assistant passed 76% of
 # them when they were written); kept as a second suite so what it taught stays learnt
 TRIAL = SHOPPER.with_name("shopper_trial.jsonl")
-SUITES = pytest.mark.parametrize("suite", [SHOPPER, TRIAL], ids=["shopper", "trial"])
+TRIAL2 = SHOPPER.with_name("shopper_trial2.jsonl")  # a second such trial (75% when it was written)
+SUITES = pytest.mark.parametrize("suite", [SHOPPER, TRIAL, TRIAL2], ids=["shopper", "trial", "trial2"])
 CASES = HERE / "runner_cases.jsonl"
 POLICIES = demo_file("policies.md").read_text(encoding="utf-8")
 
@@ -310,9 +311,10 @@ def test_shopper_conversations_pass_at_95_percent(app_url: str) -> None:
     assert report.pass_rate >= 0.95, rates
 
 
-def test_trial_conversations_pass_at_95_percent(trial_app_url: str) -> None:
-    """The second suite, written as a trial apart from the assistant, holds the same target."""
-    report = run(load(TRIAL), trial_app_url, POLICIES)
+@pytest.mark.parametrize("suite", [TRIAL, TRIAL2], ids=["trial", "trial2"])
+def test_trial_conversations_pass_at_95_percent(trial_app_url: str, suite: Path) -> None:
+    """The suites written as trials apart from the assistant hold the same target."""
+    report = run(load(suite), trial_app_url, POLICIES)
     assert not [r.id for r in report.results if r.error]
     rates = {s.category: round(s.rate, 2) for s in report.by_category()}
     assert report.pass_rate >= 0.95, rates
