@@ -278,6 +278,8 @@ async def is_unknown_word(conn: Conn, word: str) -> bool:
     cur = await conn.execute("SELECT 1 FROM search_lexicon WHERE word = ANY(%s) LIMIT 1", [_forms(word)])
     if await cur.fetchone() is not None:
         return False
+    if len(word) >= 7 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]  # a long plural is read as its singular: "ereaders" is one letter from "reader"
     limit = typo_limit(word)
     if limit == 0:
         return True

@@ -237,6 +237,14 @@ class TestWhatItIsForIsNoMatch:
             )
             assert title in [hit.product.title for hit in found.hits][:3], (sold, only_named_type)
 
+    @pytest.mark.parametrize("sold", ["ereaders", "e-readers", "tshirts", "hedphones", "skateboards"])
+    async def test_a_plural_or_a_typo_of_a_kind_the_store_sells_is_no_unknown_noun(
+        self, conn: Conn, embedder: Embedder, sold: str
+    ) -> None:
+        """ "show me ereaders" found nothing: the plural's last two letters missed "reader"."""
+        found = await search_products(conn, embedder, sold, settings=TUNING, log=False, only_named_type=True)
+        assert found.hits, sold
+
     @pytest.mark.parametrize(
         ("unsold", "synonym", "title"),
         [
