@@ -267,32 +267,37 @@ class VocabularyCache:
         self._items.clear()
 
 
-# each option value offered by a product (its "key=value" terms, migration 0007: those of its active variants;
-# a term the key's last word made, "color=brown" beside "frame color=brown", is left out), with the words
-# naming the product: the last two words of its title ("Gaming Mouse") and its category's last level
-# ("Computer Accessories"), and of those the kind of product (the title's last word, the category's)
+# the option values each product offers (its "key=value" terms, migration 0007: those of its active variants)
+# with the words naming it: the last two words of its title ("Gaming Mouse"; words with digits, model numbers,
+# left out first), its category's last level ("Computer Accessories"), and of those the kind of product (the
+# title's last word, the category's); products alike in these are read once
 _VOCABULARY_SQL = r"""
-WITH offering AS MATERIALIZED (
-    SELECT p.option_terms AS terms, regexp_split_to_array(btrim(lower(p.title)), '\s+') AS title,
-           lower(regexp_replace(coalesce(p.category, ''), '^.*>\s*', '')) AS leaf
-    FROM products p
-    WHERE cardinality(p.option_terms) > 0
-), named AS (
-    SELECT DISTINCT t.term,
-           array_to_string(o.title[greatest(cardinality(o.title) - 1, 1):], ' ') || ' ' || o.leaf AS words,
-           o.title[cardinality(o.title)] || ' ' || o.leaf AS kinds
-    FROM offering o
-    CROSS JOIN LATERAL unnest(o.terms) t(term)
-    WHERE strpos(t.term, '=') > 0
-      AND NOT EXISTS (
-          SELECT 1 FROM unnest(o.terms) u(term) WHERE right(u.term, length(t.term) + 1) = ' ' || t.term
-      )
+WITH p AS MATERIALIZED (
+    SELECT option_terms,
+           ARRAY(
+               SELECT w FROM unnest(string_to_array(lower(title), ' ')) w
+               WHERE w <> '' AND translate(w, '0123456789', '') = w
+           ) AS t,
+           lower(regexp_replace(coalesce(category, ''), '^.*>\s*', '')) AS leaf
+    FROM products
+    WHERE cardinality(option_terms) > 0
 )
-SELECT split_part(term, '=', 1) AS key, substr(term, strpos(term, '=') + 1) AS value,
-       string_agg(words, ' ') AS words, string_agg(kinds, ' ') AS kinds
-FROM named
-GROUP BY term
+SELECT DISTINCT option_terms AS terms,
+       array_to_string(t[greatest(cardinality(t) - 1, 1):], ' ') || ' ' || leaf AS words,
+       coalesce(t[cardinality(t)], '') || ' ' || leaf AS kinds
+FROM p
 """
+
+
+def _offered(terms: list[str]) -> list[tuple[str, str]]:
+    """A product's (key, value) pairs from its terms, without those its keys' last words made ("color=brown"
+    beside "frame color=brown")."""
+    found = [(term.split("=", 1)[0], term.split("=", 1)[1]) for term in terms if "=" in term]
+    return [
+        (key, value)
+        for key, value in found
+        if " " in key or not any(k.endswith(" " + key) and v == value for k, v in found)
+    ]
 
 
 async def load_vocabulary(
@@ -304,10 +309,12 @@ async def load_vocabulary(
     if cache is not None and (kept := cache.get(key)) is not None:
         return kept
     cur = await conn.execute(_VOCABULARY_SQL)
-    rows = [
-        (str(r["key"]), str(r["value"]), str(r["words"] or ""), str(r["kinds"] or ""))
-        for r in await cur.fetchall()
-    ]
+    rows = []
+    for r in await cur.fetchall():
+        terms = r["terms"]
+        words, kinds = str(r["words"] or ""), str(r["kinds"] or "")
+        if isinstance(terms, list):
+            rows += [(key, value, words, kinds) for key, value in _offered([str(t) for t in terms])]
     vocab = Vocabulary.from_rows(rows)
     if cache is not None:
         cache.put(key, vocab)

@@ -34,11 +34,12 @@ DEMO_CATALOG = Path(__file__).resolve().parents[2] / "elara_bot" / "data" / "dem
 def demo_vocabulary() -> Vocabulary:
     """The demo store's options as ``load_vocabulary`` reads them from its database (the search's own
     vocabulary; tests/retrieval/test_shopper_language.py checks the two agree): every value of every key,
-    with the last two words of the titles offering it and their category's last level."""
+    with the last two words of the titles offering it (model numbers left out) and their category's last
+    level."""
     rows = []
     for line in DEMO_CATALOG.read_text(encoding="utf-8").splitlines():
         product = json.loads(line)
-        title = product["title"].lower().split()
+        title = [w for w in product["title"].lower().split() if not any(c.isdigit() for c in w)]
         leaf = product["category"].split(">")[-1].strip().lower()
         for variant in product["variants"]:
             for key, value in variant["options"].items():
