@@ -432,9 +432,10 @@ def _one_unit(m: re.Match[str]) -> str:
     return f"{amount}{unit}"
 
 
-def _says_value(text: str, value: str, slots: dict[str, str]) -> bool:
-    """Whether the message names this option value ("XL", "1.5L", "60%", "leather", "size 10")."""
-    norm = _norm(value)
+def _says_value(text: str, value: str, slots: dict[str, str], key: str = "size") -> bool:
+    """Whether the message names this option value ("XL", "1.5L", "60%", "leather", "size 10"). Only a
+    size's "medium" is an M: a ventilation "medium" is not named by "in M"."""
+    norm = _norm(value) if "size" in key.lower() else " ".join(value.lower().split())
     if any(_norm(v) == norm for k, v in slots.items() if k in ("size", "color", "material")):
         return True
     if norm.replace(".", "").isdigit():  # a bare number is a size only when the slots say so
@@ -558,7 +559,7 @@ def _named_in(variant: ShownVariant, step: Step) -> set[str]:
     said = {_stem(w) for w in _words(step.text)}
     found: set[str] = set()
     for key, value in variant.options.items():
-        if _says_value(step.text, value, step.slots):
+        if _says_value(step.text, value, step.slots, key):
             found.add(value)
             if said & {_stem(w) for w in _words(key) if len(w) > 3}:
                 found.add(f"{key}={value}")
@@ -683,7 +684,8 @@ def _choose_among(product: ShownProduct, step: Step, among: list[str] | None, na
 
 def _named_values(product: ShownProduct, step: Step) -> set[str]:
     values = {value for v in product.variants for value in v.options.values()}
-    named = {value for value in values if _says_value(step.text, value, step.slots)}
+    pairs = {(key, value) for v in product.variants for key, value in v.options.items()}
+    named = {value for key, value in pairs if _says_value(step.text, value, step.slots, key)}
     return named | _named_loosely(product, step, values - named)
 
 
@@ -930,7 +932,9 @@ def _cart_lines(step: Step, state: ConversationState) -> list[CartLineRef]:
     if best > 0:
         return [line for score, line in scores if score == best]
     valued = [
-        line for line in lines if any(_says_value(step.text, v, step.slots) for v in line.options.values())
+        line
+        for line in lines
+        if any(_says_value(step.text, v, step.slots, k) for k, v in line.options.items())
     ]
     if valued:
         return valued

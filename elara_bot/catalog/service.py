@@ -593,10 +593,15 @@ async def _type_terms(conn: Conn, caches: SearchCaches | None) -> frozenset[str]
 def named_type(text: str, terms: frozenset[str]) -> str | None:
     """The kind of product ``text`` asks for: of the catalog's product-type terms it contains, the one that
     ends last (English puts the head noun last: "laptop backpack" is a backpack), the longest on a tie;
-    before a "for" when one is named there ("a charger for my phone")."""
-    head = re.split(r"\s(?:for|to go with|that goes with|to use with)\s", text, maxsplit=1, flags=re.I)[0]
+    before a "for" or a "with" when one is named there ("a charger for my phone")."""
+    head = re.split(
+        r"\s(?:for|to go with|that goes with|to use with|with|that has|having|which has)\s",
+        text,
+        maxsplit=1,
+        flags=re.I,
+    )[0]
     if head != text and (found := named_type(head, terms)) is not None:
-        return found  # "a charger for my phone" is a charger
+        return found  # "a charger for my phone" is a charger, "a backpack with a laptop sleeve" a backpack
     words = _normal(text).split()
     # two words written apart name a one-word kind too ("t shirts" is a t-shirt), ending where the second does
     joined = {

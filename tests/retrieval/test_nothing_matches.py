@@ -234,3 +234,6 @@ class TestNamedProductType:
         assert named_type("a laptop backpack", terms) == "backpack"
         assert named_type("coffee makers under $100", terms) == "coffee maker"
         assert named_type("something for my desk", terms) is None
+        assert named_type("a backpack with a laptop compartment, navy", terms) == "backpack"
+        assert named_type("a laptop with a backpack included", terms) == "laptop"
+        assert named_type("anything with a laptop sleeve", terms) == "laptop"  # no kind before the "with"
