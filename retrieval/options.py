@@ -232,18 +232,18 @@ class OptionIndex:
             if not any(used[m.start() : m.end()])  # a price's words ("100 tops") name no product
         ]
         found: list[tuple[_Candidate, Reading]] = []
-        for candidate in self._candidates(text, used):
+        for candidate in self._candidates(text):
             if any(used[candidate.start : candidate.end]):
                 continue
             free = [t for t in tokens if not any(used[t.start : t.end])]
-            reading = self._resolve(candidate, text, free, marks)
+            reading = self._resolve(candidate, free, marks)
             if reading is None:
                 continue
             used[reading.start : reading.end] = b"\x01" * (reading.end - reading.start)
             found.append((candidate, reading))
         return _shades(text, found)
 
-    def _candidates(self, text: str, used: bytearray) -> Iterable[_Candidate]:
+    def _candidates(self, text: str) -> Iterable[_Candidate]:
         """Sizes, then measures, then plain values (longest first), in text order within each."""
         for m in EXPLICIT_SIZE.finditer(text):
             said = m.group("size")
@@ -293,9 +293,7 @@ class OptionIndex:
         canonical = size_name(said)
         return list(self.sizes.get(canonical, [])) if canonical else []
 
-    def _resolve(
-        self, candidate: _Candidate, text: str, tokens: list[_Token], marks: list[int]
-    ) -> Reading | None:
+    def _resolve(self, candidate: _Candidate, tokens: list[_Token], marks: list[int]) -> Reading | None:
         pairs = candidate.pairs
         start, end = candidate.start, candidate.end
         tied = False
@@ -308,7 +306,7 @@ class OptionIndex:
                 for tied_key in {k for k, _ in pairs}:
                     for s, e in spans.get(tied_key, []):
                         start, end = min(start, s), max(end, e)
-        named = _named_products(text, tokens, candidate.start, candidate.end)
+        named = _named_products(tokens, candidate.start, candidate.end)
         if not tied and self._names_a_product(candidate):
             # a value that is a kind of product itself ("laptop", "camera") describes only the product it
             # stands before: "laptop backpack" is a backpack's compartment, "a bag for my laptop" is not
@@ -382,7 +380,7 @@ def _closes(text: str, at: int) -> bool:
     return _CLAUSE_END.match(text, at) is not None
 
 
-def _named_products(text: str, tokens: list[_Token], start: int, end: int) -> frozenset[str]:
+def _named_products(tokens: list[_Token], start: int, end: int) -> frozenset[str]:
     """The product words of the query outside the value ("t shirts" is "tshirt" too)."""
     outside = [t.word for t in tokens if t.end <= start or t.start >= end]
     words = {word_form(w) for w in outside}
