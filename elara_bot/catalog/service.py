@@ -344,7 +344,7 @@ async def search_products(
     unsold = (
         judged
         and bool(hits)
-        and await _asks_for_an_unsold_kind(conn, text, phrases, hits, vocabulary, finder)
+        and await _asks_for_an_unsold_kind(conn, text, phrases, hits, vocabulary, finder, caches)
     )
     if unsold:
         hits = []
@@ -385,6 +385,7 @@ async def _asks_for_an_unsold_kind(
     hits: list[SearchHit],
     vocabulary: Vocabulary | None,
     finder: _Finder,
+    caches: SearchCaches | None,
 ) -> bool:
     """Whether the hits are no answer because the query asks for a kind of product the catalog does not
     have: it is for something the catalog has (``_found_what_it_is_for``), or it is that noun alone and
@@ -399,6 +400,9 @@ async def _asks_for_an_unsold_kind(
     }
     said = {w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower())}
     if head in option_words or head in said:  # "full zip", "brown lenses": an option and its key word
+        return False
+    kinds = {w for term in await _type_terms(conn, caches) for w in term.split()}
+    if _normal(head) in kinds:  # "ereaders", "tshirts": the lexicon has "e" and "reader", "t" and "shirt"
         return False
     if not modifiers:
         best = max(finder.similarity.values(), default=1.0)
