@@ -157,9 +157,15 @@ def kind_of(key: str) -> str:
     return _KIND_ALIASES.get(last, last)
 
 
+IRREGULAR_PLURALS = {"mice": "mouse", "knives": "knife", "shelves": "shelf", "leaves": "leaf", "feet": "foot"}
+
+
 def word_form(word: str) -> str:
-    """A product word compared across spellings: lower case, no hyphen, singular ("T-Shirts" = "tshirt")."""
+    """A product word compared across spellings: lower case, no hyphen, singular ("T-Shirts" = "tshirt",
+    "mice" = "mouse")."""
     word = re.sub(r"[-'’]", "", word.lower())
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):

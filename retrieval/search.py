@@ -32,6 +32,8 @@ import numpy as np
 from numpy.typing import NDArray
 from psycopg import AsyncConnection, sql
 
+from retrieval.options import IRREGULAR_PLURALS
+
 Mode = Literal["hybrid", "vector", "text"]
 Conn = AsyncConnection[dict[str, Any]]
 _WORD = re.compile(r"[a-z0-9]+", re.I)
@@ -232,7 +234,7 @@ async def corrections(conn: Conn, text: str, threshold: float) -> dict[str, str]
 
 def _forms(word: str) -> list[str]:
     """The word as written, singular and plural ("bag", "bags"; "batteries", "battery")."""
-    forms = {word, word + "s", word + "es"}
+    forms = {word, word + "s", word + "es", IRREGULAR_PLURALS.get(word, word)}
     if word.endswith("ies"):
         forms.add(word[:-3] + "y")
     if word.endswith("es"):
