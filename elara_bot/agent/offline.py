@@ -38,6 +38,7 @@ from elara_bot.money import format_amount
 from elara_bot.nlu import DialogueState, Expectation, Nlu, Step
 from elara_bot.nlu.decision import Decision, decide
 from elara_bot.nlu.slots import extract_slots, topic_of
+from elara_bot.nlu.vocabulary import plural
 from retrieval.query_parser import parse_query
 
 MAX_LISTED = 6  # option values named in one clarification question
@@ -128,6 +129,15 @@ _GOING_ON = re.compile(r"^\W*(?:and|also|plus|oh and|and also)\s+(?:a|an|the|som
 _KIND_JOIN = re.compile(r"\s*,?\s+(?:and|or|&|plus|as well as)\s+(?:also\s+)?|\s*,\s*", re.I)
 
 
+def _purpose(part: str, kind: str) -> bool:
+    """ "something for the office desk": the kind named is what the thing is for, not a second thing."""
+    head = re.escape(kind.split()[0])
+    return (
+        re.search(rf"\b(?:for|on|in|at|to|with)\s+(?:the|my|a|an|your|our)?\s*(?:\w+\s+)?{head}", part, re.I)
+        is not None
+    )
+
+
 def _kinds_apart(step: Step, nlu: Nlu) -> list[Step]:
     """ "show me yoga mats and water bottles": one search per kind of product named (the search shows one
     kind at a time); "black and white sneakers" or "salt and pepper grinder" name one kind and stay one."""
@@ -137,7 +147,7 @@ def _kinds_apart(step: Step, nlu: Nlu) -> list[Step]:
     if len(parts) < 2:
         return [step]
     found = [extract_slots(part, nlu.vocabulary).get("product_type") for part in parts]
-    kinds = [kind for kind in found if kind]
+    kinds = [kind for kind, part in zip(found, parts, strict=True) if kind and not _purpose(part, kind)]
     if len(kinds) < len(parts) or len(set(kinds)) < len(kinds):
         return [step]
     lead = _LEAD_IN.match(step.text.strip())
@@ -213,6 +223,8 @@ def _carry_verb(agenda: Agenda, step: Step) -> Step:
 _ADD_START = re.compile(
     r"^\W*(?:please\s+|pls\s+|can you\s+|could you\s+|ok\s+|okay\s+)?(?:add|put|throw|pop|chuck"
     r"|i'?d like the|i'?ll (?:take|have|get|pick) the|gimme the|give me the|i'?ll go (?:for|with) the"
+    r"|(?:i'?d like|i want|i wanna|i'?m going|i would like) to (?:buy|order|purchase|get|grab)"
+    r" (?:the|a|an|one|\d)"
     r"|(?:i'?m|let'?s) go(?:ing)? (?:for|with) the)\b",
     re.I,
 )
@@ -266,7 +278,11 @@ def _reread(step: Step) -> Step:
     return step
 
 
-_WANT = re.compile(r"\b(?:need|want|looking for|after|searching for|shopping for|buy|get me|got any)\b", re.I)
+_WANT = re.compile(
+    r"\b(?:need|want|looking for|after|searching for|shopping for|buy|get me|got any|show me|let me see"
+    r"|do you (?:have|sell|carry|stock)|have you got)\b",
+    re.I,
+)
 
 
 def _handle(step: Step, state: ConversationState, *, again: bool = False) -> Plan:
@@ -388,8 +404,13 @@ def _stem(word: str) -> str:
 
 def _norm(value: str) -> str:
     flat = " ".join(value.lower().split())
-    flat = _SIZE_NAMES.get(flat, flat)
     return "grey" if flat == "gray" else flat
+
+
+def _as_size(value: str) -> str:
+    """A size written out as its letter ("medium" -> "m"): only where the option is a size."""
+    flat = _norm(value)
+    return _SIZE_NAMES.get(flat, flat)
 
 
 def _name_score(text: str, title: str, product_type: str | None) -> int:
@@ -435,14 +456,20 @@ def _one_unit(m: re.Match[str]) -> str:
 def _says_value(text: str, value: str, slots: dict[str, str], key: str = "size") -> bool:
     """Whether the message names this option value ("XL", "1.5L", "60%", "leather", "size 10"). Only a
     size's "medium" is an M: a ventilation "medium" is not named by "in M"."""
-    norm = _norm(value) if "size" in key.lower() else " ".join(value.lower().split())
-    if any(_norm(v) == norm for k, v in slots.items() if k in ("size", "color", "material")):
+    sized = "size" in key.lower()
+    norm = _as_size(value) if sized else _norm(value)
+    said = [
+        (_as_size(v) if sized else _norm(v)) for k, v in slots.items() if k in ("size", "color", "material")
+    ]
+    if norm in said:
         return True
     if norm.replace(".", "").isdigit():  # a bare number is a size only when the slots say so
         return False
     flat, wanted = _flat(text), _flat(norm)
     if re.search(rf"(?<![\w.]){re.escape(wanted)}(?![\w])", flat) is not None:
         return True
+    if wanted.isalpha() and len(wanted) >= 4 and re.search(rf"\b{wanted}(?:en|len|s|y)\b", flat):
+        return True  # "wooden", "woollen": wood, wool
     joined = re.sub(r"[\s-]+", "", wanted)  # "hard cover" said "hardcover", "v-neck" said "vneck"
     if joined != wanted and len(joined) >= 5 and joined in {w.replace("-", "") for w in _words(flat)}:
         return True
@@ -669,6 +696,7 @@ def _choose_among(product: ShownProduct, step: Step, among: list[str] | None, na
         w
         for w in wanted
         if _norm(w) not in values
+        and _as_size(w) not in {_as_size(x) for x in values}  # "medium" asked, "M" offered
         and not {_stem(x) for x in _words(w)} <= title  # "the fleece jacket": its name, not a wish
         and not any(_norm(w) in _words(x) for x in values)  # "warm white": part of a value named
     ]
@@ -983,7 +1011,8 @@ def _swap(step: Step, state: ConversationState, *, looked_up: bool = False) -> P
     if len(lines) != 1 or not lines[0].product_id:
         return None
     line = lines[0]
-    product = state.product(line.product_id)
+    full = next((p for p in state.details if p.product_id == line.product_id), None)
+    product = full or state.product(line.product_id)
     if product is None and looked_up:
         return _say(f"Sorry, I couldn't look up the options of {line.title} just now.", "ask")
     if product is None:  # its variants are not known yet: look the product up, then decide
@@ -991,6 +1020,9 @@ def _swap(step: Step, state: ConversationState, *, looked_up: bool = False) -> P
     named = {_norm(v) for v in _named_values(product, step)} - {_norm(v) for v in line.options.values()}
     other = re.search(r"\bother\b", step.text, re.I) is not None
     if not named and not other:
+        if full is None and not looked_up and re.search(r"\b(?:for|to)\s+(?:the|a|an)\b", step.text, re.I):
+            # "swap it for the blue 4-piece": the card showed only the variant asked for; see them all
+            return _again(_call("get_product", product_id=line.product_id))
         return None
     others = [v for v in product.variants if v.in_stock and v.sku != line.sku]
     fitting = [v for v in others if named <= {_norm(x) for x in v.options.values()}]
@@ -1058,6 +1090,9 @@ def _change_quantity(step: Step, state: ConversationState) -> Plan:
 def _search(step: Step, state: ConversationState, text: str | None = None) -> Plan:
     state.focus = None
     query = _query_text(text if text is not None else step.text)
+    kind = step.slots.get("product_type")
+    if kind and not (many := plural(kind)).startswith(kind):  # "gaming mice": the catalog says mouse
+        query = re.sub(rf"\b{re.escape(many)}\b", kind, query, flags=re.I)
     if not query:
         return _say("What are you looking for? For example 'a blue mug under $20'.", "ask")
     return _call("search_products", query=query)

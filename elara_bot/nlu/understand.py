@@ -57,6 +57,7 @@ _ASKS = re.compile(
     r"^\W*(?:also\s+)?(?:what|what's|whats|how|when|where|do you|does|can i|could i|is there|are there)\b",
     re.I,
 )
+_CART_EDITS = frozenset({"add_to_cart", "remove_from_cart", "change_quantity"})
 _THING = re.compile(r"^(?:the|a|an|some|one|two|three|four|five|\d+|my|that|this|those|these)\b", re.I)
 _DETERMINER = re.compile(r"^(?:the|a|an|one|ones|in|with|size|only|just|for|without|made\s+of)\b", re.I)
 # a request of its own starts with what to do (or who asks)
@@ -280,7 +281,8 @@ class Nlu:
         """Whether both sides name a kind of product, different ones, the right one as a thing ("the pink
         yoga mat", "two mugs") rather than a description ("in pink")."""
         kinds = [extract_slots(side, self.vocabulary).get("product_type") for side in (left, right)]
-        return None not in kinds and kinds[0] != kinds[1] and _THING.match(right) is not None
+        asks = _THING.match(right) is not None or _ACTION.match(right) is not None  # "I'd like to see mice"
+        return None not in kinds and kinds[0] != kinds[1] and asks
 
     def _splittable(self, left: str, right: str, separator: str = "and") -> bool:
         if len(_WORD.findall(left)) < 2 and decide(left) not in (Decision.YES, Decision.NO):
@@ -288,7 +290,7 @@ class Nlu:
         if len(_WORD.findall(right)) < 2:
             return False
         a, b = self.predict([left, right])
-        if (a.intent == "add_to_cart" or _ADDS.match(left)) and self._another_kind(left, right):
+        if (a.intent in _CART_EDITS or _ADDS.match(left)) and self._another_kind(left, right):
             return True  # "add the hard cover notebook and the pink yoga mat": two adds, however worded
         if a.intent in corpus.ACTIONABLE and _ASKS.match(right) and topic_of(right) and not topic_of(left):
             return True  # "tea kettles under 100, and also what's your return window?"

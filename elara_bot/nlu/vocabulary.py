@@ -54,10 +54,16 @@ COUNTRIES = (
 )  # fmt: skip
 
 
+_IRREGULAR = (("mouse", "mice"), ("knife", "knives"), ("shelf", "shelves"), ("leaf", "leaves"))
+
+
 def plural(word: str) -> str:
     """English plural of a product type ("box" -> "boxes", "battery" -> "batteries")."""
     if word in PLURAL_ONLY:
         return word
+    for singular, many in _IRREGULAR:
+        if word == singular or word.endswith(f" {singular}"):  # "gaming mouse" -> "gaming mice"
+            return word[: len(word) - len(singular)] + many
     if word.endswith(("s", "sh", "ch", "x")):
         return word + "es"
     if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
