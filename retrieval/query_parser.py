@@ -135,7 +135,7 @@ _NEG = (
 )
 # words that may stand between a negation and its comparative ("don't want to spend more than")
 _FILLER = (
-    r"(?:i|we|want(?:s|ed)?|wanna|to|spend(?:ing)?|pay(?:ing)?|go(?:ing)?|be|really|even|anything|something"
+    r"(?:i|we|want(?:s|ed)?|wanna|to|spend(?:ing)?|pay(?:ing)?|go(?:ing)?|do|be|really|even|anything|something"
     r"|stuff|items?|a|willing|able|afford|looking|plan(?:ning)?|like|need|it|that|cost(?:s|ing)?|priced"
     r"|gonna|much|way|my|budget|can|should|too|any|show|me|anymore|that's|thats|is|are|being|at|all|and|just)"
 )
@@ -582,8 +582,23 @@ def _shown_size(said: str) -> str:
     return said.upper() if re.fullmatch(r"[2-4]?x{0,4}[sml]", said, re.I) else said
 
 
+_GRAND = re.compile(r"\b(a|one|two|three|four|five|\d+(?:\.\d+)?)\s+grand\b", re.I)
+_K_AFTER_CUE = re.compile(
+    rf"\b((?:{_MAX_WORDS}|{_MIN_WORDS}|{_AROUND_WORDS}|budget(?:\s+is)?|spend)\s+)(\d+(?:\.\d+)?)k\b", re.I
+)
+_SMALL = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def _thousands(text: str) -> str:
+    """ "under a grand", "2 grand max", "under 1.5k": thousands written as shoppers write them (a "4k" with
+    no price word before it stays a resolution)."""
+    text = _GRAND.sub(lambda m: f"{float(_SMALL.get(m.group(1).lower(), 0) or m.group(1)) * 1000:g}", text)
+    return _K_AFTER_CUE.sub(lambda m: f"{m.group(1)}{float(m.group(2)) * 1000:g}", text)
+
+
 def parse_query(text: str, vocab: Vocabulary | None = None) -> Parsed:
     """The constraints of ``text`` and the text left for the search (see the module docstring)."""
+    text = _thousands(text)
     reader = _Reader(text)
     reader.ranges()
     reader.singles()
