@@ -192,6 +192,27 @@ async def show_products(product_ids: list[str], runtime: Runtime) -> Answer:
 
 
 @tool(response_format="content_and_artifact")
+async def best_sellers(runtime: Runtime) -> Answer:
+    """The store's best sellers: the products bought most in the last 90 days (units in paid orders), in
+    stock. When nothing has sold yet, a browse of the catalog, and `best_sellers` false says so."""
+    ctx = _ctx(runtime)
+
+    async def act() -> Result:
+        sold = await catalog.best_sellers(ctx.conn)
+        if sold:
+            data, outcome = _cards(sold)
+            return {**data, "best_sellers": True}, outcome
+        found = await catalog.search_products(
+            ctx.conn, ctx.embedder, "popular products", None, limit=5, settings=ctx.settings.search,
+            caches=ctx.search_caches, currency=ctx.settings.payments.currency,
+        )  # fmt: skip
+        data, outcome = _cards([_matching(h) for h in found.hits][:5])
+        return {**data, "best_sellers": False}, outcome
+
+    return await _run(act)
+
+
+@tool(response_format="content_and_artifact")
 async def get_product(product_id: str, runtime: Runtime) -> Answer:
     """Details of one product and its variants."""
     ctx = _ctx(runtime)
@@ -469,6 +490,7 @@ LABELS = {
     "search_products": "Searching the catalog…",
     "get_product": "Looking at the product…",
     "show_products": "Fetching the products…",
+    "best_sellers": "Finding our best sellers…",
     "add_to_cart": "Updating your cart…",
     "update_cart_item": "Updating your cart…",
     "remove_from_cart": "Updating your cart…",
@@ -489,6 +511,7 @@ SHOPPER_TOOLS: list[BaseTool] = [
     search_products,
     get_product,
     show_products,
+    best_sellers,
     add_to_cart,
     update_cart_item,
     remove_from_cart,

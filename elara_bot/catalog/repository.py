@@ -83,6 +83,20 @@ async def nearest_ids(conn: Conn, product_id: str, limit: int) -> list[str]:
     return [r["id"] for r in await cur.fetchall()]
 
 
+async def best_seller_ids(conn: Conn, days: int, limit: int) -> list[str]:
+    """Products by units in paid (or later) orders of the last ``days`` days, those with stock only."""
+    cur = await conn.execute(
+        "SELECT l.product_id AS id FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE o.status IN ('paid', 'fulfilled', 'delivered')"
+        " AND o.created_at > now() - make_interval(days => %s)"
+        " AND EXISTS (SELECT 1 FROM variants v"
+        " WHERE v.product_id = l.product_id AND v.active AND v.stock > 0)"
+        " GROUP BY l.product_id ORDER BY sum(l.quantity) DESC, l.product_id LIMIT %s",
+        [days, limit],
+    )
+    return [r["id"] for r in await cur.fetchall()]
+
+
 async def product_exists(conn: Conn, product_id: str) -> bool:
     cur = await conn.execute("SELECT 1 FROM products WHERE id = %s", [product_id])
     return await cur.fetchone() is not None

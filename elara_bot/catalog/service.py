@@ -540,6 +540,11 @@ async def similar_products(conn: Conn, product_id: str, limit: int = 5) -> list[
     return await load_products(conn, await repo.nearest_ids(conn, product_id, limit))
 
 
+async def best_sellers(conn: Conn, *, days: int = 90, limit: int = 5) -> list[ProductPublic]:
+    """The products shoppers bought most (units, paid orders of the last ``days`` days), in stock."""
+    return await load_products(conn, await repo.best_seller_ids(conn, days, limit))
+
+
 async def list_products(
     conn: Conn, *, category: str | None = None, limit: int = 24, offset: int = 0
 ) -> tuple[list[ProductPublic], int]:

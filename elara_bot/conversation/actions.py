@@ -22,13 +22,13 @@ def plan_action(action: str, pending: dict[str, Any] | None) -> ActionPlan:
     """`add:<sku>:<qty>`, `remove:<sku>`, `more_like:<product_id>`, `order_status:<number>`, `view_cart`,
     `checkout`, `popular`, `confirm`, `deny`; anything else is refused with a clear message.
 
-    `popular` is the widget's "Show me bestsellers" chip: a browse of the catalog, the search a model makes
-    of "What are your popular products?", so the chip works in any language the label is written in."""
+    `popular` is the widget's "Show me bestsellers" chip: the store's best sellers (units in paid orders of
+    the last 90 days; a browse of the catalog before anything sold), so the chip works in any language."""
     name, _, rest = action.partition(":")
     simple: dict[str, ToolCall] = {
         "view_cart": ("view_cart", {}),
         "checkout": ("checkout", {}),
-        "popular": ("search_products", {"query": "popular products"}),
+        "popular": ("best_sellers", {}),
     }
     if name in simple and not rest:
         return ActionPlan(calls=[simple[name]])

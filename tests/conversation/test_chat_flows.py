@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import httpx
+import psycopg
 import pytest
 
 from elara_bot.conversation.service import HANDOFF_WAIT
@@ -253,12 +254,13 @@ def test_buttons_only_add_view_remove_and_checkout_an_empty_cart(shopper: Shoppe
 
 def test_the_popular_button_browses_in_any_language(shopper: Shopper, db_url: str) -> None:
     """The widget's "Bestseller zeigen" chip: German words the offline model cannot read, and the `popular`
-    action it acts on. Products are shown and remembered ("add the first one" takes the first card)."""
+    action it acts on: the best sellers are shown and remembered ("add the first one" takes the first
+    card)."""
     shown = shopper.say("Was sind eure beliebtesten Produkte?", "popular")
     cards = part(shown, "product_cards")["cards"]
     assert len(cards) >= 3
     assert not shown["text"].startswith(REFUSAL)
-    assert shopper.tool_call_names() == ["search_products"]
+    assert shopper.tool_call_names() == ["best_sellers"]
     assert [m["text"] for m in shopper.messages() if m["role"] == "user"] == [
         "Was sind eure beliebtesten Produkte?"
     ]
@@ -266,6 +268,52 @@ def test_the_popular_button_browses_in_any_language(shopper: Shopper, db_url: st
     first = {v["sku"] for v in cards[0]["variants"]}
     assert shopper.cart(), added["text"]
     assert set(shopper.cart()) <= first, (cards[0]["title"], added["text"])
+
+
+def test_the_popular_button_shows_what_sold_most(shopper: Shopper, db_url: str) -> None:
+    """Best sellers are the products with the most units in paid orders of the last 90 days (in stock);
+    an unpaid or old order does not count."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT ON (p.title) p.title, v.sku FROM products p JOIN variants v"
+            " ON v.product_id = p.id WHERE v.stock > 0"
+            " AND p.title IN ('Yoga Mat', 'Tea Kettle', 'Backpack', 'Desk Lamp') ORDER BY p.title, v.sku"
+        )
+        skus = dict(rows.fetchall())
+        buyer = conn.execute("INSERT INTO customers (display_name) VALUES ('b') RETURNING id").fetchone()
+        assert buyer is not None
+        assert len(skus) == 4
+
+        def order(status: str, age_days: int, lines: dict[str, int]) -> None:
+            row = conn.execute(
+                "INSERT INTO orders (number, customer_id, status, currency, total_minor, created_at)"
+                " VALUES (%s, %s, %s, 'USD', 0, now() - make_interval(days => %s)) RETURNING id",
+                [f"EL-T{len(status)}{age_days}{len(lines)}", buyer[0], status, age_days],
+            ).fetchone()
+            assert row is not None
+            for title, quantity in lines.items():
+                conn.execute(
+                    "INSERT INTO order_lines (order_id, sku, product_id, title, quantity, unit_price_minor)"
+                    " SELECT %s, sku, product_id, %s, %s, price_minor FROM variants WHERE sku = %s",
+                    [row[0], title, quantity, skus[title]],
+                )
+
+        # the demo store's own sales history sells tens of units a product: these orders outsell it
+        order("paid", 3, {"Tea Kettle": 500, "Yoga Mat": 200})
+        order("delivered", 40, {"Yoga Mat": 400})
+        order("pending_payment", 1, {"Desk Lamp": 5000})  # not paid: not sold
+        order("paid", 200, {"Backpack": 5000})  # too old
+    shown = shopper.say("Show me bestsellers", "popular")
+    titles = [c["title"] for c in part(shown, "product_cards")["cards"]]
+    assert titles[:2] == ["Yoga Mat", "Tea Kettle"], titles
+    assert not {"Desk Lamp", "Backpack"} & set(titles[:2]), titles
+
+
+def test_the_popular_button_browses_a_store_that_has_sold_nothing(shopper: Shopper, db_url: str) -> None:
+    sql(db_url, "DELETE FROM orders")
+    shown = shopper.say("Show me bestsellers", "popular")
+    assert len(part(shown, "product_cards")["cards"]) >= 3
+    assert shopper.tool_call_names() == ["best_sellers"]
 
 
 # --- h. stock and quantity limits ----------------------------------------------------------------------
