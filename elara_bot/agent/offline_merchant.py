@@ -93,6 +93,29 @@ LOW = re.compile(
 )
 SENT_BACK = re.compile(r"\b(?:sent|send|sending|brought|bring|took|take) (?:\w+ ){0,2}back\b")
 RAN_OUT = re.compile(r"\b(?:'ve|have|has|had) run out\b|\bran out\b")
+# what the store does not carry at all ("we don't sell", "can't find", "no results"): asked for, it is a
+# search that found nothing (conversion), not a product out of stock
+NOT_CARRIED = re.compile(
+    r"\b(?:do ?n'?t|do not|does ?n'?t|does not|did ?n'?t|did not)"
+    r" (?:(?:yet|even|currently|actually|really|already) )?(?:have|stock|carry|sell|offer|list|make)\b"
+    r"|\b(?:can'?t|cannot|could ?n'?t|could not|unable to|fail(?:ed|s)? to|did ?n'?t|did not|do ?n'?t|do not)"
+    r" (?:\w+ )?find\b"
+    r"|\b(?:no|zero) (?:results?|matches|hits)\b|\bnothing (?:found|came up|matched)\b|\bfound nothing\b"
+    r"|\b(?:not|isn'?t|aren'?t) (?:in|on) (?:our|the)"
+    r" (?:catalog(?:ue)?|range|site|website|shelves|store|shop)\b"
+    r"|\bnot something we (?:sell|carry|stock|have|offer)\b"
+)
+# what the store carries but has none of now: asked for, it is wanted while out of stock
+OUT_NOW = re.compile(
+    r"\b(?:out[- ]of[- ]stock|sold out|sell(?:s|ing)? out|unavailable|not available|in stock|back in stock"
+    r"|restock\w*|none left|no stock|zero stock|(?:any|no|none) (?:more )?left|run(?:ning)? out|ran out"
+    r"|anymore|any more|no longer)\b"
+)
+ASKED = (
+    "ask for|asks for|asked for|asking for|look for|looks for|looked for|looking for|search*|want*|request*"
+    "|missing|demand|wish*|hoping for|hope to find|try to find|tries to find|trying to find|tried to find"
+    "|after|need*"
+)
 N_LEFT = re.compile(
     r"\b(?:only|just|at most)? ?(\d{1,3}|one|two|three|four|five|ten) (?:or (?:fewer|less) )?left\b"
 )
@@ -326,7 +349,9 @@ def _periods(msg: str, today: date) -> tuple[list[Found], str]:
 UNREAD = re.compile(
     r"\b(?:since|ago|between)\b|\b(?:until|till)\b(?! now\b| today\b| date\b)"
     r"|\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b|\b(?:19|20)\d{2}\b"
-    r"|\bq[05-9]\b|\b(?:h[12]|first half|second half|fy\d*|financial year|fiscal year|half year)\b"
+    r"|\bq[05-9]\b|\b(?:h[12]|fy\d*|financial year|fiscal year|half[- ]year\w*)\b"
+    r"|\b(?:first|second|1st|2nd|front|back|latter|last|later|closing|opening) half\b"
+    r"|\bfirst (?:six|6) months\b"
     r"|\b(?:last|past|previous|these|the) (?:few|couple(?: of)?|several|many) (?:days|weeks|months)\b"
     r"|\b(?:recently|lately|these days|the other day|a while (?:ago|back))\b"
     r"|\b(?:day|weekend) (?:after|before) \w+"
@@ -487,6 +512,14 @@ def _stock(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     )
     stocky = _any(msg, "out of stock|sold out|unavailable|stock*|inventory|restock*|reorder*")
     lacking = "don't have|dont have|do not have|don't stock|dont stock|do not stock|don't carry"
+    # asked for and not carried ("searching for that we don't sell"): searches that found nothing, unless it
+    # is said to be out of stock now ("that we don't have in stock", "that's sold out")
+    rest = NOT_CARRIED.sub(" ", msg)
+    lacking_found = NOT_CARRIED.search(msg)
+    searched = lacking_found is not None and re.search(r"find|result|match|hit|found|came", lacking_found[0])
+    out_now = OUT_NOW.search(rest) or RAN_OUT.search(rest)
+    if lacking_found and (searched or _any(rest, ASKED)) and not out_now:
+        return [ToolCallPlan("conversion", dict(period))]
     if wanted and (stocky or RAN_OUT.search(msg) or _any(msg, lacking)):
         return [ToolCallPlan("wanted_out_of_stock", {"days": 30, **period})]
     # low before out: "nearly out of stock" is low stock, and "2 or fewer units left" a threshold
@@ -514,7 +547,8 @@ def _other(msg: str, period: dict[str, str]) -> list[ToolCallPlan]:
     if _any(
         msg,
         "conversion*|convert*|funnel|no result*|zero result*|found nothing|without finding"
-        "|couldn't find|could not find|not found|no match*|found no|nothing found|empty search*"
+        "|couldn't find|could not find|can't find|cant find|cannot find|not found|no match*|found no"
+        "|nothing found|empty search*"
         "|failed search*|chats to orders|chat to order|conversations|chatted|purchase rate"
         "|chat to purchase|buy rate|close rate|chats|talked to|didn't buy|did not buy"
         "|without buying|browsed|turned into orders|lead to orders|led to orders|searches",

@@ -5,7 +5,9 @@
 - days: "today", "yesterday", "the day before yesterday", "on Monday", "2031-11-28", "28 November",
   "Nov 28th 2030", holidays ("Black Friday", "Cyber Monday", "Christmas", "New Year's Eve", ...);
 - calendar spans: "this/last week" (Monday to Sunday), "this/last month", "this/last year", "Q3",
-  "last quarter", "November" / "November 2030" (the latest one that has begun), "last weekend";
+  "last quarter", halves of a year ("H2 2030", "the second half of 2030", "the back half of last year",
+  "the first six months of the year", "this half"), "November" / "November 2030" (the latest one that
+  has begun), "last weekend";
 - rolling windows: "last 30 days", "past 2 weeks", "previous 3 months" (ending today);
 - to date: "month to date", "year to date", "so far this week";
 - ranges: "since Monday", "since 1 March", "from 2031-03-01 to 2031-03-14", "between May 1 and May 9".
@@ -219,6 +221,10 @@ def _calendar(unit: str, which: str, today: date) -> Span:
         start = _add_months(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), -3 * back)
         end = _add_months(start, 3) - timedelta(days=1)
         return Span(start, min(end, today), f"{which} quarter")
+    if unit == "half":
+        start = _add_months(date(today.year, 1 if today.month <= 6 else 7, 1), -6 * back)
+        end = _add_months(start, 6) - timedelta(days=1)
+        return Span(start, min(end, today), f"{which} half")
     year = today.year - back
     return Span(date(year, 1, 1), min(date(year, 12, 31), today), f"{which} year")
 
@@ -253,6 +259,48 @@ def _quarter(text: str, today: date) -> Span:
     first = _latest(lambda y: date(y, month, 1), today, int(found.group(2)) if found.group(2) else None)
     last = _add_months(first, 3) - timedelta(days=1)
     return Span(first, min(last, today), f"Q{quarter} {first.year}")
+
+
+HALF_ORDINALS = {
+    "first": 1, "1st": 1, "front": 1, "opening": 1, "early": 1,
+    "second": 2, "2nd": 2, "back": 2, "latter": 2, "last": 2, "later": 2, "closing": 2,
+}  # fmt: skip
+
+
+def _half_span(half: int, year: int | None, today: date, *, strict: bool = False) -> Span:
+    """H1 (January to June) or H2 (July to December) of ``year``; without one, the latest that has begun
+    (as "Q3"). A half named in a year that has not begun yet is not read as another one."""
+    month = 1 if half == 1 else 7
+    first = _latest(lambda y: date(y, month, 1), today, year)
+    if first > today:
+        if strict or year is not None:
+            raise InvalidInput(f"H{half} {first.year} has not begun yet")
+        first = first.replace(year=first.year - 1)
+    last = _add_months(first, 6) - timedelta(days=1)
+    return Span(first, min(last, today), f"H{half} {first.year}")
+
+
+def _half_code(found: re.Match[str], today: date) -> Span:
+    """'H2', 'H2 2030', 'H1 of 2031', '2030 H1'."""
+    year = found.group("y") or found.group("y2")
+    half = int(found.group("h") or found.group("h2"))
+    return _half_span(half, int(year) if year else None, today)
+
+
+def _half_of_year(found: re.Match[str], today: date) -> Span | None:
+    """'the second half of 2030', 'the back half of last year', 'the first six months of the year',
+    'the first half' (the latest first half that has begun). 'The last half' and 'the first six months'
+    without a year are not read (the last half-year? the store's first months?)."""
+    half = 1 if found.group("six") else HALF_ORDINALS[found.group("o")]
+    which = found.group("y") or ""
+    if not which and (found.group("six") or found.group("o") == "last"):
+        return None
+    if which.isdigit():
+        return _half_span(half, int(which), today)
+    if not which:
+        return _half_span(half, None, today)
+    back = 0 if re.match(r"(?:this|current|the) ", which) else 1
+    return _half_span(half, today.year - back, today, strict=True)
 
 
 def _ago(days: int, today: date) -> Span:
@@ -485,6 +533,24 @@ RULES: list[Rule] = [
         ),
         _part_of_month,
     ),
+    (
+        re.compile(
+            r"\b(?:the )?(?:(?P<o>"
+            + "|".join(HALF_ORDINALS)
+            + r") half(?:[- ]year)?|(?P<six>first (?:six|6) months))"
+            r"(?:(?: of| in)? (?:the )?(?P<y>\d{4}|(?:this|last|previous|the previous|past|current) year"
+            r"|the year)\b|\b(?! of\b))"
+        ),
+        _half_of_year,
+    ),
+    (
+        re.compile(r"\bh(?P<h>[12])(?:(?: of)? (?P<y>\d{4}))?\b|\b(?P<y2>\d{4}) h(?P<h2>[12])\b"),
+        lambda m, t: _half_code(m, t),
+    ),
+    (
+        re.compile(r"\b(?P<w>this|current|last|previous|past) half(?:[- ]year)?\b(?! of\b)"),
+        lambda m, t: _calendar("half", m.group("w"), t),
+    ),
     (re.compile(r"\b(?:the )?week before last\b"), lambda m, t: _weeks_ago(2, t)),
     (re.compile(rf"\b(?P<n>{_NUM}) weeks? ago\b"), lambda m, t: _weeks_ago(_count(m.group("n")), t)),
     (re.compile(rf"\b(?P<n>{_NUM}) months? ago\b"), lambda m, t: _months_ago(_count(m.group("n")), t)),
@@ -634,8 +700,8 @@ def to_period(span: Span, zone: str) -> Period:
 
 
 _CALENDAR_NAME = re.compile(
-    r"^(?:(?:this|last|previous|past|current) (?P<u>week|month|quarter|year)\b"
-    r"|(?P<q>q[1-4]) \d{4}|(?P<m>[a-z]+) \d{4}\b|(?P<y>\d{4})(?: |$)"
+    r"^(?:(?:this|last|previous|past|current) (?P<u>week|month|quarter|half|year)\b"
+    r"|(?P<q>q[1-4]) \d{4}|(?P<h>h[12]) \d{4}|(?P<m>[a-z]+) \d{4}\b|(?P<y>\d{4})(?: |$)"
     r"|(?P<td>week|month|year) to date|so far this (?P<sf>week|month|year)|(?P<abbr>wtd|mtd|ytd))"
 )
 
@@ -649,6 +715,8 @@ def _calendar_unit(span: Span) -> str | None:
     unit = found.group("u") or found.group("td") or found.group("sf") or abbr.get(found.group("abbr") or "")
     if found.group("q"):
         unit = "quarter"
+    elif found.group("h"):
+        unit = "half"
     elif found.group("m"):
         unit = "month" if found.group("m") in MONTHS else None
     elif found.group("y"):
@@ -658,15 +726,16 @@ def _calendar_unit(span: Span) -> str | None:
         "week": first.weekday() == 0,
         "month": first.day == 1,
         "quarter": first.day == 1 and first.month % 3 == 1,
+        "half": first.day == 1 and first.month in (1, 7),
         "year": (first.month, first.day) == (1, 1),
     }
     return unit if unit is not None and starts[unit] else None
 
 
 def previous_span(span: Span) -> Span:
-    """The span just before, of the same kind: the previous calendar week, month, quarter or year for one
-    of those (whole or to date: "this quarter" is compared with the whole previous quarter), else the same
-    number of days just before."""
+    """The span just before, of the same kind: the previous calendar week, month, quarter, half-year (H1,
+    H2) or year for one of those (whole or to date: "this quarter" is compared with the whole previous
+    quarter), else the same number of days just before."""
     unit = _calendar_unit(span)
     if unit == "week":
         monday = span.first - timedelta(days=7)
@@ -676,6 +745,10 @@ def previous_span(span: Span) -> Span:
         return Span(
             first, _add_months(first, 3) - timedelta(days=1), f"Q{(first.month - 1) // 3 + 1} {first.year}"
         )
+    if unit == "half":
+        first = _add_months(span.first, -6)
+        name = f"H{1 if first.month == 1 else 2} {first.year}"
+        return Span(first, _add_months(first, 6) - timedelta(days=1), name)
     if unit == "year":
         year = span.first.year - 1
         return Span(date(year, 1, 1), date(year, 12, 31), str(year))

@@ -95,8 +95,8 @@ def _zone_of(period: Period) -> str:
 
 
 def previous_period(period: Period) -> Period:
-    """The period just before: the previous calendar week, month, quarter or year for one of those (whole
-    or to date), else as many days."""
+    """The period just before: the previous calendar week, month, quarter, half-year or year for one of those
+    (whole or to date), else as many days."""
     if period.first_day is None or period.last_day is None:
         length = period.end - period.start
         return Period(label=f"previous {length.days} days", start=period.start - length, end=period.start)

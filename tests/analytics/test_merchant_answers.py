@@ -399,7 +399,8 @@ async def test_stock_cover_in_the_unit_asked(history: Conn) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "what did we sell in H1 2030?",
+        "what did we sell in the second half of the year?",  # asked in March: H2 2031 has not begun
+        "revenue in the first half of last month",
         "revenue over the last few weeks",
         "how have sales been lately?",
         "orders on 31/02",
@@ -437,3 +438,109 @@ async def test_no_data_is_declined_in_any_wording(history: Conn, question: str) 
     assert reply.text.startswith(CANNOT)
     assert "I can tell you" in reply.text
     assert reply.parts == []
+
+
+# --- the third held-out trial's kinds ----------------------------------------------------------------
+H1_2030, H2_2030 = (date(2030, 1, 1), date(2030, 6, 30)), (date(2030, 7, 1), date(2030, 12, 31))
+H1_2031 = (date(2031, 1, 1), date(2031, 3, 15))
+
+
+@pytest.mark.parametrize(
+    ("question", "days"),
+    [
+        ("total sales for the second half of 2030?", H2_2030),
+        ("how much did we make in H2 2030", H2_2030),
+        ("revenue for the back half of last year", H2_2030),
+        ("takings in the latter half of 2030", H2_2030),
+        ("what did we sell in H2?", H2_2030),  # the latest second half that has begun
+        ("sales in the first six months of the year", H1_2031),
+        ("what did we sell in H1 2030?", H1_2030),  # before the first sale: none, said as none
+    ],
+)
+async def test_a_half_year_is_read_with_its_days(
+    history: Conn, question: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    revenue, count = await totals(history, days)
+    name = f"H{1 if days[0].month == 1 else 2} {days[0].year}"
+    assert lead(reply.text).startswith(f"Revenue {name} {dates(days)}: {money(revenue)} from {orders(count)}")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how did H2 2030 compare with the half before?",
+        "compare the second half of 2030 with the first half of 2030",
+    ],
+)
+async def test_a_half_year_is_compared_with_the_half_before(history: Conn, question: str) -> None:
+    reply = await ask(history, question)
+    (revenue, count), (prev, n_prev) = await totals(history, H2_2030), await totals(history, H1_2030)
+    assert revenue > 0
+    assert lead(reply.text).startswith(
+        f"Revenue H2 2030 {dates(H2_2030)}: {money(revenue)} from {orders(count)}; "
+        f"H1 2030 {dates(H1_2030)}: {money(prev)} from {orders(n_prev)}"
+    )
+
+
+async def empty_searches(conn: Conn, days: tuple[date, date]) -> tuple[int, int, list[tuple[str, int]]]:
+    rows = await _rows(
+        conn,
+        "SELECT lower(query) AS q, count(*)::int AS n, count(*) FILTER (WHERE result_ids = '{}')::int AS e"
+        " FROM search_log WHERE created_at >= %s AND created_at < %s GROUP BY lower(query)",
+        (_utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    asked = sorted(((r["q"], r["e"]) for r in rows if r["e"]), key=lambda x: (-x[1], x[0]))
+    return sum(r["e"] for r in rows), sum(r["n"] for r in rows), asked
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "days"),
+    [
+        ("what are people searching for that we dont have? november", "November 2030", NOVEMBER),
+        ("what do shoppers look for that we don't sell? last month", "last month", FEBRUARY),
+        ("what were customers trying to find in January that we don't carry", "January 2031", JANUARY),
+        ("what couldn't customers find in february?", "February 2031", FEBRUARY),
+        (
+            "stuff people asked for in december that came up with no results",
+            "December 2030",
+            (date(2030, 12, 1), date(2030, 12, 31)),
+        ),
+    ],
+)
+async def test_asked_for_and_not_carried_is_a_search_with_no_result(
+    history: Conn, question: str, name: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    empty, searches, asked = await empty_searches(history, days)
+    assert empty > 0
+    first = lead(reply.text)
+    assert first.startswith(f"Conversion {name} {dates(days)}: ")
+    assert f"{empty} of {searches} searches found nothing" in first
+    for query, count in asked:
+        assert f'"{query}" ({count})' in first
+    assert "out of stock" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "days"),
+    [
+        ("what did people search for in november that we don't have in stock", "November 2030", NOVEMBER),
+        ("what are shoppers asking for in january that's sold out?", "January 2031", JANUARY),
+        ("what did customers want in february that was out of stock", "February 2031", FEBRUARY),
+    ],
+)
+async def test_asked_for_and_out_of_stock_stays_out_of_stock(
+    history: Conn, question: str, name: str, days: tuple[date, date]
+) -> None:
+    reply = await ask(history, question)
+    rows = await _rows(
+        history,
+        "SELECT p.title, count(*)::int AS n FROM search_log s, unnest(s.result_ids) AS r(id)"
+        " JOIN products p ON p.id = r.id WHERE s.created_at >= %s AND s.created_at < %s"
+        " AND NOT r.id = ANY(s.in_stock_ids) GROUP BY p.title ORDER BY n DESC",
+        (_utc(days[0]), _utc(days[1] + ONE_DAY)),
+    )
+    assert rows
+    assert lead(reply.text).startswith(f"Asked for while out of stock ({name} {dates(days)}): ")
+    assert f"most asked-for: {rows[0]['title']}." in lead(reply.text)
