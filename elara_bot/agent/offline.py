@@ -242,6 +242,9 @@ _BOUGHT = re.compile(
     r"\b(?:bought|purchased|ordered|paid for|did i (?:\w+ ){0,3}(?:buy|buying|order|ordering|get|pay for))\b",
     re.I,
 )
+_IN_MY_CART = re.compile(
+    r"\bwhat(?:'?s| is| do i have)\s+in\s+(?:my|the)\s+(?:cart|basket|bag|trolley)\b", re.I
+)
 _CART_WORD = re.compile(r"\b(?:cart|basket|bag|trolley)\b", re.I)
 
 
@@ -262,6 +265,8 @@ def _reread(step: Step) -> Step:
         return replace(step, intent="policy")  # "it stopped working after 2 months, am i covered?"
     if step.intent == "view_cart" and _BOUGHT.search(step.text) and not _CART_WORD.search(step.text):
         return replace(step, intent="order_history")
+    if step.intent in ("search", "product_question", "out_of_scope") and _IN_MY_CART.search(step.text):
+        return replace(step, intent="view_cart")  # "whats in my bag rn?"
     if (
         step.intent == "policy"
         and "product_type" in step.slots
@@ -481,9 +486,11 @@ def _says_value(text: str, value: str, slots: dict[str, str], key: str = "size")
 
 
 def _close(word: str, value: str) -> bool:
-    """A typo of the value ("meduim", "stainles"): same first letter, nearly the same letters."""
+    """A typo of the value ("meduim", "stainles"): same first letter, nearly the same letters; a word of
+    four letters or fewer is itself ("back" is no "black")."""
     return (
-        word[:1] == value[:1]
+        len(word) >= 5
+        and word[:1] == value[:1]
         and abs(len(word) - len(value)) <= 2
         and (SequenceMatcher(None, word, value).ratio() >= 0.8)
     )
@@ -1053,9 +1060,18 @@ _A_COUNT = re.compile(
 )
 
 
+_NOT_THAT_MANY = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six)\b(?:\s+[a-z]+)?,?\s+not\s+(?:\d{1,2}|one|two|three|four|five|six)\b",
+    re.I,
+)
+
+
 def _said_count(text: str) -> int | None:
     """The quantity a cart edit states without the usual wording: "I just need the one", "2 is enough",
-    "three will do"; None when it names no single count."""
+    "three will do", "one bottle not two"; None when it names no single count."""
+    if corrected := _NOT_THAT_MANY.search(text):
+        word = corrected.group(1).lower()
+        return int(word) if word.isdigit() else _COUNT_WORDS[word]
     if _ONE.search(text):
         return 1
     counts = {
