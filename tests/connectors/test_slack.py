@@ -220,7 +220,7 @@ async def test_mention_answered_once_despite_retry(slack: Any, slack_db: str) ->
     assert len(stub.for_token(token, "chat.postMessage")) == 1
     expected = await _expected_today(slack_db)
     assert (
-        f"Revenue today ({datetime.now(UTC):%a %Y-%m-%d}): {money(expected)} from 1 orders"
+        f"Revenue today ({datetime.now(UTC):%a %Y-%m-%d}): {money(expected)} from 1 order"
         in posts[0].fields["text"]
     )
     assert posts[0].fields["thread_ts"] == "1700000000.000001"
