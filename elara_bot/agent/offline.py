@@ -37,8 +37,9 @@ from elara_bot.agent.state import (
 from elara_bot.money import format_amount
 from elara_bot.nlu import DialogueState, Expectation, Nlu, Step
 from elara_bot.nlu.decision import Decision, decide
-from elara_bot.nlu.slots import extract_slots, topic_of
+from elara_bot.nlu.slots import COUNT, count_of, extract_slots, topic_of
 from elara_bot.nlu.vocabulary import plural
+from retrieval.options import word_form
 from retrieval.query_parser import parse_query
 
 MAX_LISTED = 6  # option values named in one clarification question
@@ -325,8 +326,7 @@ def _picks_a_variant(step: Step, state: ConversationState) -> bool:
     if len(state.shown) != 1 or _LEAD_IN.match(step.text.strip()) or "?" in step.text:
         return False
     product = state.shown[0]
-    kind = step.slots.get("product_type")
-    if kind and not _is_kind(product.title, kind) and not _describes(product, kind):
+    if _other_kind(step, [product]):
         return False
     named = _named_values(product, step)
     return len(named) >= 2 or (len(named) == 1 and _THE_ONE.search(step.text) is not None)
@@ -369,9 +369,7 @@ def _answers_variant(step: Step, state: ConversationState, asked: Question) -> b
     differing = {x for vals in _option_values(asked_about).values() if len(vals) > 1 for x in vals}
     if named & differing and not _LEAD_IN.match(step.text.strip()):
         return True  # "black frame" after "frame colour brown or black?"; "the one for a gas stove"
-    kind = step.slots.get("product_type", "")
-    other_kind = bool(kind) and not _is_kind(product.title, kind)
-    return len(named) >= 2 or (len(named) == 1 and not other_kind)
+    return len(named) >= 2 or (len(named) == 1 and not _other_kind(step, [product]))
 
 
 def _points_back(step: Step) -> bool:
@@ -524,8 +522,7 @@ def refer(step: Step, state: ConversationState) -> Referred:
     named = _by_name(step, shown)
     if named.products:
         return named
-    kind = step.slots.get("product_type")
-    if kind and not any(_is_kind(p.title, kind) or _describes(p, kind) for p in [*shown, *state.earlier]):
+    if _other_kind(step, [*shown, *state.earlier]):
         return Referred([], False)  # "and a wireless charger" names another product than those shown
     if state.earlier and (step.slots.get("product_type") or _THE_NAME.search(step.text)):
         before = _by_name(step, state.earlier)  # "add the mat" after the hoses were shown
@@ -550,11 +547,17 @@ _THE_ONE = re.compile(r"\b(?:the|that|this)\s+(?:[\w-]+\s+){0,3}?(?:one|ones)\b"
 _THE_NAME = re.compile(r"\b(?:the|that|those|these)\s+(?!one\b|ones\b)[a-z]", re.I)
 
 
+def _other_kind(step: Step, products: list[ShownProduct]) -> bool:
+    """Whether the message names a kind of product none of ``products`` is, by title or by option."""
+    kind = step.slots.get("product_type", "")
+    return bool(kind) and not any(_is_kind(p.title, kind) or _describes(p, kind) for p in products)
+
+
 def _is_kind(title: str, kind: str) -> bool:
     """ "the kettle" in "Tea Kettle"; "tshirt" in "T-Shirt" (written apart or together)."""
     if {_stem(w) for w in _words(kind)} <= {_stem(w) for w in _words(title)}:
         return True
-    compact = _stem(re.sub(r"[^a-z0-9]", "", kind.lower()))
+    compact = word_form(kind.replace(" ", ""))
     return len(compact) > 3 and compact in re.sub(r"[^a-z0-9]", "", title.lower())
 
 
@@ -795,14 +798,13 @@ def _quantity(step: Step, default: int = 1) -> int:
     if kind:  # "put in two water bottles": a count just before the kind of product
         head = re.escape(_words(kind)[0][:4])
         count = re.search(
-            rf"(?<!size )(?<!sz )\b(\d{{1,2}}|two|three|four|five|six|a pair of|a couple of)\s+"
+            rf"(?<!size )(?<!sz )\b({COUNT})\s+"
             rf"(?!{_MEASURE_WORDS}\b)(?:[\w-]+\s+){{0,3}}?{head}",
             step.text,
             re.I,
         )
         if count:
-            word = count.group(1).lower().removesuffix(" of")
-            return int(word) if word.isdigit() else _COUNT_WORDS.get(word, default)
+            return count_of(count.group(1)) or default
     return default
 
 
@@ -1052,33 +1054,24 @@ _MORE = re.compile(r"\b(more|another|extra|additional)\b", re.I)
 _ONE = re.compile(
     r"\b(?:the|just|only|a single|single|just the)\s+one\b(?!\s+(?:in|with|that|which)\b)", re.I
 )
-_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a pair": 2, "a couple": 2}
 _A_COUNT = re.compile(
-    r"(?<![\w.$])(\d{1,2}|one|two|three|four|five|six|a pair|a couple)(?![\w.%])"
+    rf"(?<![\w.$])({COUNT})(?![\w.%])"
     r"(?!\s*(?:\$|dollars?|bucks|euros?|days?|weeks?|years?|months?|hours?|x\b|gb|tb|mm|cm|ml|l\b|kg|w\b))",
     re.I,
 )
 
 
-_NOT_THAT_MANY = re.compile(
-    r"\b(\d{1,2}|one|two|three|four|five|six)\b(?:\s+[a-z]+)?,?\s+not\s+(?:\d{1,2}|one|two|three|four|five|six)\b",
-    re.I,
-)
+_NOT_THAT_MANY = re.compile(rf"\b({COUNT})\b(?:\s+[a-z]+)?,?\s+not\s+(?:{COUNT})\b", re.I)
 
 
 def _said_count(text: str) -> int | None:
     """The quantity a cart edit states without the usual wording: "I just need the one", "2 is enough",
     "three will do", "one bottle not two"; None when it names no single count."""
     if corrected := _NOT_THAT_MANY.search(text):
-        word = corrected.group(1).lower()
-        return int(word) if word.isdigit() else _COUNT_WORDS[word]
+        return count_of(corrected.group(1))
     if _ONE.search(text):
         return 1
-    counts = {
-        _COUNT_WORDS.get(m.group(1).lower()) or int(m.group(1))
-        for m in _A_COUNT.finditer(text)
-        if not m.group(1).isdigit() or 0 < int(m.group(1)) <= 99
-    }
+    counts = {n for m in _A_COUNT.finditer(text) if (n := count_of(m.group(1)))}
     return counts.pop() if len(counts) == 1 else None
 
 

@@ -27,7 +27,7 @@ from elara_bot.cart import service as cart
 from elara_bot.cart.schemas import CartPublic
 from elara_bot.catalog import service as catalog
 from elara_bot.catalog.cache import SearchCaches
-from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit
+from elara_bot.catalog.schemas import ProductPublic, SearchFilters, SearchHit, SearchResult
 from elara_bot.checkout import service as checkout_service
 from elara_bot.config import Settings
 from elara_bot.contracts import (
@@ -134,6 +134,28 @@ def _matching(hit: SearchHit, *, sold_out_shows_all: bool = False) -> ProductPub
     )
 
 
+async def _search(
+    ctx: ShopperContext,
+    query: str,
+    filters: SearchFilters | None,
+    *,
+    limit: int,
+    only_named_type: bool = False,
+) -> SearchResult:
+    """The catalog search with the store's settings, caches and currency."""
+    return await catalog.search_products(
+        ctx.conn,
+        ctx.embedder,
+        query,
+        filters,
+        limit=limit,
+        settings=ctx.settings.search,
+        caches=ctx.search_caches,
+        currency=ctx.settings.payments.currency,
+        only_named_type=only_named_type,
+    )
+
+
 @tool(response_format="content_and_artifact")
 async def search_products(
     query: str, runtime: Runtime, filters: SearchFilters | None = None, exclude: list[str] | None = None
@@ -148,17 +170,7 @@ async def search_products(
     skip = set(exclude or [])
 
     async def act() -> Result:
-        found = await catalog.search_products(
-            ctx.conn,
-            ctx.embedder,
-            query,
-            filters,
-            limit=min(5 + len(skip), 100),
-            settings=ctx.settings.search,
-            caches=ctx.search_caches,
-            currency=ctx.settings.payments.currency,
-            only_named_type=True,
-        )
+        found = await _search(ctx, query, filters, limit=min(5 + len(skip), 100), only_named_type=True)
         priced = any(c.kind == "price" for c in found.constraints.applied)
         data, outcome = _cards(
             [_matching(h, sold_out_shows_all=not priced) for h in found.hits if h.product.id not in skip][:5]
@@ -202,10 +214,7 @@ async def best_sellers(runtime: Runtime) -> Answer:
         if sold:
             data, outcome = _cards(sold)
             return {**data, "best_sellers": True}, outcome
-        found = await catalog.search_products(
-            ctx.conn, ctx.embedder, "popular products", None, limit=5, settings=ctx.settings.search,
-            caches=ctx.search_caches, currency=ctx.settings.payments.currency,
-        )  # fmt: skip
+        found = await _search(ctx, "popular products", None, limit=5)
         data, outcome = _cards([_matching(h) for h in found.hits][:5])
         return {**data, "best_sellers": False}, outcome
 

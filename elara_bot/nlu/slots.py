@@ -219,7 +219,11 @@ def _references(t: _Text, slots: dict[str, str]) -> None:
             t.take(m.start(), m.end())
 
 
-def _count(raw: str) -> int | None:
+COUNT = _QTY_TOKEN  # a count as shoppers write it: "2", "two", "a pair of", "a dozen"
+
+
+def count_of(raw: str) -> int | None:
+    """The number a COUNT match says ("a couple of" -> 2), None for anything else."""
     key = " ".join(raw.lower().split()).removesuffix(" of")
     if key.isdigit():
         return int(key)
@@ -230,7 +234,7 @@ def _quantity(t: _Text, slots: dict[str, str]) -> None:
     for pattern in _QUANTITY:
         for m in t.matches(pattern):
             group = 1 if m.group(1) else 2
-            value = _count(m.group(group))
+            value = count_of(m.group(group))
             if value is not None and 0 < value <= 99:
                 slots.setdefault("quantity", str(value))
                 t.take(m.start(group), m.end(group))
@@ -276,7 +280,7 @@ def extract_slots(
     _quantity(t, slots)
     if expecting == "quantity" and "quantity" not in slots:
         bare = _BARE.match(text)
-        if bare and (value := _count(bare.group(1))) is not None:
+        if bare and (value := count_of(bare.group(1))) is not None:
             slots["quantity"] = str(value)
     _product_type(t, vocab, slots)
     _country(t, slots)

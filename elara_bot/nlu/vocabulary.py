@@ -10,6 +10,7 @@ import functools
 import hashlib
 from dataclasses import dataclass, field, replace
 
+from retrieval.options import IRREGULAR_PLURALS
 from retrieval.query_parser import Vocabulary
 
 PRODUCT_TYPES = (
@@ -54,14 +55,11 @@ COUNTRIES = (
 )  # fmt: skip
 
 
-_IRREGULAR = (("mouse", "mice"), ("knife", "knives"), ("shelf", "shelves"), ("leaf", "leaves"))
-
-
 def plural(word: str) -> str:
     """English plural of a product type ("box" -> "boxes", "battery" -> "batteries")."""
     if word in PLURAL_ONLY:
         return word
-    for singular, many in _IRREGULAR:
+    for many, singular in IRREGULAR_PLURALS.items():
         if word == singular or word.endswith(f" {singular}"):  # "gaming mouse" -> "gaming mice"
             return word[: len(word) - len(singular)] + many
     if word.endswith(("s", "sh", "ch", "x")):
